@@ -1,0 +1,2226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hakmem_slab: a per-CPU segment slab cache.
+ *
+ * Data structures
+ * ===============
+ *
+ * A *segment* is a naturally aligned block of 2^hk_seg_order pages from the
+ * page allocator (module parameter seg_order, 256 KiB by default).  It is cut
+ * into equal *pages* (spans of 2^page_order base pages, chosen per cache so
+ * little is wasted); objects are carved from one page at a time.  The
+ * metadata lives out of line, in a struct hk_segment that the head struct
+ * page of the segment points to:
+ *
+ *   segment base (aligned to 2^seg_order pages)
+ *   |
+ *   v
+ *   +-----------+-----------+-----------+-- ... --+-----------+
+ *   |  page 0   |  page 1   |  page 2   |         |  page N-1 |
+ *   +-----------+-----------+-----------+-- ... --+-----------+
+ *   head struct page: ->private = hk_segment, ->index = hk_segment ^ cookie
+ *
+ *   struct hk_segment: free_map (1 bit a free page), partial_map (1 bit a
+ *   page with free objects that is not being allocated from), remote list,
+ *   owner heap, and pages[N] (struct hk_page: freelist, inuse, carved).
+ *
+ * page_meta_of(obj) is O(1): mask obj to the segment base, read the head
+ * struct page, index pages[] by (obj - base) >> page_shift.  A free page is
+ * found with __ffs() on the bitmaps.
+ *
+ * One object slot (the stride, hk_cache.size):
+ *
+ *   +--------+--------+----------------------+---------+--------------+
+ *   | [link] | header |       object         | [red    | [alloc/free  |
+ *   |  8 B   |  8 B   |   object_size bytes  |  zone]  |  tracks]     |
+ *   +--------+--------+----------------------+---------+--------------+
+ *                     ^ aligned to hk_cache.align; the header is the
+ *                       8 bytes just before it: { tag, state }
+ *
+ * The free-list link is stored in the object's first word, except for caches
+ * whose free objects must keep their contents (ctor, SLAB_TYPESAFE_BY_RCU,
+ * SLAB_POISON): those get the [link] word in front of the header.
+ *
+ * The header is written when a page is carved (header_mode=light) and also on
+ * every allocation and free (header_mode=full, which records the allocation
+ * state and so catches every double free).  The free path always validates
+ * it.
+ *
+ * Per CPU, each cache has a struct hk_cpu: a stack of free object pointers
+ * (the fast paths only push and pop it) in front of a *heap*: the CPU's
+ * segments, its current segment and its one current (partial) page.
+ *
+ * Locking and context
+ * ===================
+ *
+ * - hk_cpu (stack, heap, counters) belongs to its CPU.  It is used with
+ *   preemption disabled and with hk_cpu.busy set, a re-entrancy guard: an
+ *   interrupt (softirq or hardirq) that finds busy set does not touch the
+ *   per-CPU state.  Such a nested allocation takes the cache's depot (a heap
+ *   under depot_lock, IRQ-safe), and a nested free pushes the object on its
+ *   segment's remote list.  No lock and no atomic read-modify-write is taken
+ *   on the fast paths; UML and x86 both handle this without irq masking.
+ * - A heap's segments, pages and free lists are changed only by the heap's
+ *   owner: the CPU (busy set), or for the depot a holder of depot_lock, or
+ *   for an offline CPU the hotplug callback or a caller of
+ *   hk_on_each_cpu() (which holds cpus_read_lock()).
+ * - Remote frees (an object whose segment another heap owns) are lock-free:
+ *   llist_add() on hk_segment.remote; the freer that makes that list
+ *   non-empty also queues the segment on the owner's heap.remote_segs.  The
+ *   owner takes both lists whole with llist_del_all().  The queued object
+ *   keeps its page's inuse count up, so the segment cannot be freed before
+ *   the owner has seen it; and the freer touches the segment only before its
+ *   object becomes visible, or (when it queues) before the segment is
+ *   reachable by the owner.
+ * - hk_pool_lock (per cache, IRQ-safe) protects the pool of empty segments.
+ * - hk_caches_mutex protects the list of caches and nests inside
+ *   cpus_read_lock().
+ *
+ * Contexts: hakmem_cache_alloc()/hakmem_kmalloc() from any context where
+ * kmem_cache_alloc() with the same gfp may be called (they sleep only if gfp
+ * allows); the free calls from any context; create, destroy, shrink and
+ * validate from process context only.
+ *
+ * Paths, as in mm/slub.c: hk_alloc()/hk_free() are the inline fast paths,
+ * __hk_alloc()/__hk_free() the slow paths (refill or flush the stack, look
+ * the segment up), ___hk_alloc() the slowest (a new segment from the page
+ * allocator, may sleep).
+ */
+
+#define pr_fmt(fmt) "hakmem_slab: " fmt
+
+#include <linux/bitops.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/random.h>
+#include <linux/ratelimit.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+#include <kunit/test.h>
+
+#include "hakmem_slab.h"
+
+/* === Data ================================================================= */
+
+#define HK_STACK_MAX		128	/* per-CPU stack slots */
+#define HK_POOL_MAX		2	/* empty segments kept per cache */
+#define HK_MAX_PAGES_PER_SEG	BITS_PER_LONG
+#define HK_MIN_OBJS_PER_PAGE	4
+#define HK_HDR_SIZE		sizeof(struct hk_hdr)
+#define HK_LINK_SIZE		sizeof(void *)
+
+/* What of the caller's gfp a segment allocation keeps (mm's reclaim mask). */
+#define HK_GFP_SEGMENT_MASK	(__GFP_RECLAIM | __GFP_IO | __GFP_FS |	\
+				 __GFP_HIGH | __GFP_NORETRY |		\
+				 __GFP_RETRY_MAYFAIL | __GFP_MEMALLOC |	\
+				 __GFP_NOMEMALLOC | __GFP_HARDWALL |	\
+				 __GFP_THISNODE)
+
+/* hk_hdr.state values */
+#define HK_STATE_LIGHT		0x11947e55U	/* light mode: written at carve */
+#define HK_STATE_ALLOC		0xa110c8edU	/* full mode: allocated */
+#define HK_STATE_FREE		0xf7eef7eeU	/* full mode: free */
+
+/* hk_page.state */
+enum hk_page_state {
+	HK_PAGE_FREE,		/* in the segment's free_map */
+	HK_PAGE_ACTIVE,		/* the heap's current page */
+	HK_PAGE_PARTIAL,	/* in the segment's partial_map */
+	HK_PAGE_FULL,		/* no free object, on no map */
+};
+
+/* The per-object header, just before the object. */
+struct hk_hdr {
+	u32 tag;		/* the cache's hk_cache.tag */
+	u32 state;		/* HK_STATE_* */
+};
+
+/* One page (span of 2^page_order base pages) of a segment. */
+struct hk_page {
+	void *freelist;		/* free objects, linked through the link word */
+	unsigned short inuse;	/* objects out of this page (users, stacks) */
+	unsigned short carved;	/* objects carved so far */
+	unsigned char state;	/* enum hk_page_state */
+};
+
+struct hk_heap;
+
+struct hk_segment {
+	unsigned long base;		/* address of the first byte */
+	struct hakmem_cache *cache;
+	struct hk_heap *heap;		/* owner; NULL while in the pool */
+	unsigned long free_map;		/* owner: free pages */
+	unsigned long partial_map;	/* owner: pages with free objects */
+	unsigned int used;		/* owner: pages not free */
+	bool full;			/* owner: on heap->full */
+	struct list_head list;		/* owner: heap->avail or heap->full */
+	struct llist_head remote;	/* any CPU: remotely freed objects */
+	struct llist_node remote_node;	/* on heap->remote_segs */
+	struct rcu_head rcu;
+	struct hk_page pages[];
+};
+
+/* The segments one owner allocates from. */
+struct hk_heap {
+	struct hk_segment *seg;		/* current segment, on no list */
+	struct hk_page *page;		/* current page, HK_PAGE_ACTIVE */
+	struct list_head avail;		/* segments with free or partial pages */
+	struct list_head full;		/* segments without */
+	struct llist_head remote_segs;	/* segments with remote frees */
+	long nr_pages;			/* pages taken minus pages released */
+	int node;
+};
+
+struct hk_cpu {
+	unsigned int busy;		/* re-entrancy guard */
+	unsigned int count;		/* objects in stack[] */
+	unsigned long cur_base;		/* heap.seg->base, or 0 */
+	void *stack[HK_STACK_MAX];
+	struct hk_heap heap;
+	u64 stat[HAKMEM_NR_STATS];
+};
+
+struct hakmem_cache {
+	/* Read on the fast paths. */
+	struct hk_cpu __percpu *cpu;
+	unsigned int stack_max;		/* 0: every operation takes the slow path */
+	unsigned int obj_off;		/* object offset in its slot */
+	int link_off;			/* link word offset from the object */
+	u64 hdr_light;			/* light-mode header value */
+	u32 tag;
+	bool full_mode;
+	bool init_alloc;		/* zero on allocation (init_on_alloc) */
+	bool init_free;			/* zero on free (init_on_free) */
+
+	unsigned int object_size;
+	unsigned int size;		/* stride */
+	unsigned int align;
+	unsigned int page_order;
+	unsigned int page_shift;
+	unsigned int objs_per_page;
+	unsigned int pages_per_seg;
+	slab_flags_t flags;
+	enum hakmem_header_mode header_mode;
+	void (*ctor)(void *obj);
+	const char *name;
+
+	/* The depot: a heap for nested (re-entrant) allocations. */
+	raw_spinlock_t depot_lock;
+	struct hk_heap depot;
+
+	spinlock_t pool_lock;		/* protects pool and nr_pool */
+	struct list_head pool;		/* empty segments */
+	unsigned int nr_pool;
+
+	atomic_long_t nr_segments;
+	atomic_long_t atomic_stat[HAKMEM_NR_STATS];	/* nested paths, errors */
+	u64 stat_base[HAKMEM_NR_STATS];			/* values at last clear */
+	bool defunct;			/* destroyed with objects in use */
+	struct list_head list;		/* on hk_caches */
+	struct dentry *debugfs;
+};
+
+const char *const hakmem_stat_names[HAKMEM_NR_STATS] = {
+	[HAKMEM_ALLOC_FAST]	= "alloc_fast",
+	[HAKMEM_ALLOC_SLOW]	= "alloc_slow",
+	[HAKMEM_ALLOC_LOCKED]	= "alloc_locked",
+	[HAKMEM_FREE_FAST]	= "free_fast",
+	[HAKMEM_FREE_SLOW]	= "free_slow",
+	[HAKMEM_FREE_REMOTE]	= "free_remote",
+	[HAKMEM_REFILL]		= "refill",
+	[HAKMEM_FLUSH]		= "flush",
+	[HAKMEM_CARVE]		= "carve",
+	[HAKMEM_PAGE_ALLOC]	= "page_alloc",
+	[HAKMEM_PAGE_FREE]	= "page_free",
+	[HAKMEM_SEGMENT_ALLOC]	= "segment_alloc",
+	[HAKMEM_SEGMENT_FREE]	= "segment_free",
+	[HAKMEM_SEGMENT_FAIL]	= "segment_fail",
+	[HAKMEM_SHRINK]		= "shrink",
+	[HAKMEM_ERR_INVALID]	= "err_invalid",
+	[HAKMEM_ERR_WRONG_CACHE] = "err_wrong_cache",
+	[HAKMEM_ERR_HEADER]	= "err_header",
+	[HAKMEM_ERR_DOUBLE_FREE] = "err_double_free",
+	[HAKMEM_ERR_POISON]	= "err_poison",
+	[HAKMEM_ERR_REDZONE]	= "err_redzone",
+};
+EXPORT_SYMBOL_GPL(hakmem_stat_names);
+static_assert(ARRAY_SIZE(hakmem_stat_names) == HAKMEM_NR_STATS);
+
+static unsigned int hk_seg_order = 6;
+static unsigned long hk_seg_mask;	/* ~(segment size - 1) */
+static unsigned long hk_cookie;		/* validates head page ->index */
+static enum hakmem_header_mode hk_header_mode = HAKMEM_HEADER_LIGHT;
+
+static LIST_HEAD(hk_caches);
+static DEFINE_MUTEX(hk_caches_mutex);
+static struct dentry *hk_debugfs_root;
+static enum cpuhp_state hk_cpuhp_state;
+
+/* Errors with no cache to charge them to (hakmem_kfree() of junk). */
+static atomic_long_t hk_orphan_errors;
+
+#ifdef CONFIG_FAULT_INJECTION
+/* Fails segment allocations (debugfs: hakmem_slab/fail_segment). */
+struct fault_attr hakmem_fail_segment = FAULT_ATTR_INITIALIZER;
+EXPORT_SYMBOL_GPL(hakmem_fail_segment);
+#endif
+
+/* === Module parameters ==================================================== */
+
+static int hk_header_mode_set(const char *val, const struct kernel_param *kp)
+{
+	if (sysfs_streq(val, "full"))
+		hk_header_mode = HAKMEM_HEADER_FULL;
+	else if (sysfs_streq(val, "light"))
+		hk_header_mode = HAKMEM_HEADER_LIGHT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int hk_header_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  hk_header_mode == HAKMEM_HEADER_FULL ? "full" : "light");
+}
+
+static const struct kernel_param_ops hk_header_mode_ops = {
+	.set = hk_header_mode_set,
+	.get = hk_header_mode_get,
+};
+module_param_cb(header_mode, &hk_header_mode_ops, NULL, 0644);
+MODULE_PARM_DESC(header_mode,
+		 "when object headers are written: full (every alloc/free) or light (at carve time, default); read at cache creation");
+
+module_param_named(seg_order, hk_seg_order, uint, 0444);
+MODULE_PARM_DESC(seg_order, "segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages)");
+
+/* === Internals: helpers =================================================== */
+
+static __always_inline struct hk_hdr *hk_hdr(const void *obj)
+{
+	return (struct hk_hdr *)obj - 1;
+}
+
+static __always_inline u64 hk_hdr_val(u32 tag, u32 state)
+{
+	struct hk_hdr h = { .tag = tag, .state = state };
+	u64 v;
+
+	memcpy(&v, &h, sizeof(v));
+	return v;
+}
+
+static __always_inline void **hk_link(struct hakmem_cache *s, void *obj)
+{
+	return (void **)((char *)obj + s->link_off);
+}
+
+static __always_inline void *hk_get_link(struct hakmem_cache *s, void *obj)
+{
+	return *hk_link(s, obj);
+}
+
+static __always_inline void hk_set_link(struct hakmem_cache *s, void *obj,
+					void *next)
+{
+	*hk_link(s, obj) = next;
+}
+
+static __always_inline unsigned long hk_seg_base(const void *obj)
+{
+	return (unsigned long)obj & hk_seg_mask;
+}
+
+static __always_inline unsigned int hk_page_index(struct hakmem_cache *s,
+						  struct hk_segment *seg,
+						  const void *obj)
+{
+	return ((unsigned long)obj - seg->base) >> s->page_shift;
+}
+
+/* page_meta_of(): O(1), no search. */
+static __always_inline struct hk_page *hk_page_of(struct hakmem_cache *s,
+						  struct hk_segment *seg,
+						  const void *obj)
+{
+	return &seg->pages[hk_page_index(s, seg, obj)];
+}
+
+static __always_inline unsigned long hk_page_addr(struct hakmem_cache *s,
+						  struct hk_segment *seg,
+						  struct hk_page *page)
+{
+	return seg->base + ((unsigned long)(page - seg->pages) << s->page_shift);
+}
+
+/* The segment of an object that is known to be hakmem's. */
+static __always_inline struct hk_segment *hk_seg_of_trusted(const void *obj)
+{
+	return (struct hk_segment *)virt_to_page((void *)hk_seg_base(obj))->private;
+}
+
+/*
+ * The segment of an arbitrary pointer, or NULL if it is not inside a live
+ * hakmem segment.  Reads only struct pages until the segment is proven.
+ */
+static struct hk_segment *hk_seg_lookup(const void *obj)
+{
+	unsigned long base = hk_seg_base(obj);
+	struct hk_segment *seg;
+	struct page *head;
+
+	if (unlikely(!virt_addr_valid(obj)))
+		return NULL;
+	head = virt_to_page((void *)base);
+	seg = (struct hk_segment *)READ_ONCE(head->private);
+	if (unlikely(!seg ||
+		     ((unsigned long)seg ^ hk_cookie) != READ_ONCE(head->index)))
+		return NULL;
+	if (unlikely(seg->base != base))
+		return NULL;
+	return seg;
+}
+
+static __always_inline void hk_stat(struct hk_cpu *c, enum hakmem_stat_item i)
+{
+	c->stat[i]++;
+}
+
+static __always_inline void hk_stat_add(struct hk_cpu *c,
+					enum hakmem_stat_item i, u64 n)
+{
+	c->stat[i] += n;
+}
+
+/* Counters of paths that run without the per-CPU guard. */
+static void hk_stat_atomic(struct hakmem_cache *s, enum hakmem_stat_item i)
+{
+	atomic_long_inc(&s->atomic_stat[i]);
+}
+
+static __always_inline struct hk_cpu *hk_cpu_enter(struct hakmem_cache *s)
+{
+	struct hk_cpu *c = this_cpu_ptr(s->cpu);
+
+	c->busy = 1;
+	barrier();
+	return c;
+}
+
+static __always_inline void hk_cpu_exit(struct hk_cpu *c)
+{
+	barrier();
+	c->busy = 0;
+}
+
+static bool hk_is_depot(struct hakmem_cache *s, struct hk_heap *h)
+{
+	return h == &s->depot;
+}
+
+static void hk_assert_owner(struct hakmem_cache *s, struct hk_heap *h)
+{
+	if (hk_is_depot(s, h))
+		lockdep_assert_held(&s->depot_lock);
+}
+
+static bool page_is(struct hk_page *page, enum hk_page_state state)
+{
+	return page->state == state;
+}
+
+/* Is the object's slot at an object boundary of a carved slot? */
+static bool hk_obj_on_boundary(struct hakmem_cache *s, struct hk_segment *seg,
+			       const void *obj)
+{
+	struct hk_page *page = hk_page_of(s, seg, obj);
+	unsigned long off = (unsigned long)obj - hk_page_addr(s, seg, page);
+
+	if (off < s->obj_off)
+		return false;
+	off -= s->obj_off;
+	return off % s->size == 0 && off / s->size < READ_ONCE(page->carved);
+}
+
+/* === Internals: error reports ============================================= */
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Lets KUnit tests count reports, as lib/slub_kunit.c does. */
+static void hk_add_kunit_error(void)
+{
+	struct kunit_resource *resource;
+
+	if (likely(!current->kunit_test))
+		return;
+	resource = kunit_find_named_resource(current->kunit_test,
+					     "hakmem_errors");
+	if (!resource)
+		return;
+	(*(int *)resource->data)++;
+	kunit_put_resource(resource);
+}
+#else
+static inline void hk_add_kunit_error(void) { }
+#endif
+
+static DEFINE_RATELIMIT_STATE(hk_report_rs, 5 * HZ, 10);
+
+/*
+ * Report one bad event: one line naming the cache, the problem, the object
+ * and the caller, counted in the cache's error counter.
+ */
+static void hk_report(struct hakmem_cache *s, enum hakmem_stat_item item,
+		      const void *obj, unsigned long caller, const char *what)
+{
+	if (s)
+		hk_stat_atomic(s, item);
+	else
+		atomic_long_inc(&hk_orphan_errors);
+	hk_add_kunit_error();
+	if (!__ratelimit(&hk_report_rs))
+		return;
+	pr_err("BUG hakmem_slab %s: %s: object 0x%p, caller %pS\n",
+	       s ? s->name : "(kmalloc)", what, obj, (void *)caller);
+}
+
+/*
+ * Classify and report a free that failed the header check.  @seg is the
+ * object's segment, already proven.
+ */
+static void hk_report_bad_free(struct hakmem_cache *s, struct hk_segment *seg,
+			       void *obj, unsigned long caller)
+{
+	struct hk_hdr *h = hk_hdr(obj);
+
+	if (!hk_obj_on_boundary(seg->cache, seg, obj)) {
+		hk_report(s, HAKMEM_ERR_HEADER, obj, caller,
+			  "free of a pointer inside an object");
+		return;
+	}
+	if (h->tag == seg->cache->tag && h->state == HK_STATE_FREE) {
+		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller, "double free");
+		return;
+	}
+	hk_report(s, HAKMEM_ERR_HEADER, obj, caller,
+		  "object header overwritten (tag/state mismatch)");
+}
+
+/* === Internals: segments ================================================== */
+
+static void hk_seg_free_rcu(struct rcu_head *rcu)
+{
+	struct hk_segment *seg = container_of(rcu, struct hk_segment, rcu);
+	struct page *head = virt_to_page((void *)seg->base);
+
+	__free_pages(head, hk_seg_order);
+	kfree(seg);
+}
+
+/* Give a segment back to the page allocator. */
+static void hk_seg_free(struct hakmem_cache *s, struct hk_segment *seg)
+{
+	struct page *head = virt_to_page((void *)seg->base);
+
+	set_page_private(head, 0);
+	head->index = 0;
+	atomic_long_dec(&s->nr_segments);
+	hk_stat_atomic(s, HAKMEM_SEGMENT_FREE);
+	/*
+	 * After a grace period no reader that proved this segment (a racing
+	 * bad free, an SLAB_TYPESAFE_BY_RCU reader) can still be using it.
+	 */
+	call_rcu(&seg->rcu, hk_seg_free_rcu);
+}
+
+static void hk_seg_reset(struct hakmem_cache *s, struct hk_segment *seg)
+{
+	unsigned int i;
+
+	seg->free_map = s->pages_per_seg == BITS_PER_LONG ?
+			~0UL : (1UL << s->pages_per_seg) - 1;
+	seg->partial_map = 0;
+	seg->used = 0;
+	seg->full = false;
+	for (i = 0; i < s->pages_per_seg; i++) {
+		seg->pages[i].freelist = NULL;
+		seg->pages[i].inuse = 0;
+		seg->pages[i].carved = 0;
+		seg->pages[i].state = HK_PAGE_FREE;
+	}
+}
+
+/*
+ * ___hk_seg_alloc - the slowest path: a new segment from the page allocator.
+ * May sleep if @gfp allows.
+ */
+static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
+					  int node)
+{
+	struct hk_segment *seg;
+	struct page *head;
+	gfp_t pgfp;
+
+#ifdef CONFIG_FAULT_INJECTION
+	if (should_fail(&hakmem_fail_segment, PAGE_SIZE << hk_seg_order))
+		goto fail;
+#endif
+	pgfp = (gfp & HK_GFP_SEGMENT_MASK) | __GFP_NOWARN;
+	seg = kmalloc_node(struct_size(seg, pages, s->pages_per_seg),
+			   pgfp & ~__GFP_ZERO, node);
+	if (!seg)
+		goto fail;
+	head = alloc_pages_node(node, pgfp, hk_seg_order);
+	if (!head) {
+		kfree(seg);
+		goto fail;
+	}
+	seg->base = (unsigned long)page_address(head);
+	if (WARN_ONCE(!IS_ALIGNED(seg->base, PAGE_SIZE << hk_seg_order),
+		      "hakmem_slab: the direct map is not aligned to segments\n")) {
+		__free_pages(head, hk_seg_order);
+		kfree(seg);
+		goto fail;
+	}
+	seg->cache = s;
+	seg->heap = NULL;
+	INIT_LIST_HEAD(&seg->list);
+	init_llist_head(&seg->remote);
+	hk_seg_reset(s, seg);
+	/* Publish: hk_seg_lookup() checks index against private. */
+	head->index = (unsigned long)seg ^ hk_cookie;
+	/* index before private: a lookup that sees private sees index. */
+	smp_wmb();
+	set_page_private(head, (unsigned long)seg);
+	atomic_long_inc(&s->nr_segments);
+	hk_stat_atomic(s, HAKMEM_SEGMENT_ALLOC);
+	return seg;
+fail:
+	hk_stat_atomic(s, HAKMEM_SEGMENT_FAIL);
+	return NULL;
+}
+
+static struct hk_segment *hk_pool_get(struct hakmem_cache *s)
+{
+	struct hk_segment *seg = NULL;
+	unsigned long flags;
+
+	if (!READ_ONCE(s->nr_pool))
+		return NULL;
+	spin_lock_irqsave(&s->pool_lock, flags);
+	if (!list_empty(&s->pool)) {
+		seg = list_first_entry(&s->pool, struct hk_segment, list);
+		list_del_init(&seg->list);
+		s->nr_pool--;
+	}
+	spin_unlock_irqrestore(&s->pool_lock, flags);
+	return seg;
+}
+
+/* An empty segment goes to the pool, or back to the page allocator. */
+static void hk_pool_put(struct hakmem_cache *s, struct hk_segment *seg)
+{
+	unsigned long flags;
+
+	seg->heap = NULL;
+	spin_lock_irqsave(&s->pool_lock, flags);
+	if (s->nr_pool < HK_POOL_MAX) {
+		list_add(&seg->list, &s->pool);
+		s->nr_pool++;
+		seg = NULL;
+	}
+	spin_unlock_irqrestore(&s->pool_lock, flags);
+	if (seg)
+		hk_seg_free(s, seg);
+}
+
+static void hk_pool_drain(struct hakmem_cache *s)
+{
+	struct hk_segment *seg;
+
+	while ((seg = hk_pool_get(s)))
+		hk_seg_free(s, seg);
+}
+
+/* === Internals: heaps ===================================================== */
+
+static void hk_heap_init(struct hk_heap *h, int node)
+{
+	h->seg = NULL;
+	h->page = NULL;
+	INIT_LIST_HEAD(&h->avail);
+	INIT_LIST_HEAD(&h->full);
+	init_llist_head(&h->remote_segs);
+	h->nr_pages = 0;
+	h->node = node;
+}
+
+static void hk_heap_set_seg(struct hk_heap *h, struct hk_cpu *c,
+			    struct hk_segment *seg)
+{
+	h->seg = seg;
+	if (c)
+		c->cur_base = seg ? seg->base : 0;
+}
+
+/* Take a segment (new, or from the pool) into a heap as its current one. */
+static void hk_heap_adopt(struct hakmem_cache *s, struct hk_heap *h,
+			  struct hk_cpu *c, struct hk_segment *seg)
+{
+	hk_assert_owner(s, h);
+	seg->heap = h;
+	if (h->seg) {
+		list_add(&seg->list, &h->avail);
+		return;
+	}
+	hk_heap_set_seg(h, c, seg);
+}
+
+/* The segment has no page in use: take it off the heap. */
+static void hk_heap_release_seg(struct hakmem_cache *s, struct hk_heap *h,
+				struct hk_cpu *c, struct hk_segment *seg)
+{
+	if (h->seg == seg)
+		hk_heap_set_seg(h, c, NULL);
+	else
+		list_del_init(&seg->list);
+	hk_seg_reset(s, seg);
+	hk_pool_put(s, seg);
+}
+
+static void hk_page_release(struct hakmem_cache *s, struct hk_heap *h,
+			    struct hk_segment *seg, struct hk_page *page)
+{
+	unsigned int idx = page - seg->pages;
+
+	if (page->state == HK_PAGE_PARTIAL)
+		__clear_bit(idx, &seg->partial_map);
+	page->state = HK_PAGE_FREE;
+	page->freelist = NULL;
+	page->carved = 0;
+	__set_bit(idx, &seg->free_map);
+	seg->used--;
+	h->nr_pages--;
+}
+
+/*
+ * Put one object back on its page; the caller owns the page's heap.  Keeps
+ * the bitmaps, the segment lists and the empty-segment pool in step.
+ */
+static void hk_page_put(struct hakmem_cache *s, struct hk_heap *h,
+			struct hk_cpu *c, struct hk_segment *seg, void *obj)
+{
+	struct hk_page *page = hk_page_of(s, seg, obj);
+
+	if (unlikely(!page->inuse || page->state == HK_PAGE_FREE)) {
+		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
+			  "object freed to a page with no object in use (late double free)");
+		return;
+	}
+	hk_set_link(s, obj, page->freelist);
+	page->freelist = obj;
+	page->inuse--;
+
+	if (page->state == HK_PAGE_ACTIVE)
+		return;
+	if (!page->inuse) {
+		hk_page_release(s, h, seg, page);
+		if (c)
+			hk_stat(c, HAKMEM_PAGE_FREE);
+		else
+			hk_stat_atomic(s, HAKMEM_PAGE_FREE);
+		if (!seg->used) {
+			hk_heap_release_seg(s, h, c, seg);
+			return;
+		}
+	} else if (page->state == HK_PAGE_FULL) {
+		page->state = HK_PAGE_PARTIAL;
+		__set_bit(page - seg->pages, &seg->partial_map);
+	}
+	if (seg->full) {
+		seg->full = false;
+		list_move(&seg->list, &h->avail);
+	}
+}
+
+/* Take whole the objects other CPUs (or nested frees) gave back. */
+static void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
+			    struct hk_cpu *c)
+{
+	struct llist_node *segs = llist_del_all(&h->remote_segs);
+	struct hk_segment *seg, *tmp;
+
+	hk_assert_owner(s, h);
+	llist_for_each_entry_safe(seg, tmp, segs, remote_node) {
+		struct llist_node *obj = llist_del_all(&seg->remote);
+
+		while (obj) {
+			struct llist_node *next = obj->next;
+
+			hk_page_put(s, h, c, seg, (char *)obj - s->link_off);
+			obj = next;
+		}
+	}
+}
+
+/* Take the next page to allocate from; NULL if the heap needs a segment. */
+static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
+					 struct hk_heap *h, struct hk_cpu *c)
+{
+	struct hk_segment *seg;
+	struct hk_page *page;
+	unsigned int idx;
+
+	if (llist_empty(&h->remote_segs) == false)
+		hk_heap_collect(s, h, c);
+	for (;;) {
+		seg = h->seg;
+		if (!seg) {
+			seg = list_first_entry_or_null(&h->avail,
+						       struct hk_segment, list);
+			if (seg)
+				list_del_init(&seg->list);
+			else
+				seg = hk_pool_get(s);
+			if (!seg)
+				return NULL;
+			seg->heap = h;
+			hk_heap_set_seg(h, c, seg);
+		}
+		if (seg->partial_map) {
+			idx = __ffs(seg->partial_map);
+			__clear_bit(idx, &seg->partial_map);
+			page = &seg->pages[idx];
+			break;
+		}
+		if (seg->free_map) {
+			idx = __ffs(seg->free_map);
+			__clear_bit(idx, &seg->free_map);
+			page = &seg->pages[idx];
+			seg->used++;
+			h->nr_pages++;
+			if (c)
+				hk_stat(c, HAKMEM_PAGE_ALLOC);
+			else
+				hk_stat_atomic(s, HAKMEM_PAGE_ALLOC);
+			break;
+		}
+		seg->full = true;
+		list_add(&seg->list, &h->full);
+		hk_heap_set_seg(h, c, NULL);
+	}
+	page->state = HK_PAGE_ACTIVE;
+	h->page = page;
+	return page;
+}
+
+/* Write the header of a fresh slot and run the constructor. */
+static void *hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
+		      struct hk_page *page)
+{
+	void *obj = (void *)(hk_page_addr(s, seg, page) +
+			     page->carved * s->size + s->obj_off);
+	struct hk_hdr *h = hk_hdr(obj);
+
+	h->tag = s->tag;
+	h->state = s->full_mode ? HK_STATE_FREE : HK_STATE_LIGHT;
+	if (s->ctor)
+		s->ctor(obj);
+	page->carved++;
+	return obj;
+}
+
+/*
+ * Fill @p with up to @n objects from the heap's pages, without new segments.
+ * Return: how many.
+ */
+static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
+				 struct hk_cpu *c, void **p, unsigned int n)
+{
+	unsigned int got = 0, carved = 0;
+	struct hk_page *page;
+
+	hk_assert_owner(s, h);
+	while (got < n) {
+		page = h->page;
+		if (!page) {
+			page = hk_heap_next_page(s, h, c);
+			if (!page)
+				break;
+		}
+		while (got < n && page->freelist) {
+			void *obj = page->freelist;
+
+			page->freelist = hk_get_link(s, obj);
+			page->inuse++;
+			p[got++] = obj;
+		}
+		if (got < n && page->carved < s->objs_per_page) {
+			struct hk_segment *seg = h->seg;
+
+			while (got < n && page->carved < s->objs_per_page) {
+				p[got++] = hk_carve(s, seg, page);
+				page->inuse++;
+				carved++;
+			}
+		}
+		if (!page->freelist && page->carved == s->objs_per_page) {
+			page->state = HK_PAGE_FULL;
+			h->page = NULL;
+		}
+	}
+	if (carved) {
+		if (c)
+			hk_stat_add(c, HAKMEM_CARVE, carved);
+		else
+			atomic_long_add(carved, &s->atomic_stat[HAKMEM_CARVE]);
+	}
+	return got;
+}
+
+/* Give up the current page and segment, so that empty ones can go. */
+static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
+			  struct hk_cpu *c)
+{
+	struct hk_page *page = h->page;
+	struct hk_segment *seg = h->seg;
+
+	hk_heap_collect(s, h, c);
+	if (page) {
+		h->page = NULL;
+		if (!page->inuse) {
+			hk_page_release(s, h, seg, page);
+		} else {
+			page->state = HK_PAGE_PARTIAL;
+			__set_bit(page - seg->pages, &seg->partial_map);
+		}
+	}
+	if (seg) {
+		hk_heap_set_seg(h, c, NULL);
+		if (!seg->used) {
+			hk_seg_reset(s, seg);
+			hk_pool_put(s, seg);
+		} else {
+			list_add(&seg->list, &h->avail);
+		}
+	}
+}
+
+/* Hand an object to the heap that owns its segment (lock-free). */
+static void hk_remote_free(struct hakmem_cache *s, struct hk_segment *seg,
+			   void *obj)
+{
+	struct hk_heap *owner = seg->heap;
+
+	/*
+	 * llist_add() is a full barrier; once the object is on the list the
+	 * owner may take it, and we touch the segment only if we made the list
+	 * non-empty, in which case nobody can see the object before the
+	 * segment is queued.
+	 */
+	if (llist_add((struct llist_node *)hk_link(s, obj), &seg->remote))
+		llist_add(&seg->remote_node, &owner->remote_segs);
+}
+
+/* Put an object back: to its page if the heap owns it, else remotely. */
+static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
+			  struct hk_cpu *c, void *obj)
+{
+	struct hk_segment *seg;
+
+	if (c && hk_seg_base(obj) == c->cur_base)
+		seg = h->seg;
+	else
+		seg = hk_seg_of_trusted(obj);
+	if (seg->heap == h) {
+		hk_page_put(s, h, c, seg, obj);
+	} else {
+		hk_remote_free(s, seg, obj);
+		if (c)
+			hk_stat(c, HAKMEM_FREE_REMOTE);
+		else
+			hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
+	}
+}
+
+/* === Internals: per-CPU stack ============================================= */
+
+/* Move the oldest objects of the stack back to their pages, keeping @keep. */
+static void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c,
+			 unsigned int keep)
+{
+	unsigned int i, n;
+
+	if (c->count <= keep)
+		return;
+	n = c->count - keep;
+	for (i = 0; i < n; i++)
+		hk_return_obj(s, &c->heap, c, c->stack[i]);
+	memmove(c->stack, c->stack + n, keep * sizeof(void *));
+	c->count = keep;
+	hk_stat(c, HAKMEM_FLUSH);
+}
+
+/*
+ * Refill the stack from the heap, ordered so that pops come out in address
+ * order.  Return: how many objects it now has.
+ */
+static unsigned int hk_cpu_refill(struct hakmem_cache *s, struct hk_cpu *c)
+{
+	unsigned int want = max(s->stack_max / 2, 1U);
+	void **p = c->stack + c->count;
+	unsigned int got, i;
+
+	got = hk_heap_fill(s, &c->heap, c, p, want);
+	for (i = 0; i < got / 2; i++)
+		swap(p[i], p[got - 1 - i]);
+	c->count += got;
+	if (got)
+		hk_stat(c, HAKMEM_REFILL);
+	return got;
+}
+
+/* === Internals: allocation ================================================ */
+
+/* Zero, set the header, as the allocation asks; the object is ours now. */
+static __always_inline void *hk_post_alloc(struct hakmem_cache *s, void *obj,
+					   gfp_t gfp)
+{
+	if (s->full_mode)
+		hk_hdr(obj)->state = HK_STATE_ALLOC;
+	if (unlikely((gfp & __GFP_ZERO) || s->init_alloc))
+		memset(obj, 0, s->object_size);
+	return obj;
+}
+
+/*
+ * Allocate from the depot: for an interrupt that found this CPU's state
+ * busy, and for caches without a per-CPU stack.  IRQ-safe.
+ */
+static void *hk_alloc_depot(struct hakmem_cache *s, gfp_t gfp)
+{
+	struct hk_segment *seg;
+	unsigned long flags;
+	void *obj = NULL;
+
+	raw_spin_lock_irqsave(&s->depot_lock, flags);
+	if (!hk_heap_fill(s, &s->depot, NULL, &obj, 1)) {
+		seg = ___hk_seg_alloc(s, gfp & ~__GFP_DIRECT_RECLAIM,
+				      s->depot.node);
+		if (seg) {
+			hk_heap_adopt(s, &s->depot, NULL, seg);
+			hk_heap_fill(s, &s->depot, NULL, &obj, 1);
+		}
+	}
+	raw_spin_unlock_irqrestore(&s->depot_lock, flags);
+	if (obj)
+		hk_stat_atomic(s, HAKMEM_ALLOC_LOCKED);
+	return obj;
+}
+
+/*
+ * ___hk_alloc - the slowest path: the heap needs a new segment.
+ * Entered and left with preemption disabled and @c busy; returns the hk_cpu
+ * of the CPU it ends on, which may differ if it slept.
+ */
+static struct hk_cpu *___hk_alloc(struct hakmem_cache *s, struct hk_cpu *c,
+				  gfp_t gfp)
+{
+	struct hk_segment *seg;
+	bool can_sleep = gfpflags_allow_blocking(gfp);
+	int node = c->heap.node;
+
+	if (can_sleep) {
+		hk_cpu_exit(c);
+		preempt_enable();
+	}
+	seg = ___hk_seg_alloc(s, gfp, node);
+	if (can_sleep) {
+		preempt_disable();
+		c = hk_cpu_enter(s);
+	}
+	if (seg)
+		hk_heap_adopt(s, &c->heap, c, seg);
+	return c;
+}
+
+/*
+ * __hk_alloc - the slow path: the stack is empty.  Called with preemption
+ * disabled and @c busy; leaves both as it found them.
+ */
+static void *__hk_alloc(struct hakmem_cache *s, struct hk_cpu *c, gfp_t gfp)
+{
+	void *obj;
+
+	if (!hk_cpu_refill(s, c)) {
+		c = ___hk_alloc(s, c, gfp);
+		/* After sleeping, another task may have refilled the stack. */
+		if (!c->count && !hk_cpu_refill(s, c)) {
+			hk_cpu_exit(c);
+			return NULL;
+		}
+	}
+	obj = c->stack[--c->count];
+	hk_stat(c, HAKMEM_ALLOC_SLOW);
+	hk_cpu_exit(c);
+	return obj;
+}
+
+/* hk_alloc - the fast path: pop the per-CPU stack. */
+static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp)
+{
+	struct hk_cpu *c;
+	void *obj;
+
+	might_alloc(gfp);
+	preempt_disable();
+	c = this_cpu_ptr(s->cpu);
+	if (unlikely(c->busy)) {
+		preempt_enable();
+		obj = hk_alloc_depot(s, gfp);
+		goto out;
+	}
+	c = hk_cpu_enter(s);
+	if (likely(c->count)) {
+		obj = c->stack[--c->count];
+		hk_stat(c, HAKMEM_ALLOC_FAST);
+		hk_cpu_exit(c);
+	} else {
+		obj = __hk_alloc(s, c, gfp);
+	}
+	preempt_enable();
+out:
+	if (unlikely(!obj))
+		return NULL;
+	return hk_post_alloc(s, obj, gfp);
+}
+
+/* === Internals: free ====================================================== */
+
+/* What the free path writes into a valid object. */
+static __always_inline void hk_pre_free(struct hakmem_cache *s, void *obj)
+{
+	if (unlikely(s->init_free))
+		memset(obj, 0, s->object_size);
+	if (s->full_mode)
+		hk_hdr(obj)->state = HK_STATE_FREE;
+}
+
+static __always_inline bool hk_hdr_valid(struct hakmem_cache *s, void *obj)
+{
+	u64 v = *(u64 *)hk_hdr(obj);
+
+	return v == (s->full_mode ? hk_hdr_val(s->tag, HK_STATE_ALLOC) :
+				    s->hdr_light);
+}
+
+/* Push a checked object on this CPU's stack, flushing it if full. */
+static void hk_cpu_push(struct hakmem_cache *s, struct hk_cpu *c, void *obj)
+{
+	if (unlikely(c->count >= s->stack_max)) {
+		if (!s->stack_max) {
+			hk_return_obj(s, &c->heap, c, obj);
+			return;
+		}
+		hk_cpu_flush(s, c, s->stack_max / 2);
+	}
+	c->stack[c->count++] = obj;
+}
+
+/*
+ * __hk_free - the slow path: the object is not in this CPU's current
+ * segment, or the stack is full, or the header did not check out, or this
+ * CPU's state is busy (a nested free).  Proves the pointer before touching
+ * it.  Called with preemption disabled.
+ */
+static noinline void __hk_free(struct hakmem_cache *s, void *obj,
+			       unsigned long caller)
+{
+	struct hk_segment *seg = hk_seg_lookup(obj);
+	struct hk_cpu *c;
+
+	if (unlikely(!seg)) {
+		hk_report(s, HAKMEM_ERR_INVALID, obj, caller,
+			  "free of a pointer hakmem did not allocate");
+		return;
+	}
+	if (!s)
+		s = seg->cache;
+	if (unlikely(seg->cache != s)) {
+		hk_report(s, HAKMEM_ERR_WRONG_CACHE, obj, caller,
+			  "free to the wrong cache");
+		return;
+	}
+	if (unlikely(!hk_hdr_valid(s, obj))) {
+		hk_report_bad_free(s, seg, obj, caller);
+		return;
+	}
+	c = this_cpu_ptr(s->cpu);
+	if (unlikely(c->busy)) {
+		/* Nested in an interrupted hakmem call on this CPU. */
+		hk_pre_free(s, obj);
+		hk_remote_free(s, seg, obj);
+		hk_stat_atomic(s, HAKMEM_FREE_SLOW);
+		hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
+		return;
+	}
+	c = hk_cpu_enter(s);
+	if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
+		hk_cpu_exit(c);
+		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller, "double free");
+		return;
+	}
+	hk_pre_free(s, obj);
+	hk_cpu_push(s, c, obj);
+	hk_stat(c, HAKMEM_FREE_SLOW);
+	hk_cpu_exit(c);
+}
+
+/* hk_free - the fast path: push on the per-CPU stack. */
+static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
+				    unsigned long caller)
+{
+	struct hk_cpu *c;
+
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return;
+	preempt_disable();
+	c = this_cpu_ptr(s->cpu);
+	if (likely(hk_seg_base(obj) == c->cur_base && !c->busy &&
+		   c->count < s->stack_max && hk_hdr_valid(s, obj) &&
+		   (!c->count || c->stack[c->count - 1] != obj))) {
+		c = hk_cpu_enter(s);
+		hk_pre_free(s, obj);
+		c->stack[c->count++] = obj;
+		hk_stat(c, HAKMEM_FREE_FAST);
+		hk_cpu_exit(c);
+	} else {
+		__hk_free(s, obj, caller);
+	}
+	preempt_enable();
+}
+
+/* === Internals: validation ================================================ */
+
+struct hk_validate {
+	unsigned long *map;	/* one bit a slot of the page being checked */
+	int errors;
+};
+
+static void hk_bad(struct hakmem_cache *s, struct hk_validate *v,
+		   struct hk_segment *seg, struct hk_page *page, const char *what)
+{
+	v->errors++;
+	hk_add_kunit_error();
+	pr_err("BUG hakmem_slab %s: validate: segment %lx page %td: %s\n",
+	       s->name, seg->base, page ? page - seg->pages : -1, what);
+}
+
+static void hk_validate_page(struct hakmem_cache *s, struct hk_validate *v,
+			     struct hk_segment *seg, struct hk_page *page)
+{
+	unsigned long start = hk_page_addr(s, seg, page) + s->obj_off;
+	unsigned int nfree = 0, i;
+	void *obj;
+
+	if (page->carved > s->objs_per_page) {
+		hk_bad(s, v, seg, page, "more objects carved than fit");
+		return;
+	}
+	bitmap_zero(v->map, s->objs_per_page);
+	for (obj = page->freelist; obj; obj = hk_get_link(s, obj)) {
+		unsigned long off = (unsigned long)obj - start;
+
+		if ((unsigned long)obj < start || off % s->size ||
+		    off / s->size >= page->carved) {
+			hk_bad(s, v, seg, page, "free list points outside the page");
+			return;
+		}
+		if (__test_and_set_bit(off / s->size, v->map)) {
+			hk_bad(s, v, seg, page, "free list has a loop");
+			return;
+		}
+		nfree++;
+	}
+	if (nfree + page->inuse != page->carved)
+		hk_bad(s, v, seg, page, "free + in use != carved");
+	for (i = 0; i < page->carved; i++) {
+		struct hk_hdr *h = hk_hdr((void *)(start + i * s->size));
+
+		if (h->tag != s->tag ||
+		    (s->full_mode && h->state != HK_STATE_ALLOC &&
+		     h->state != HK_STATE_FREE) ||
+		    (!s->full_mode && h->state != HK_STATE_LIGHT)) {
+			hk_bad(s, v, seg, page, "object header overwritten");
+			return;
+		}
+		if (s->full_mode && test_bit(i, v->map) &&
+		    h->state != HK_STATE_FREE)
+			hk_bad(s, v, seg, page, "free object marked allocated");
+	}
+}
+
+static void hk_validate_seg(struct hakmem_cache *s, struct hk_validate *v,
+			    struct hk_heap *h, struct hk_segment *seg)
+{
+	unsigned int i, used = 0;
+
+	if (seg->heap != h || seg->cache != s)
+		hk_bad(s, v, seg, NULL, "segment has the wrong owner");
+	for (i = 0; i < s->pages_per_seg; i++) {
+		struct hk_page *page = &seg->pages[i];
+		bool is_free = test_bit(i, &seg->free_map);
+		bool partial = test_bit(i, &seg->partial_map);
+
+		if (is_free != page_is(page, HK_PAGE_FREE) ||
+		    partial != page_is(page, HK_PAGE_PARTIAL)) {
+			hk_bad(s, v, seg, page, "bitmaps disagree with the page");
+			continue;
+		}
+		if (page->state == HK_PAGE_FREE) {
+			if (page->inuse || page->carved)
+				hk_bad(s, v, seg, page, "free page has objects");
+			continue;
+		}
+		used++;
+		hk_validate_page(s, v, seg, page);
+	}
+	if (used != seg->used)
+		hk_bad(s, v, seg, NULL, "count of used pages is wrong");
+}
+
+static void hk_validate_heap(struct hakmem_cache *s, struct hk_heap *h,
+			     struct hk_validate *v)
+{
+	struct hk_segment *seg;
+
+	if (h->seg)
+		hk_validate_seg(s, v, h, h->seg);
+	list_for_each_entry(seg, &h->avail, list)
+		hk_validate_seg(s, v, h, seg);
+	list_for_each_entry(seg, &h->full, list) {
+		if (!seg->full)
+			hk_bad(s, v, seg, NULL, "full-list segment not full");
+		hk_validate_seg(s, v, h, seg);
+	}
+}
+
+static void hk_cpu_validate(struct hakmem_cache *s, struct hk_cpu *c,
+			    struct hk_validate *v)
+{
+	hk_cpu_flush(s, c, 0);
+	hk_heap_collect(s, &c->heap, c);
+	hk_validate_heap(s, &c->heap, v);
+}
+
+/* === Internals: work on every CPU ========================================= */
+
+/* What hk_on_each_cpu() does on each CPU. */
+enum hk_cpu_op {
+	HK_OP_FLUSH,		/* empty the stack */
+	HK_OP_DRAIN,		/* empty the stack, collect, drain the heap */
+	HK_OP_VALIDATE,		/* collect and check; arg is a hk_validate */
+};
+
+static void hk_cpu_flush_all(struct hakmem_cache *s, struct hk_cpu *c)
+{
+	hk_cpu_flush(s, c, 0);
+}
+
+static void hk_cpu_drain(struct hakmem_cache *s, struct hk_cpu *c)
+{
+	hk_cpu_flush(s, c, 0);
+	hk_heap_drain(s, &c->heap, c);
+}
+
+static void hk_cpu_run(struct hakmem_cache *s, struct hk_cpu *c,
+		       enum hk_cpu_op op, void *arg)
+{
+	switch (op) {
+	case HK_OP_FLUSH:
+		hk_cpu_flush_all(s, c);
+		break;
+	case HK_OP_DRAIN:
+		hk_cpu_drain(s, c);
+		break;
+	case HK_OP_VALIDATE:
+		hk_cpu_validate(s, c, arg);
+		break;
+	}
+}
+
+struct hk_cpu_work {
+	struct work_struct work;
+	struct hakmem_cache *s;
+	enum hk_cpu_op op;
+	void *arg;
+};
+
+static DEFINE_PER_CPU(struct hk_cpu_work, hk_cpu_works);
+static DEFINE_MUTEX(hk_cpu_work_mutex);
+
+static void hk_cpu_work_fn(struct work_struct *work)
+{
+	struct hk_cpu_work *w = container_of(work, struct hk_cpu_work, work);
+	struct hk_cpu *c;
+
+	preempt_disable();
+	c = hk_cpu_enter(w->s);
+	hk_cpu_run(w->s, c, w->op, w->arg);
+	hk_cpu_exit(c);
+	preempt_enable();
+}
+
+/*
+ * Run @op as the owner of every CPU's state: on the CPU itself if it is
+ * online, directly for offline CPUs (which cannot come up meanwhile).
+ */
+static void hk_on_each_cpu(struct hakmem_cache *s, enum hk_cpu_op op,
+			    void *arg)
+{
+	struct hk_cpu_work *w;
+	unsigned int cpu;
+
+	might_sleep();
+	cpus_read_lock();
+	mutex_lock(&hk_cpu_work_mutex);
+	for_each_online_cpu(cpu) {
+		w = per_cpu_ptr(&hk_cpu_works, cpu);
+		INIT_WORK(&w->work, hk_cpu_work_fn);
+		w->s = s;
+		w->op = op;
+		w->arg = arg;
+		queue_work_on(cpu, system_highpri_wq, &w->work);
+	}
+	for_each_online_cpu(cpu)
+		flush_work(&per_cpu_ptr(&hk_cpu_works, cpu)->work);
+	mutex_unlock(&hk_cpu_work_mutex);
+	for_each_possible_cpu(cpu) {
+		if (!cpu_online(cpu))
+			hk_cpu_run(s, per_cpu_ptr(s->cpu, cpu), op, arg);
+	}
+	cpus_read_unlock();
+}
+
+static void hk_depot_drain(struct hakmem_cache *s)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&s->depot_lock, flags);
+	hk_heap_drain(s, &s->depot, NULL);
+	raw_spin_unlock_irqrestore(&s->depot_lock, flags);
+}
+
+/*
+ * Flush every stack, then collect every remote free and drain every heap.
+ * Two passes, as a flush on one CPU may hand objects to another.
+ */
+static void hk_drain_all(struct hakmem_cache *s)
+{
+	hk_on_each_cpu(s, HK_OP_FLUSH, NULL);
+	hk_on_each_cpu(s, HK_OP_DRAIN, NULL);
+	hk_depot_drain(s);
+}
+
+/* === Internals: cache setup =============================================== */
+
+static unsigned int hk_calculate_align(slab_flags_t flags, unsigned int align,
+				       unsigned int size)
+{
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		unsigned int ralign = cache_line_size();
+
+		while (size <= ralign / 2)
+			ralign /= 2;
+		align = max(align, ralign);
+	}
+	return max_t(unsigned int, align, sizeof(void *));
+}
+
+/* The smallest page order wasting at most 1/16 of a page (as SLUB does). */
+static unsigned int hk_calculate_page_order(unsigned int stride)
+{
+	unsigned int order, max_order = hk_seg_order;
+
+	for (order = 0; order < max_order; order++) {
+		unsigned long bytes = PAGE_SIZE << order;
+		unsigned long n = bytes / stride;
+
+		if (n >= HK_MIN_OBJS_PER_PAGE && bytes - n * stride <= bytes / 16)
+			return max(order, hk_seg_order - ilog2(HK_MAX_PAGES_PER_SEG));
+	}
+	return max_order;
+}
+
+static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
+			   unsigned int align)
+{
+	bool keep_contents = s->ctor || (s->flags & (SLAB_TYPESAFE_BY_RCU |
+						      SLAB_POISON));
+	unsigned int lead = HK_HDR_SIZE + (keep_contents ? HK_LINK_SIZE : 0);
+
+	s->align = hk_calculate_align(s->flags, align, size);
+	s->obj_off = ALIGN(lead, s->align);
+	s->size = ALIGN(s->obj_off + size, s->align);
+	/* A stride that is a multiple of align keeps every object aligned. */
+	s->link_off = keep_contents ? -(int)(HK_HDR_SIZE + HK_LINK_SIZE) : 0;
+	s->page_order = hk_calculate_page_order(s->size);
+	s->page_shift = PAGE_SHIFT + s->page_order;
+	s->objs_per_page = (PAGE_SIZE << s->page_order) / s->size;
+	s->pages_per_seg = 1U << (hk_seg_order - s->page_order);
+	if (!s->objs_per_page || s->objs_per_page > USHRT_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static unsigned int hk_stack_max(unsigned int size)
+{
+	if (size <= 256)
+		return HK_STACK_MAX;
+	if (size <= 1024)
+		return HK_STACK_MAX / 2;
+	if (size <= 4096)
+		return HK_STACK_MAX / 4;
+	return HK_STACK_MAX / 8;
+}
+
+static const char *hk_check_args(const char *name, unsigned int size,
+				 unsigned int align, slab_flags_t flags)
+{
+	if (!name)
+		return "no name";
+	if (!size || size > HAKMEM_MAX_OBJECT_SIZE)
+		return "object size out of range (1 .. HAKMEM_MAX_OBJECT_SIZE)";
+	if (align && (!is_power_of_2(align) || align > PAGE_SIZE))
+		return "alignment is not a power of two up to PAGE_SIZE";
+	if (flags & ~HAKMEM_SUPPORTED_FLAGS)
+		return "unsupported SLAB_ flags";
+	return NULL;
+}
+
+static void hk_debugfs_add(struct hakmem_cache *s);
+
+static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
+					    unsigned int align,
+					    slab_flags_t flags,
+					    void (*ctor)(void *),
+					    enum hakmem_header_mode mode)
+{
+	const char *why = hk_check_args(name, size, align, flags);
+	struct hakmem_cache *s;
+	unsigned int cpu;
+
+	might_sleep();
+	if (why) {
+		pr_err("cannot create cache %s (size %u, align %u, flags %#lx): %s\n",
+		       name ?: "(null)", size, align, (__force unsigned long)flags, why);
+		goto fail;
+	}
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s) {
+		why = "out of memory";
+		goto fail_msg;
+	}
+	s->name = name;
+	s->object_size = size;
+	s->flags = flags;
+	s->ctor = ctor;
+	s->header_mode = mode;
+	s->full_mode = mode == HAKMEM_HEADER_FULL;
+	if (hk_cache_layout(s, size, align)) {
+		why = "object does not fit a segment";
+		goto fail_free;
+	}
+	do {
+		s->tag = get_random_u32();
+	} while (!s->tag || s->tag == HK_STATE_LIGHT ||
+		 s->tag == HK_STATE_ALLOC || s->tag == HK_STATE_FREE);
+	s->hdr_light = hk_hdr_val(s->tag, HK_STATE_LIGHT);
+	s->stack_max = hk_stack_max(s->size);
+	/* The same choices SLUB's slab_want_init_on_alloc/free() make. */
+	s->init_alloc = want_init_on_alloc(0) && !ctor &&
+			!(flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+	s->init_free = want_init_on_free() && !ctor &&
+		       !(flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+	raw_spin_lock_init(&s->depot_lock);
+	hk_heap_init(&s->depot, numa_mem_id());
+	spin_lock_init(&s->pool_lock);
+	INIT_LIST_HEAD(&s->pool);
+	s->cpu = alloc_percpu(struct hk_cpu);
+	if (!s->cpu) {
+		why = "out of memory";
+		goto fail_free;
+	}
+	for_each_possible_cpu(cpu)
+		hk_heap_init(&per_cpu_ptr(s->cpu, cpu)->heap,
+			     cpu_to_mem(cpu));
+
+	mutex_lock(&hk_caches_mutex);
+	list_add_tail(&s->list, &hk_caches);
+	hk_debugfs_add(s);
+	mutex_unlock(&hk_caches_mutex);
+	return s;
+
+fail_free:
+	kfree(s);
+fail_msg:
+	pr_err("cannot create cache %s: %s\n", name, why);
+fail:
+	if (flags & SLAB_PANIC)
+		panic("hakmem_slab: cannot create cache %s: %s\n",
+		      name ?: "(null)", why);
+	return NULL;
+}
+
+/* Is @obj on its page's free list? */
+static bool hk_on_freelist(struct hakmem_cache *s, struct hk_page *page,
+			   void *obj)
+{
+	void *f;
+
+	for (f = page->freelist; f; f = hk_get_link(s, f))
+		if (f == obj)
+			return true;
+	return false;
+}
+
+/* Show up to *@budget objects of a page that are still in use. */
+static void hk_report_page_leaks(struct hakmem_cache *s, struct hk_segment *seg,
+				 struct hk_page *page, int *budget)
+{
+	unsigned long start = hk_page_addr(s, seg, page) + s->obj_off;
+	unsigned int i;
+
+	for (i = 0; i < page->carved && *budget > 0; i++) {
+		void *obj = (void *)(start + i * s->size);
+
+		if (hk_on_freelist(s, page, obj))
+			continue;
+		pr_err("BUG hakmem_slab %s: object 0x%p still in use at destroy\n",
+		       s->name, obj);
+		(*budget)--;
+	}
+}
+
+/* Count (and show the first few of) the objects a heap still has in use. */
+static unsigned long hk_report_leaks_heap(struct hakmem_cache *s,
+					  struct hk_heap *h, int *budget)
+{
+	struct list_head *lists[] = { &h->avail, &h->full };
+	struct hk_segment *seg;
+	unsigned long n = 0;
+	unsigned int l, i;
+
+	for (l = 0; l < ARRAY_SIZE(lists); l++) {
+		list_for_each_entry(seg, lists[l], list) {
+			for (i = 0; i < s->pages_per_seg; i++) {
+				struct hk_page *page = &seg->pages[i];
+
+				n += page->inuse;
+				if (page->inuse)
+					hk_report_page_leaks(s, seg, page, budget);
+			}
+		}
+	}
+	return n;
+}
+
+/* === debugfs interface ==================================================== */
+
+static u64 hk_stat_raw(struct hakmem_cache *s, enum hakmem_stat_item item)
+{
+	u64 sum = atomic_long_read(&s->atomic_stat[item]);
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->stat[item]);
+	return sum;
+}
+
+static unsigned long hk_objects_inuse(struct hakmem_cache *s)
+{
+	u64 a = hk_stat_raw(s, HAKMEM_ALLOC_FAST) +
+		hk_stat_raw(s, HAKMEM_ALLOC_SLOW) +
+		hk_stat_raw(s, HAKMEM_ALLOC_LOCKED);
+	u64 f = hk_stat_raw(s, HAKMEM_FREE_FAST) +
+		hk_stat_raw(s, HAKMEM_FREE_SLOW);
+
+	return a > f ? a - f : 0;
+}
+
+static long hk_pages_used(struct hakmem_cache *s)
+{
+	long n = READ_ONCE(s->depot.nr_pages);
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->heap.nr_pages);
+	return max(n, 0L);
+}
+
+static int hk_slabinfo_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache_info info;
+	struct hakmem_cache *s;
+
+	seq_puts(m, "# name objsize stride inuse total pages segments header flags\n");
+	mutex_lock(&hk_caches_mutex);
+	list_for_each_entry(s, &hk_caches, list) {
+		hakmem_cache_get_info(s, &info);
+		seq_printf(m, "%s %u %u %lu %lu %lu %lu %s %#lx\n", s->name,
+			   info.object_size, info.size, info.objects_inuse,
+			   info.objects_total, info.pages, info.segments,
+			   info.header_mode == HAKMEM_HEADER_FULL ? "full" : "light",
+			   (__force unsigned long)info.flags);
+	}
+	mutex_unlock(&hk_caches_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hk_slabinfo);
+
+static int hk_stats_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *s = m->private;
+	unsigned int cpu, i;
+
+	for (i = 0; i < HAKMEM_NR_STATS; i++) {
+		seq_printf(m, "%s %llu", hakmem_stat_names[i],
+			   hakmem_cache_stat(s, i));
+		for_each_online_cpu(cpu)
+			seq_printf(m, " C%u=%llu", cpu,
+				   READ_ONCE(per_cpu_ptr(s->cpu, cpu)->stat[i]));
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+
+static int hk_stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, hk_stats_show, inode->i_private);
+}
+
+/* Writing 0 clears: the current totals become the new zero. */
+static ssize_t hk_stats_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	struct hakmem_cache *s = file_inode(file)->i_private;
+	unsigned int i, val;
+	int err;
+
+	err = kstrtouint_from_user(buf, count, 0, &val);
+	if (err)
+		return err;
+	if (val)
+		return -EINVAL;
+	for (i = 0; i < HAKMEM_NR_STATS; i++)
+		WRITE_ONCE(s->stat_base[i], hk_stat_raw(s, i));
+	return count;
+}
+
+static const struct file_operations hk_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = hk_stats_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.write = hk_stats_write,
+	.release = single_release,
+};
+
+static ssize_t hk_action_write(struct file *file, const char __user *buf,
+			       size_t count, int (*action)(struct hakmem_cache *))
+{
+	struct hakmem_cache *s = file_inode(file)->i_private;
+	unsigned int val;
+	int err;
+
+	err = kstrtouint_from_user(buf, count, 0, &val);
+	if (err)
+		return err;
+	if (val != 1)
+		return -EINVAL;
+	action(s);
+	return count;
+}
+
+static ssize_t hk_validate_write(struct file *file, const char __user *buf,
+				 size_t count, loff_t *ppos)
+{
+	return hk_action_write(file, buf, count, hakmem_cache_validate);
+}
+
+static ssize_t hk_shrink_write(struct file *file, const char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	return hk_action_write(file, buf, count, hakmem_cache_shrink);
+}
+
+static const struct file_operations hk_validate_fops = {
+	.owner = THIS_MODULE,
+	.write = hk_validate_write,
+	.llseek = noop_llseek,
+};
+
+static const struct file_operations hk_shrink_fops = {
+	.owner = THIS_MODULE,
+	.write = hk_shrink_write,
+	.llseek = noop_llseek,
+};
+
+static void hk_debugfs_add(struct hakmem_cache *s)
+{
+	lockdep_assert_held(&hk_caches_mutex);
+	if (IS_ERR_OR_NULL(hk_debugfs_root))
+		return;
+	s->debugfs = debugfs_create_dir(s->name, hk_debugfs_root);
+	debugfs_create_file("stats", 0600, s->debugfs, s, &hk_stats_fops);
+	debugfs_create_file("validate", 0200, s->debugfs, s, &hk_validate_fops);
+	debugfs_create_file("shrink", 0200, s->debugfs, s, &hk_shrink_fops);
+}
+
+/* === Memory pressure and CPU hotplug ====================================== */
+
+static unsigned long hk_shrink_count(struct shrinker *shrink,
+				     struct shrink_control *sc)
+{
+	struct hakmem_cache *s;
+	unsigned long n = 0;
+
+	if (!mutex_trylock(&hk_caches_mutex))
+		return 0;
+	list_for_each_entry(s, &hk_caches, list)
+		n += READ_ONCE(s->nr_pool) << hk_seg_order;
+	mutex_unlock(&hk_caches_mutex);
+	return n ?: SHRINK_EMPTY;
+}
+
+/* Under memory pressure, give the pools of empty segments back. */
+static unsigned long hk_shrink_scan(struct shrinker *shrink,
+				    struct shrink_control *sc)
+{
+	struct hakmem_cache *s;
+	unsigned long freed = 0;
+
+	if (!mutex_trylock(&hk_caches_mutex))
+		return SHRINK_STOP;
+	list_for_each_entry(s, &hk_caches, list) {
+		struct hk_segment *seg;
+
+		while (freed < sc->nr_to_scan && (seg = hk_pool_get(s))) {
+			hk_seg_free(s, seg);
+			freed += 1UL << hk_seg_order;
+		}
+	}
+	mutex_unlock(&hk_caches_mutex);
+	return freed;
+}
+
+static struct shrinker hk_shrinker = {
+	.count_objects = hk_shrink_count,
+	.scan_objects = hk_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+/*
+ * A CPU is dead: nothing runs on it, so we own its state.  Flush its stack,
+ * collect what was freed to it, and give its empty segments back.  The
+ * segments still holding objects stay with it; objects freed into them later
+ * queue on its remote list, which shrink and the CPU's return collect.
+ */
+static int hk_cpu_dead(unsigned int cpu)
+{
+	struct hakmem_cache *s;
+
+	mutex_lock(&hk_caches_mutex);
+	list_for_each_entry(s, &hk_caches, list)
+		hk_cpu_drain(s, per_cpu_ptr(s->cpu, cpu));
+	mutex_unlock(&hk_caches_mutex);
+	return 0;
+}
+
+/* === Public interface ===================================================== */
+
+struct hakmem_cache *hakmem_cache_create_mode(const char *name,
+					      unsigned int size,
+					      unsigned int align,
+					      slab_flags_t flags,
+					      void (*ctor)(void *),
+					      enum hakmem_header_mode mode)
+{
+	return hk_cache_create(name, size, align, flags, ctor, mode);
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_create_mode);
+
+struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
+					 unsigned int align, slab_flags_t flags,
+					 void (*ctor)(void *))
+{
+	return hk_cache_create(name, size, align, flags, ctor,
+			       READ_ONCE(hk_header_mode));
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_create);
+
+void hakmem_cache_destroy(struct hakmem_cache *s)
+{
+	unsigned long leaked = 0;
+	unsigned int cpu;
+	int budget = 4;
+
+	if (!s)
+		return;
+	might_sleep();
+	mutex_lock(&hk_caches_mutex);
+	list_del(&s->list);
+	debugfs_remove_recursive(s->debugfs);
+	s->debugfs = NULL;
+	mutex_unlock(&hk_caches_mutex);
+
+	hk_drain_all(s);
+	hk_pool_drain(s);
+	for_each_possible_cpu(cpu)
+		leaked += hk_report_leaks_heap(s, &per_cpu_ptr(s->cpu, cpu)->heap,
+					       &budget);
+	leaked += hk_report_leaks_heap(s, &s->depot, &budget);
+	if (leaked) {
+		hk_add_kunit_error();
+		pr_err("BUG hakmem_slab %s: destroyed with %lu objects in use; keeping their %ld segments\n",
+		       s->name, leaked, atomic_long_read(&s->nr_segments));
+		s->defunct = true;
+		return;
+	}
+	/* Segment frees go through RCU; they must finish before the module. */
+	rcu_barrier();
+	free_percpu(s->cpu);
+	kfree(s);
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
+
+void *hakmem_cache_alloc(struct hakmem_cache *s, gfp_t gfp)
+{
+	return hk_alloc(s, gfp);
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
+
+void hakmem_cache_free(struct hakmem_cache *s, void *obj)
+{
+	hk_free(s, obj, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_free);
+
+int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
+			    void **p)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		p[i] = hk_alloc(s, gfp);
+		if (unlikely(!p[i])) {
+			hakmem_cache_free_bulk(s, i, p);
+			return 0;
+		}
+	}
+	return nr;
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
+
+void hakmem_cache_free_bulk(struct hakmem_cache *s, size_t nr, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		hk_free(s, p[i], _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
+
+int hakmem_cache_shrink(struct hakmem_cache *s)
+{
+	hk_drain_all(s);
+	hk_pool_drain(s);
+	hk_stat_atomic(s, HAKMEM_SHRINK);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_shrink);
+
+unsigned int hakmem_cache_size(struct hakmem_cache *s)
+{
+	return s->object_size;
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_size);
+
+u64 hakmem_cache_stat(struct hakmem_cache *s, enum hakmem_stat_item item)
+{
+	if (WARN_ON_ONCE(item >= HAKMEM_NR_STATS))
+		return 0;
+	return hk_stat_raw(s, item) - READ_ONCE(s->stat_base[item]);
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_stat);
+
+void hakmem_cache_get_info(struct hakmem_cache *s,
+			   struct hakmem_cache_info *info)
+{
+	long pages = hk_pages_used(s);
+
+	info->name = s->name;
+	info->object_size = s->object_size;
+	info->size = s->size;
+	info->align = s->align;
+	info->objects_inuse = hk_objects_inuse(s);
+	info->objects_total = pages * s->objs_per_page;
+	info->segments = atomic_long_read(&s->nr_segments);
+	info->pages = info->segments << hk_seg_order;
+	info->page_order = s->page_order;
+	info->segment_order = hk_seg_order;
+	info->header_mode = s->header_mode;
+	info->flags = s->flags;
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_get_info);
+
+int hakmem_cache_validate(struct hakmem_cache *s)
+{
+	struct hk_validate v = { };
+	unsigned long flags;
+
+	v.map = bitmap_zalloc(s->objs_per_page, GFP_KERNEL);
+	if (!v.map)
+		return -ENOMEM;
+	hk_on_each_cpu(s, HK_OP_FLUSH, NULL);
+	hk_on_each_cpu(s, HK_OP_VALIDATE, &v);
+	raw_spin_lock_irqsave(&s->depot_lock, flags);
+	hk_heap_collect(s, &s->depot, NULL);
+	hk_validate_heap(s, &s->depot, &v);
+	raw_spin_unlock_irqrestore(&s->depot_lock, flags);
+	bitmap_free(v.map);
+	return v.errors;
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_validate);
+
+/* --- the kmalloc-like front end --- */
+
+static const unsigned int hk_kmalloc_sizes[] = {
+	8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768,
+	1024, 1536, 2048, 3072, 4096, 6144, 8192,
+};
+
+static_assert(ARRAY_SIZE(hk_kmalloc_sizes) <= U8_MAX);
+
+static const char *const hk_kmalloc_names[] = {
+	"hakmem-kmalloc-8", "hakmem-kmalloc-16", "hakmem-kmalloc-32",
+	"hakmem-kmalloc-48", "hakmem-kmalloc-64", "hakmem-kmalloc-96",
+	"hakmem-kmalloc-128", "hakmem-kmalloc-192", "hakmem-kmalloc-256",
+	"hakmem-kmalloc-384", "hakmem-kmalloc-512", "hakmem-kmalloc-768",
+	"hakmem-kmalloc-1k", "hakmem-kmalloc-1536", "hakmem-kmalloc-2k",
+	"hakmem-kmalloc-3k", "hakmem-kmalloc-4k", "hakmem-kmalloc-6k",
+	"hakmem-kmalloc-8k",
+};
+
+static_assert(ARRAY_SIZE(hk_kmalloc_names) == ARRAY_SIZE(hk_kmalloc_sizes));
+static_assert(HAKMEM_KMALLOC_MAX_CACHE_SIZE == 8192);
+
+static struct hakmem_cache *hk_kmalloc_caches[ARRAY_SIZE(hk_kmalloc_sizes)];
+/* Size class of each 8-byte step of size. */
+static u8 hk_size_index[HAKMEM_KMALLOC_MAX_CACHE_SIZE / 8 + 1];
+
+/* Marks the head page of a large allocation. */
+static unsigned long hk_large_cookie;
+
+static __always_inline struct hakmem_cache *hk_kmalloc_slab(size_t size)
+{
+	return hk_kmalloc_caches[hk_size_index[(size + 7) / 8]];
+}
+
+struct hakmem_cache *hakmem_kmalloc_cache(size_t size)
+{
+	if (!size || size > HAKMEM_KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	return hk_kmalloc_slab(size);
+}
+EXPORT_SYMBOL_GPL(hakmem_kmalloc_cache);
+
+static void *hk_kmalloc_large(size_t size, gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	page = alloc_pages_node(numa_mem_id(), gfp | __GFP_COMP, order);
+	if (!page)
+		return NULL;
+	set_page_private(page, (unsigned long)page_address(page) ^
+			 hk_large_cookie);
+	return page_address(page);
+}
+
+/* The head page of a large allocation, or NULL. */
+static struct page *hk_large_page(const void *obj)
+{
+	struct page *page;
+
+	if (!PAGE_ALIGNED(obj) || !virt_addr_valid(obj))
+		return NULL;
+	page = virt_to_page(obj);
+	if (!PageHead(page) ||
+	    page_private(page) != ((unsigned long)obj ^ hk_large_cookie))
+		return NULL;
+	return page;
+}
+
+void *hakmem_kmalloc(size_t size, gfp_t gfp)
+{
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (unlikely(size > HAKMEM_KMALLOC_MAX_CACHE_SIZE))
+		return hk_kmalloc_large(size, gfp);
+	return hk_alloc(hk_kmalloc_slab(size), gfp);
+}
+EXPORT_SYMBOL_GPL(hakmem_kmalloc);
+
+void hakmem_kfree(const void *obj)
+{
+	struct page *page;
+
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return;
+	if (unlikely(PAGE_ALIGNED(obj))) {
+		page = hk_large_page(obj);
+		if (page) {
+			set_page_private(page, 0);
+			__free_pages(page, compound_order(page));
+			return;
+		}
+	}
+	preempt_disable();
+	__hk_free(NULL, (void *)obj, _RET_IP_);
+	preempt_enable();
+}
+EXPORT_SYMBOL_GPL(hakmem_kfree);
+
+size_t hakmem_ksize(const void *obj)
+{
+	struct hk_segment *seg;
+	struct page *page;
+
+	if (ZERO_OR_NULL_PTR(obj))
+		return 0;
+	page = hk_large_page(obj);
+	if (page)
+		return page_size(page);
+	seg = hk_seg_lookup(obj);
+	if (!seg || !hk_obj_on_boundary(seg->cache, seg, obj))
+		return 0;
+	return seg->cache->object_size;
+}
+EXPORT_SYMBOL_GPL(hakmem_ksize);
+
+/* === Module init and exit ================================================= */
+
+static void hk_kmalloc_destroy(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hk_kmalloc_caches); i++) {
+		hakmem_cache_destroy(hk_kmalloc_caches[i]);
+		hk_kmalloc_caches[i] = NULL;
+	}
+}
+
+static int __init hk_kmalloc_init(void)
+{
+	unsigned int i, step;
+
+	for (i = 0; i < ARRAY_SIZE(hk_kmalloc_sizes); i++) {
+		hk_kmalloc_caches[i] = hakmem_cache_create(hk_kmalloc_names[i],
+							   hk_kmalloc_sizes[i],
+							   0, 0, NULL);
+		if (!hk_kmalloc_caches[i]) {
+			hk_kmalloc_destroy();
+			return -ENOMEM;
+		}
+	}
+	for (i = 0, step = 0; step < ARRAY_SIZE(hk_size_index); step++) {
+		while (hk_kmalloc_sizes[i] < step * 8)
+			i++;
+		hk_size_index[step] = i;
+	}
+	return 0;
+}
+
+static int __init hakmem_slab_init(void)
+{
+	int ret;
+
+	if (hk_seg_order < 3 || hk_seg_order > 9 || hk_seg_order >= MAX_ORDER) {
+		pr_err("seg_order=%u is out of range (3..9, below MAX_ORDER %d)\n",
+		       hk_seg_order, MAX_ORDER);
+		return -EINVAL;
+	}
+	hk_seg_mask = ~((PAGE_SIZE << hk_seg_order) - 1);
+	hk_cookie = get_random_long();
+	hk_large_cookie = get_random_long();
+	hk_debugfs_root = debugfs_create_dir("hakmem_slab", NULL);
+	debugfs_create_file("slabinfo", 0444, hk_debugfs_root, NULL,
+			    &hk_slabinfo_fops);
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	fault_create_debugfs_attr("fail_segment", hk_debugfs_root,
+				  &hakmem_fail_segment);
+#endif
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "hakmem_slab:dead",
+					NULL, hk_cpu_dead);
+	if (ret < 0)
+		goto fail_debugfs;
+	hk_cpuhp_state = ret;
+	ret = register_shrinker(&hk_shrinker, "hakmem_slab");
+	if (ret)
+		goto fail_cpuhp;
+	ret = hk_kmalloc_init();
+	if (ret)
+		goto fail_shrinker;
+	pr_info("segments of %lu KiB, header mode %s, init_on_alloc %d, init_on_free %d\n",
+		(PAGE_SIZE << hk_seg_order) / 1024,
+		hk_header_mode == HAKMEM_HEADER_FULL ? "full" : "light",
+		want_init_on_alloc(0), want_init_on_free());
+	return 0;
+
+fail_shrinker:
+	unregister_shrinker(&hk_shrinker);
+fail_cpuhp:
+	cpuhp_remove_state_nocalls(hk_cpuhp_state);
+fail_debugfs:
+	debugfs_remove_recursive(hk_debugfs_root);
+	return ret;
+}
+
+static void __exit hakmem_slab_exit(void)
+{
+	struct hakmem_cache *s;
+
+	hk_kmalloc_destroy();
+	mutex_lock(&hk_caches_mutex);
+	list_for_each_entry(s, &hk_caches, list)
+		pr_err("cache %s was not destroyed before unload; its memory is leaked\n",
+		       s->name);
+	mutex_unlock(&hk_caches_mutex);
+	unregister_shrinker(&hk_shrinker);
+	cpuhp_remove_state_nocalls(hk_cpuhp_state);
+	debugfs_remove_recursive(hk_debugfs_root);
+	rcu_barrier();
+}
+
+module_init(hakmem_slab_init);
+module_exit(hakmem_slab_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("hakmem_slab: a per-CPU segment slab cache");

@@ -39,7 +39,10 @@
  *
  * The free-list link is stored in the object's first word, except for caches
  * whose free objects must keep their contents (ctor, SLAB_TYPESAFE_BY_RCU,
- * SLAB_POISON): those get the [link] word in front of the header.
+ * SLAB_POISON): those get the [link] word in front of the header.  The red
+ * zone (SLAB_RED_ZONE) and the tracks (SLAB_STORE_USER) exist only in debug
+ * caches, which also bypass the per-CPU stack so that every allocation and
+ * free is checked.
  *
  * The header is written when a page is carved (header_mode=light) and also on
  * every allocation and free (header_mode=full, which records the allocation
@@ -101,6 +104,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/poison.h>
+#include <linux/printk.h>
 #include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/ratelimit.h>
@@ -150,6 +155,19 @@ struct hk_hdr {
 	u32 tag;		/* the cache's hk_cache.tag */
 	u32 state;		/* HK_STATE_* */
 };
+
+/* The last allocation or free of an object (SLAB_STORE_USER). */
+struct hk_track {
+	unsigned long addr;	/* caller */
+	unsigned long when;	/* jiffies */
+	int cpu;
+	int pid;
+};
+
+enum hk_track_item { HK_TRACK_ALLOC, HK_TRACK_FREE };
+
+/* Debug features a cache has (from its flags and the debug parameter). */
+#define HK_DEBUG_FLAGS		(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER)
 
 /* One page (span of 2^page_order base pages) of a segment. */
 struct hk_page {
@@ -207,6 +225,11 @@ struct hakmem_cache {
 	bool full_mode;
 	bool init_alloc;		/* zero on allocation (init_on_alloc) */
 	bool init_free;			/* zero on free (init_on_free) */
+	bool debug;			/* any of HK_DEBUG_FLAGS */
+	bool poison;			/* poison free objects */
+	unsigned int red_off;		/* red zone offset from the object */
+	unsigned int red_size;		/* red zone bytes, 0 without */
+	unsigned int track_off;		/* tracks offset from the object */
 
 	unsigned int object_size;
 	unsigned int size;		/* stride */
@@ -266,6 +289,7 @@ static unsigned int hk_seg_order = 6;
 static unsigned long hk_seg_mask;	/* ~(segment size - 1) */
 static unsigned long hk_cookie;		/* validates head page ->index */
 static enum hakmem_header_mode hk_header_mode = HAKMEM_HEADER_LIGHT;
+static slab_flags_t hk_debug_flags;	/* from the debug parameter */
 
 static LIST_HEAD(hk_caches);
 static DEFINE_MUTEX(hk_caches_mutex);
@@ -307,6 +331,10 @@ static const struct kernel_param_ops hk_header_mode_ops = {
 module_param_cb(header_mode, &hk_header_mode_ops, NULL, 0644);
 MODULE_PARM_DESC(header_mode,
 		 "when object headers are written: full (every alloc/free) or light (at carve time, default); read at cache creation");
+
+static char *hk_debug_str = "";
+module_param_named(debug, hk_debug_str, charp, 0444);
+MODULE_PARM_DESC(debug, "debug checks for every cache, as slub_debug: P (poison), Z (red zone), U (store user), e.g. debug=PZU");
 
 module_param_named(seg_order, hk_seg_order, uint, 0444);
 MODULE_PARM_DESC(seg_order, "segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages)");
@@ -520,6 +548,152 @@ static void hk_report_bad_free(struct hakmem_cache *s, struct hk_segment *seg,
 	}
 	hk_report(s, HAKMEM_ERR_HEADER, obj, caller,
 		  "object header overwritten (tag/state mismatch)");
+}
+
+/* === Internals: debug checks ============================================= */
+
+static u8 *hk_redzone(struct hakmem_cache *s, void *obj)
+{
+	return (u8 *)obj + s->red_off;
+}
+
+static struct hk_track *hk_track(struct hakmem_cache *s, void *obj,
+				 enum hk_track_item item)
+{
+	return (struct hk_track *)((char *)obj + s->track_off) + item;
+}
+
+static void hk_set_track(struct hakmem_cache *s, void *obj,
+			 enum hk_track_item item, unsigned long caller)
+{
+	struct hk_track *t;
+
+	if (!(s->flags & SLAB_STORE_USER))
+		return;
+	t = hk_track(s, obj, item);
+	t->addr = caller;
+	t->when = jiffies;
+	t->cpu = raw_smp_processor_id();
+	t->pid = current->pid;
+}
+
+static void hk_print_track(struct hakmem_cache *s, void *obj,
+			   enum hk_track_item item)
+{
+	struct hk_track *t = hk_track(s, obj, item);
+
+	if (!t->addr)
+		return;
+	pr_err("%s by %pS on cpu %d pid %d, %lu jiffies ago\n",
+	       item == HK_TRACK_ALLOC ? "Allocated" : "Freed",
+	       (void *)t->addr, t->cpu, t->pid, jiffies - t->when);
+}
+
+/* The first byte in [start, start + bytes) that is not @value, or NULL. */
+static u8 *hk_find_bad(u8 *start, unsigned int bytes, u8 value)
+{
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		if (start[i] != value)
+			return start + i;
+	return NULL;
+}
+
+/*
+ * A SLUB-style report of a damaged object: the BUG line, where the damage
+ * is, the bytes around it, and the tracks.
+ */
+static void hk_report_damage(struct hakmem_cache *s, enum hakmem_stat_item item,
+			     void *obj, u8 *bad, u8 expected,
+			     unsigned long caller, const char *what)
+{
+	u8 *from;
+
+	hk_report(s, item, obj, caller, what);
+	if (!__ratelimit(&hk_report_rs))
+		return;
+	pr_err("INFO: 0x%p-0x%p @offset=%td: first byte 0x%02x instead of 0x%02x\n",
+	       bad, bad, bad - (u8 *)obj, *bad, expected);
+	hk_print_track(s, obj, HK_TRACK_ALLOC);
+	hk_print_track(s, obj, HK_TRACK_FREE);
+	from = max(bad - 16, (u8 *)obj - s->obj_off);
+	print_hex_dump(KERN_ERR, "Bytes ", DUMP_PREFIX_OFFSET, 16, 1, from,
+		       min_t(long, 48, (u8 *)obj - s->obj_off + s->size - from),
+		       true);
+}
+
+static void hk_poison(struct hakmem_cache *s, void *obj)
+{
+	memset(obj, POISON_FREE, s->object_size - 1);
+	((u8 *)obj)[s->object_size - 1] = POISON_END;
+}
+
+/* Check and repair the red zone; @value is what it should hold. */
+static void hk_check_redzone(struct hakmem_cache *s, void *obj, u8 value,
+			     unsigned long caller)
+{
+	u8 *bad = hk_find_bad(hk_redzone(s, obj), s->red_size, value);
+
+	if (!bad)
+		return;
+	hk_report_damage(s, HAKMEM_ERR_REDZONE, obj, bad, value, caller,
+			 "red zone overwritten (write past the end of the object)");
+	memset(hk_redzone(s, obj), value, s->red_size);
+}
+
+/* Check the poison of a free object; repair it. */
+static void hk_check_poison(struct hakmem_cache *s, void *obj,
+			    unsigned long caller)
+{
+	u8 *bad = hk_find_bad(obj, s->object_size - 1, POISON_FREE);
+	u8 expected = POISON_FREE;
+
+	if (!bad && ((u8 *)obj)[s->object_size - 1] != POISON_END) {
+		bad = (u8 *)obj + s->object_size - 1;
+		expected = POISON_END;
+	}
+	if (!bad)
+		return;
+	hk_report_damage(s, HAKMEM_ERR_POISON, obj, bad, expected, caller,
+			 "poison overwritten (write after free)");
+	hk_poison(s, obj);
+}
+
+/* A slot of a debug cache is carved: it starts as a free object. */
+static void hk_debug_carve(struct hakmem_cache *s, void *obj)
+{
+	if (s->poison)
+		hk_poison(s, obj);
+	if (s->red_size)
+		memset(hk_redzone(s, obj), SLUB_RED_INACTIVE, s->red_size);
+	if (s->flags & SLAB_STORE_USER)
+		memset(hk_track(s, obj, HK_TRACK_ALLOC), 0,
+		       2 * sizeof(struct hk_track));
+}
+
+static noinline void hk_debug_alloc(struct hakmem_cache *s, void *obj,
+				    unsigned long caller)
+{
+	if (s->poison)
+		hk_check_poison(s, obj, caller);
+	if (s->red_size) {
+		hk_check_redzone(s, obj, SLUB_RED_INACTIVE, caller);
+		memset(hk_redzone(s, obj), SLUB_RED_ACTIVE, s->red_size);
+	}
+	hk_set_track(s, obj, HK_TRACK_ALLOC, caller);
+}
+
+static noinline void hk_debug_free(struct hakmem_cache *s, void *obj,
+				   unsigned long caller)
+{
+	if (s->red_size) {
+		hk_check_redzone(s, obj, SLUB_RED_ACTIVE, caller);
+		memset(hk_redzone(s, obj), SLUB_RED_INACTIVE, s->red_size);
+	}
+	if (s->poison)
+		hk_poison(s, obj);
+	hk_set_track(s, obj, HK_TRACK_FREE, caller);
 }
 
 /* === Internals: segments ================================================== */
@@ -840,6 +1014,8 @@ static void *hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
 
 	h->tag = s->tag;
 	h->state = s->full_mode ? HK_STATE_FREE : HK_STATE_LIGHT;
+	if (unlikely(s->debug))
+		hk_debug_carve(s, obj);
 	if (s->ctor)
 		s->ctor(obj);
 	page->carved++;
@@ -1000,8 +1176,10 @@ static unsigned int hk_cpu_refill(struct hakmem_cache *s, struct hk_cpu *c)
 
 /* Zero, set the header, as the allocation asks; the object is ours now. */
 static __always_inline void *hk_post_alloc(struct hakmem_cache *s, void *obj,
-					   gfp_t gfp)
+					   gfp_t gfp, unsigned long caller)
 {
+	if (unlikely(s->debug))
+		hk_debug_alloc(s, obj, caller);
 	if (s->full_mode)
 		hk_hdr(obj)->state = HK_STATE_ALLOC;
 	if (unlikely((gfp & __GFP_ZERO) || s->init_alloc))
@@ -1083,7 +1261,8 @@ static void *__hk_alloc(struct hakmem_cache *s, struct hk_cpu *c, gfp_t gfp)
 }
 
 /* hk_alloc - the fast path: pop the per-CPU stack. */
-static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp)
+static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
+				      unsigned long caller)
 {
 	struct hk_cpu *c;
 	void *obj;
@@ -1108,14 +1287,17 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp)
 out:
 	if (unlikely(!obj))
 		return NULL;
-	return hk_post_alloc(s, obj, gfp);
+	return hk_post_alloc(s, obj, gfp, caller);
 }
 
 /* === Internals: free ====================================================== */
 
 /* What the free path writes into a valid object. */
-static __always_inline void hk_pre_free(struct hakmem_cache *s, void *obj)
+static __always_inline void hk_pre_free(struct hakmem_cache *s, void *obj,
+					unsigned long caller)
 {
+	if (unlikely(s->debug))
+		hk_debug_free(s, obj, caller);
 	if (unlikely(s->init_free))
 		memset(obj, 0, s->object_size);
 	if (s->full_mode)
@@ -1174,7 +1356,7 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->busy)) {
 		/* Nested in an interrupted hakmem call on this CPU. */
-		hk_pre_free(s, obj);
+		hk_pre_free(s, obj, caller);
 		hk_remote_free(s, seg, obj);
 		hk_stat_atomic(s, HAKMEM_FREE_SLOW);
 		hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
@@ -1186,7 +1368,7 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller, "double free");
 		return;
 	}
-	hk_pre_free(s, obj);
+	hk_pre_free(s, obj, caller);
 	hk_cpu_push(s, c, obj);
 	hk_stat(c, HAKMEM_FREE_SLOW);
 	hk_cpu_exit(c);
@@ -1206,7 +1388,7 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 		   c->count < s->stack_max && hk_hdr_valid(s, obj) &&
 		   (!c->count || c->stack[c->count - 1] != obj))) {
 		c = hk_cpu_enter(s);
-		hk_pre_free(s, obj);
+		hk_pre_free(s, obj, caller);
 		c->stack[c->count++] = obj;
 		hk_stat(c, HAKMEM_FREE_FAST);
 		hk_cpu_exit(c);
@@ -1230,6 +1412,28 @@ static void hk_bad(struct hakmem_cache *s, struct hk_validate *v,
 	hk_add_kunit_error();
 	pr_err("BUG hakmem_slab %s: validate: segment %lx page %td: %s\n",
 	       s->name, seg->base, page ? page - seg->pages : -1, what);
+}
+
+/* Red zone and poison of one object of a debug cache. */
+static void hk_validate_debug(struct hakmem_cache *s, struct hk_validate *v,
+			      struct hk_segment *seg, struct hk_page *page,
+			      void *obj, bool is_free)
+{
+	u8 red = is_free ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE;
+
+	if (s->red_size && hk_find_bad(hk_redzone(s, obj), s->red_size, red)) {
+		hk_report_damage(s, HAKMEM_ERR_REDZONE, obj,
+				 hk_find_bad(hk_redzone(s, obj), s->red_size, red),
+				 red, _RET_IP_, "validate: red zone overwritten");
+		memset(hk_redzone(s, obj), red, s->red_size);
+		v->errors++;
+	}
+	if (s->poison && is_free &&
+	    (hk_find_bad(obj, s->object_size - 1, POISON_FREE) ||
+	     ((u8 *)obj)[s->object_size - 1] != POISON_END)) {
+		hk_check_poison(s, obj, _RET_IP_);
+		v->errors++;
+	}
 }
 
 static void hk_validate_page(struct hakmem_cache *s, struct hk_validate *v,
@@ -1273,6 +1477,9 @@ static void hk_validate_page(struct hakmem_cache *s, struct hk_validate *v,
 		if (s->full_mode && test_bit(i, v->map) &&
 		    h->state != HK_STATE_FREE)
 			hk_bad(s, v, seg, page, "free object marked allocated");
+		if (s->debug)
+			hk_validate_debug(s, v, seg, page, (void *)(h + 1),
+					  test_bit(i, v->map));
 	}
 }
 
@@ -1392,7 +1599,7 @@ static void hk_cpu_work_fn(struct work_struct *work)
  * online, directly for offline CPUs (which cannot come up meanwhile).
  */
 static void hk_on_each_cpu(struct hakmem_cache *s, enum hk_cpu_op op,
-			    void *arg)
+			   void *arg)
 {
 	struct hk_cpu_work *w;
 	unsigned int cpu;
@@ -1475,9 +1682,20 @@ static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 						      SLAB_POISON));
 	unsigned int lead = HK_HDR_SIZE + (keep_contents ? HK_LINK_SIZE : 0);
 
+	unsigned int tail = size;
+
+	if (s->flags & SLAB_RED_ZONE) {
+		s->red_off = size;
+		s->red_size = ALIGN(size, sizeof(void *)) - size + sizeof(void *);
+		tail += s->red_size;
+	}
+	if (s->flags & SLAB_STORE_USER) {
+		s->track_off = ALIGN(tail, sizeof(void *));
+		tail = s->track_off + 2 * sizeof(struct hk_track);
+	}
 	s->align = hk_calculate_align(s->flags, align, size);
 	s->obj_off = ALIGN(lead, s->align);
-	s->size = ALIGN(s->obj_off + size, s->align);
+	s->size = ALIGN(s->obj_off + tail, s->align);
 	/* A stride that is a multiple of align keeps every object aligned. */
 	s->link_off = keep_contents ? -(int)(HK_HDR_SIZE + HK_LINK_SIZE) : 0;
 	s->page_order = hk_calculate_page_order(s->size);
@@ -1539,10 +1757,14 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	}
 	s->name = name;
 	s->object_size = size;
-	s->flags = flags;
+	s->flags = flags | hk_debug_flags;
 	s->ctor = ctor;
 	s->header_mode = mode;
-	s->full_mode = mode == HAKMEM_HEADER_FULL;
+	s->debug = s->flags & HK_DEBUG_FLAGS;
+	/* Debug caches track the allocation state whatever the mode. */
+	s->full_mode = mode == HAKMEM_HEADER_FULL || s->debug;
+	s->poison = (s->flags & SLAB_POISON) && !ctor &&
+		    !(s->flags & SLAB_TYPESAFE_BY_RCU);
 	if (hk_cache_layout(s, size, align)) {
 		why = "object does not fit a segment";
 		goto fail_free;
@@ -1552,7 +1774,8 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	} while (!s->tag || s->tag == HK_STATE_LIGHT ||
 		 s->tag == HK_STATE_ALLOC || s->tag == HK_STATE_FREE);
 	s->hdr_light = hk_hdr_val(s->tag, HK_STATE_LIGHT);
-	s->stack_max = hk_stack_max(s->size);
+	/* Debug caches check every operation: no per-CPU stack. */
+	s->stack_max = s->debug ? 0 : hk_stack_max(s->size);
 	/* The same choices SLUB's slab_want_init_on_alloc/free() make. */
 	s->init_alloc = want_init_on_alloc(0) && !ctor &&
 			!(flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
@@ -1912,7 +2135,7 @@ EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
 
 void *hakmem_cache_alloc(struct hakmem_cache *s, gfp_t gfp)
 {
-	return hk_alloc(s, gfp);
+	return hk_alloc(s, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
 
@@ -1928,7 +2151,7 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 	size_t i;
 
 	for (i = 0; i < nr; i++) {
-		p[i] = hk_alloc(s, gfp);
+		p[i] = hk_alloc(s, gfp, _RET_IP_);
 		if (unlikely(!p[i])) {
 			hakmem_cache_free_bulk(s, i, p);
 			return 0;
@@ -2084,7 +2307,7 @@ void *hakmem_kmalloc(size_t size, gfp_t gfp)
 		return ZERO_SIZE_PTR;
 	if (unlikely(size > HAKMEM_KMALLOC_MAX_CACHE_SIZE))
 		return hk_kmalloc_large(size, gfp);
-	return hk_alloc(hk_kmalloc_slab(size), gfp);
+	return hk_alloc(hk_kmalloc_slab(size), gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_kmalloc);
 
@@ -2158,6 +2381,30 @@ static int __init hk_kmalloc_init(void)
 	return 0;
 }
 
+static int __init hk_parse_debug(const char *str)
+{
+	for (; *str; str++) {
+		switch (*str) {
+		case 'P': case 'p':
+			hk_debug_flags |= SLAB_POISON;
+			break;
+		case 'Z': case 'z':
+			hk_debug_flags |= SLAB_RED_ZONE;
+			break;
+		case 'U': case 'u':
+			hk_debug_flags |= SLAB_STORE_USER;
+			break;
+		case '-':
+			break;
+		default:
+			pr_err("debug=%s: unknown flag '%c' (use P, Z, U)\n",
+			       hk_debug_str, *str);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int __init hakmem_slab_init(void)
 {
 	int ret;
@@ -2167,6 +2414,9 @@ static int __init hakmem_slab_init(void)
 		       hk_seg_order, MAX_ORDER);
 		return -EINVAL;
 	}
+	ret = hk_parse_debug(hk_debug_str);
+	if (ret)
+		return ret;
 	hk_seg_mask = ~((PAGE_SIZE << hk_seg_order) - 1);
 	hk_cookie = get_random_long();
 	hk_large_cookie = get_random_long();

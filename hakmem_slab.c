@@ -244,7 +244,7 @@ struct hakmem_cache {
 	const char *name;
 
 	/* The depot: a heap for nested (re-entrant) allocations. */
-	raw_spinlock_t depot_lock;
+	spinlock_t depot_lock;		/* protects depot */
 	struct hk_heap depot;
 
 	spinlock_t pool_lock;		/* protects pool and nr_pool */
@@ -1197,7 +1197,7 @@ static void *hk_alloc_depot(struct hakmem_cache *s, gfp_t gfp)
 	unsigned long flags;
 	void *obj = NULL;
 
-	raw_spin_lock_irqsave(&s->depot_lock, flags);
+	spin_lock_irqsave(&s->depot_lock, flags);
 	if (!hk_heap_fill(s, &s->depot, NULL, &obj, 1)) {
 		seg = ___hk_seg_alloc(s, gfp & ~__GFP_DIRECT_RECLAIM,
 				      s->depot.node);
@@ -1206,7 +1206,7 @@ static void *hk_alloc_depot(struct hakmem_cache *s, gfp_t gfp)
 			hk_heap_fill(s, &s->depot, NULL, &obj, 1);
 		}
 	}
-	raw_spin_unlock_irqrestore(&s->depot_lock, flags);
+	spin_unlock_irqrestore(&s->depot_lock, flags);
 	if (obj)
 		hk_stat_atomic(s, HAKMEM_ALLOC_LOCKED);
 	return obj;
@@ -1629,9 +1629,9 @@ static void hk_depot_drain(struct hakmem_cache *s)
 {
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&s->depot_lock, flags);
+	spin_lock_irqsave(&s->depot_lock, flags);
 	hk_heap_drain(s, &s->depot, NULL);
-	raw_spin_unlock_irqrestore(&s->depot_lock, flags);
+	spin_unlock_irqrestore(&s->depot_lock, flags);
 }
 
 /*
@@ -1781,7 +1781,7 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 			!(flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
 	s->init_free = want_init_on_free() && !ctor &&
 		       !(flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
-	raw_spin_lock_init(&s->depot_lock);
+	spin_lock_init(&s->depot_lock);
 	hk_heap_init(&s->depot, numa_mem_id());
 	spin_lock_init(&s->pool_lock);
 	INIT_LIST_HEAD(&s->pool);
@@ -2223,10 +2223,10 @@ int hakmem_cache_validate(struct hakmem_cache *s)
 		return -ENOMEM;
 	hk_on_each_cpu(s, HK_OP_FLUSH, NULL);
 	hk_on_each_cpu(s, HK_OP_VALIDATE, &v);
-	raw_spin_lock_irqsave(&s->depot_lock, flags);
+	spin_lock_irqsave(&s->depot_lock, flags);
 	hk_heap_collect(s, &s->depot, NULL);
 	hk_validate_heap(s, &s->depot, &v);
-	raw_spin_unlock_irqrestore(&s->depot_lock, flags);
+	spin_unlock_irqrestore(&s->depot_lock, flags);
 	bitmap_free(v.map);
 	return v.errors;
 }

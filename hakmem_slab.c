@@ -1660,19 +1660,30 @@ static unsigned int hk_calculate_align(slab_flags_t flags, unsigned int align,
 	return max_t(unsigned int, align, sizeof(void *));
 }
 
-/* The smallest page order wasting at most 1/16 of a page (as SLUB does). */
+/*
+ * The smallest page order that holds at least HK_MIN_OBJS_PER_PAGE objects
+ * and wastes at most 1/32 of the page, else 1/16, else 1/8 (as SLUB's
+ * calculate_order() relaxes its fraction); never so small that a segment has
+ * more pages than its bitmaps have bits.
+ */
 static unsigned int hk_calculate_page_order(unsigned int stride)
 {
-	unsigned int order, max_order = hk_seg_order;
+	unsigned int min_order = hk_seg_order - ilog2(HK_MAX_PAGES_PER_SEG);
+	unsigned int order, fraction;
 
-	for (order = 0; order < max_order; order++) {
-		unsigned long bytes = PAGE_SIZE << order;
-		unsigned long n = bytes / stride;
+	if (hk_seg_order < ilog2(HK_MAX_PAGES_PER_SEG))
+		min_order = 0;
+	for (fraction = 32; fraction >= 8; fraction /= 2) {
+		for (order = min_order; order < hk_seg_order; order++) {
+			unsigned long bytes = PAGE_SIZE << order;
+			unsigned long n = bytes / stride;
 
-		if (n >= HK_MIN_OBJS_PER_PAGE && bytes - n * stride <= bytes / 16)
-			return max(order, hk_seg_order - ilog2(HK_MAX_PAGES_PER_SEG));
+			if (n >= HK_MIN_OBJS_PER_PAGE &&
+			    bytes - n * stride <= bytes / fraction)
+				return order;
+		}
 	}
-	return max_order;
+	return hk_seg_order;
 }
 
 static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,

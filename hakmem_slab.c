@@ -1617,11 +1617,11 @@ static void hk_on_each_cpu(struct hakmem_cache *s, enum hk_cpu_op op,
 	}
 	for_each_online_cpu(cpu)
 		flush_work(&per_cpu_ptr(&hk_cpu_works, cpu)->work);
-	mutex_unlock(&hk_cpu_work_mutex);
 	for_each_possible_cpu(cpu) {
 		if (!cpu_online(cpu))
 			hk_cpu_run(s, per_cpu_ptr(s->cpu, cpu), op, arg);
 	}
+	mutex_unlock(&hk_cpu_work_mutex);
 	cpus_read_unlock();
 }
 

@@ -1074,10 +1074,13 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 			  struct hk_cpu *c)
 {
-	struct hk_page *page = h->page;
-	struct hk_segment *seg = h->seg;
+	struct hk_page *page;
+	struct hk_segment *seg;
 
+	/* Collecting may release the current segment: look at it after. */
 	hk_heap_collect(s, h, c);
+	page = h->page;
+	seg = h->seg;
 	if (page) {
 		h->page = NULL;
 		if (!page->inuse) {

@@ -1149,8 +1149,11 @@ static void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c,
 	if (c->count <= keep)
 		return;
 	n = c->count - keep;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n)
+			prefetch(c->stack[i + 1]);
 		hk_return_obj(s, &c->heap, c, c->stack[i]);
+	}
 	memmove(c->stack, c->stack + n, keep * sizeof(void *));
 	c->count = keep;
 	hk_stat(c, HAKMEM_FLUSH);
@@ -1329,33 +1332,47 @@ static void hk_cpu_push(struct hakmem_cache *s, struct hk_cpu *c, void *obj)
 }
 
 /*
- * __hk_free - the slow path: the object is not in this CPU's current
- * segment, or the stack is full, or the header did not check out, or this
- * CPU's state is busy (a nested free).  Proves the pointer before touching
- * it.  Called with preemption disabled.
+ * Prove that @obj is a live object of @s (of any cache if @s is NULL): in a
+ * hakmem segment, of the right cache, with a valid header.  Reports and
+ * returns NULL if not.
  */
-static noinline void __hk_free(struct hakmem_cache *s, void *obj,
-			       unsigned long caller)
+static struct hk_segment *hk_free_check(struct hakmem_cache *s, void *obj,
+					unsigned long caller)
 {
 	struct hk_segment *seg = hk_seg_lookup(obj);
-	struct hk_cpu *c;
 
 	if (unlikely(!seg)) {
 		hk_report(s, HAKMEM_ERR_INVALID, obj, caller,
 			  "free of a pointer hakmem did not allocate");
-		return;
+		return NULL;
 	}
-	if (!s)
-		s = seg->cache;
-	if (unlikely(seg->cache != s)) {
+	if (unlikely(s && seg->cache != s)) {
 		hk_report(s, HAKMEM_ERR_WRONG_CACHE, obj, caller,
 			  "free to the wrong cache");
-		return;
+		return NULL;
 	}
-	if (unlikely(!hk_hdr_valid(s, obj))) {
-		hk_report_bad_free(s, seg, obj, caller);
-		return;
+	if (unlikely(!hk_hdr_valid(seg->cache, obj))) {
+		hk_report_bad_free(seg->cache, seg, obj, caller);
+		return NULL;
 	}
+	return seg;
+}
+
+/*
+ * __hk_free - the slow path: the object is not in this CPU's current
+ * segment, or the stack is full, or the header did not check out, or this
+ * CPU's state is busy (a nested free).  Proves the pointer before touching
+ * it.  Called with preemption disabled; @s is NULL for hakmem_kfree().
+ */
+static noinline void __hk_free(struct hakmem_cache *s, void *obj,
+			       unsigned long caller)
+{
+	struct hk_segment *seg = hk_free_check(s, obj, caller);
+	struct hk_cpu *c;
+
+	if (unlikely(!seg))
+		return;
+	s = seg->cache;
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->busy)) {
 		/* Nested in an interrupted hakmem call on this CPU. */
@@ -2162,9 +2179,34 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free);
 int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 			    void **p)
 {
+	unsigned int fast = 0, n;
+	struct hk_cpu *c;
 	size_t i;
 
-	for (i = 0; i < nr; i++) {
+	might_alloc(gfp);
+	/* One guarded section: the stack, then the heap's pages directly. */
+	preempt_disable();
+	c = this_cpu_ptr(s->cpu);
+	if (likely(!c->busy && nr)) {
+		c = hk_cpu_enter(s);
+		n = min_t(size_t, c->count, nr);
+		c->count -= n;
+		memcpy(p, c->stack + c->count, n * sizeof(void *));
+		hk_stat_add(c, HAKMEM_ALLOC_FAST, n);
+		fast = n;
+		if (fast < nr) {
+			n = hk_heap_fill(s, &c->heap, c, p + fast,
+					 min_t(size_t, nr - fast, UINT_MAX));
+			hk_stat_add(c, HAKMEM_ALLOC_SLOW, n);
+			fast += n;
+		}
+		hk_cpu_exit(c);
+	}
+	preempt_enable();
+	for (i = 0; i < fast; i++)
+		hk_post_alloc(s, p[i], gfp, _RET_IP_);
+	/* The rest may need new segments. */
+	for (i = fast; i < nr; i++) {
 		p[i] = hk_alloc(s, gfp, _RET_IP_);
 		if (unlikely(!p[i])) {
 			hakmem_cache_free_bulk(s, i, p);
@@ -2177,10 +2219,42 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
 
 void hakmem_cache_free_bulk(struct hakmem_cache *s, size_t nr, void **p)
 {
+	unsigned long caller = _RET_IP_;
+	unsigned int freed = 0;
+	struct hk_cpu *c;
 	size_t i;
 
-	for (i = 0; i < nr; i++)
-		hk_free(s, p[i], _RET_IP_);
+	preempt_disable();
+	c = this_cpu_ptr(s->cpu);
+	if (unlikely(c->busy)) {
+		for (i = 0; i < nr; i++)
+			if (!ZERO_OR_NULL_PTR(p[i]))
+				__hk_free(s, p[i], caller);
+		goto out;
+	}
+	c = hk_cpu_enter(s);
+	for (i = 0; i < nr; i++) {
+		void *obj = p[i];
+
+		if (unlikely(ZERO_OR_NULL_PTR(obj)))
+			continue;
+		if (unlikely(hk_seg_base(obj) != c->cur_base ||
+			     !hk_hdr_valid(s, obj)) &&
+		    !hk_free_check(s, obj, caller))
+			continue;
+		if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
+			hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller,
+				  "double free");
+			continue;
+		}
+		hk_pre_free(s, obj, caller);
+		hk_cpu_push(s, c, obj);
+		freed++;
+	}
+	hk_stat_add(c, HAKMEM_FREE_FAST, freed);
+	hk_cpu_exit(c);
+out:
+	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
 

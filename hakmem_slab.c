@@ -858,11 +858,15 @@ static void hk_heap_adopt(struct hakmem_cache *s, struct hk_heap *h,
 			  struct hk_cpu *c, struct hk_segment *seg)
 {
 	hk_assert_owner(s, h);
-	seg->heap = h;
 	if (h->seg) {
-		list_add(&seg->list, &h->avail);
+		/*
+		 * The heap got a segment while we slept (another task, an
+		 * interrupt): keep this one for later in the pool.
+		 */
+		hk_pool_put(s, seg);
 		return;
 	}
+	seg->heap = h;
 	hk_heap_set_seg(h, c, seg);
 }
 
@@ -1404,23 +1408,28 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 		return;
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
-	if (likely(hk_seg_base(obj) == c->cur_base && !c->busy &&
-		   c->count < s->stack_max && hk_hdr_valid(s, obj) &&
-		   (!c->count || c->stack[c->count - 1] != obj))) {
+	if (likely(hk_seg_base(obj) == c->cur_base && !c->busy)) {
+		/* Checks after entering: an interrupt may have pushed. */
 		c = hk_cpu_enter(s);
-		hk_pre_free(s, obj, caller);
-		c->stack[c->count++] = obj;
-		hk_stat(c, HAKMEM_FREE_FAST);
+		if (likely(c->count < s->stack_max && hk_hdr_valid(s, obj) &&
+			   (!c->count || c->stack[c->count - 1] != obj))) {
+			hk_pre_free(s, obj, caller);
+			c->stack[c->count++] = obj;
+			hk_stat(c, HAKMEM_FREE_FAST);
+			hk_cpu_exit(c);
+			goto out;
+		}
 		hk_cpu_exit(c);
-	} else {
-		__hk_free(s, obj, caller);
 	}
+	__hk_free(s, obj, caller);
+out:
 	preempt_enable();
 }
 
 /* === Internals: validation ================================================ */
 
 struct hk_validate {
+	spinlock_t lock;	/* the CPUs' passes share map and errors */
 	unsigned long *map;	/* one bit a slot of the page being checked */
 	int errors;
 };
@@ -1553,7 +1562,9 @@ static void hk_cpu_validate(struct hakmem_cache *s, struct hk_cpu *c,
 {
 	hk_cpu_flush(s, c, 0);
 	hk_heap_collect(s, &c->heap, c);
+	spin_lock(&v->lock);
 	hk_validate_heap(s, &c->heap, v);
+	spin_unlock(&v->lock);
 }
 
 /* === Internals: work on every CPU ========================================= */
@@ -2306,6 +2317,7 @@ int hakmem_cache_validate(struct hakmem_cache *s)
 	struct hk_validate v = { };
 	unsigned long flags;
 
+	spin_lock_init(&v.lock);
 	v.map = bitmap_zalloc(s->objs_per_page, GFP_KERNEL);
 	if (!v.map)
 		return -ENOMEM;
@@ -2313,7 +2325,9 @@ int hakmem_cache_validate(struct hakmem_cache *s)
 	hk_on_each_cpu(s, HK_OP_VALIDATE, &v);
 	spin_lock_irqsave(&s->depot_lock, flags);
 	hk_heap_collect(s, &s->depot, NULL);
+	spin_lock(&v.lock);
 	hk_validate_heap(s, &s->depot, &v);
+	spin_unlock(&v.lock);
 	spin_unlock_irqrestore(&s->depot_lock, flags);
 	bitmap_free(v.map);
 	return v.errors;

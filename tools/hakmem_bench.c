@@ -1,0 +1,2087 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hakmem_bench: the hakmem_slab benchmark.
+ *
+ * Runs the same workloads against hakmem_slab and against the kernel's own
+ * slab allocator (SLUB), interleaved repetition by repetition: hakmem's
+ * repetition i, then SLUB's repetition i, with the same sizes, alignment,
+ * order of operations and random sequence.  The first repetition is a
+ * discarded warm-up; the median and the minimum of the others are reported
+ * in /sys/kernel/debug/hakmem_bench/{results,results.csv} and on the
+ * console.  Writing "key=value ..." to /sys/kernel/debug/hakmem_bench/run
+ * runs again with other parameters.
+ *
+ * The SLUB caches are created with kmem_cache_create_usercopy() and a
+ * usercopy region covering the object: slab_unmergeable() refuses to merge a
+ * cache whose usersize is not zero, and the region changes nothing else on
+ * the allocation and free paths.
+ */
+
+#define pr_fmt(fmt) "hakmem_bench: " fmt
+
+#include <linux/atomic.h>
+#include <linux/cache.h>
+#include <linux/compiler.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/seq_buf.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/topology.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+#include <linux/vmstat.h>
+
+#if defined(CONFIG_X86) && !defined(CONFIG_UML)
+#include <asm/cpufeature.h>
+#include <asm/processor.h>
+#endif
+
+#include "hakmem_slab.h"
+
+/* === Configuration ======================================================== */
+
+#define BENCH_MIN_REPS		5
+#define BENCH_MAX_REPS		100
+#define BENCH_MAX_SCALE		10000
+#define BENCH_MAX_SIZES		8
+#define BENCH_MAX_ARMS		3
+#define BENCH_MAX_ROWS		64
+#define BENCH_MAX_NOTES		16
+#define BENCH_NOTE_LEN		128
+#define BENCH_PARAM_LEN		16
+#define BENCH_NAME_LEN		48
+#define BENCH_TEXT_SIZE		(16 * 1024)
+#define BENCH_MAX_INPUT		512
+
+/* Loop counts of one repetition at scale=100. */
+#define BENCH_LOOP_ITERS	10000000UL	/* loop: iterations */
+#define BENCH_PAIR_ITERS	2000000UL	/* pair, header, smp-pair */
+#define BENCH_BATCH_OBJECTS	1000000UL	/* batch, bulk: objects */
+#define BENCH_WS_ITERS		2000000UL	/* ws400-*: iterations */
+#define BENCH_FILL_OBJECTS	100000UL	/* fill: objects */
+#define BENCH_REMOTE_OBJECTS	1000000UL	/* remote-free: objects */
+
+#define BENCH_OBJECT_SIZE	256	/* batch, bulk, fill, smp, header */
+#define BENCH_WS_SLOTS		400
+#define BENCH_WS_MAX_SIZE	1024
+#define BENCH_MAX_CLASSES	64
+#define BENCH_RING_SIZE		256	/* remote-free ring, a power of two */
+#define BENCH_SPIN_RESCHED	4096	/* spins before a wait calls cond_resched() */
+
+static const unsigned int bench_batch_nr[] = { 1, 8, 32, 64, 128, 250 };
+
+/* === Data ================================================================= */
+
+enum bench_workload {
+	BENCH_LOOP,
+	BENCH_PAIR,
+	BENCH_BATCH,
+	BENCH_BULK,
+	BENCH_WS_C6,
+	BENCH_WS_MIXED,
+	BENCH_FILL,
+	BENCH_HEADER,
+	BENCH_SMP_PAIR,
+	BENCH_REMOTE_FREE,
+	BENCH_NR_WORKLOADS
+};
+
+enum bench_alloc {
+	BENCH_NONE,
+	BENCH_HAKMEM,
+	BENCH_SLUB,
+	BENCH_HAKMEM_FULL,
+	BENCH_HAKMEM_LIGHT,
+};
+
+static const char *const bench_alloc_names[] = {
+	[BENCH_NONE]		= "none",
+	[BENCH_HAKMEM]		= "hakmem",
+	[BENCH_SLUB]		= "slub",
+	[BENCH_HAKMEM_FULL]	= "hakmem-full",
+	[BENCH_HAKMEM_LIGHT]	= "hakmem-light",
+};
+
+/* How a working-set loop allocates. */
+enum bench_ws_kind {
+	BENCH_WS_HAKMEM,	/* hakmem_kmalloc() and hakmem_kfree() */
+	BENCH_WS_SLUB,		/* kmalloc() and kfree() */
+	BENCH_WS_CLASSES,	/* the arm's own table of size-class caches */
+};
+
+/* The parameters of one run. */
+struct bench_config {
+	unsigned long workloads;	/* BIT(enum bench_workload) */
+	unsigned int reps;		/* measured repetitions */
+	unsigned int scale;		/* percent of the default loop counts */
+	unsigned int nr_sizes;
+	unsigned int sizes[BENCH_MAX_SIZES];
+};
+
+/* What the results were measured on. */
+struct bench_env {
+	const char *env;
+	const char *timing;
+	char kernel[__NEW_UTS_LEN + 1];
+	unsigned int cpus;
+	bool init_on_alloc;
+	bool init_on_free;
+	const char *header_mode;
+};
+
+/* One line of the results. */
+struct bench_row {
+	const char *workload;
+	char param[BENCH_PARAM_LEN];
+	enum bench_alloc alloc;
+	u64 median_ps;		/* picoseconds per operation */
+	u64 min_ps;
+	u64 mops_c;		/* million operations per second, x100 */
+	u64 speedup_c;		/* SLUB median / this median, x100 */
+	u64 peak_kb;
+};
+
+/* One run: its parameters, results and their text. */
+struct bench_run {
+	struct bench_config cfg;
+	struct bench_env env;
+	bool done;
+	u64 elapsed_ms;
+	unsigned int nr_rows;
+	struct bench_row rows[BENCH_MAX_ROWS];
+	unsigned int nr_notes;
+	char notes[BENCH_MAX_NOTES][BENCH_NOTE_LEN];
+	char *table;		/* the readable table, NUL-terminated */
+	char *csv;		/* the CSV, NUL-terminated */
+};
+
+/* The two handles an allocation loop may use. */
+struct bench_cache {
+	struct hakmem_cache *hak;
+	struct kmem_cache *slub;
+};
+
+/* Size-class caches of one header mode, as hakmem_kmalloc() uses. */
+struct bench_classes {
+	unsigned int nr;
+	u8 index[BENCH_WS_MAX_SIZE + 1];	/* size -> class */
+	struct hakmem_cache *cache[BENCH_MAX_CLASSES];
+	char name[BENCH_MAX_CLASSES][BENCH_NAME_LEN];
+};
+
+struct bench_sample {
+	u64 ps;			/* picoseconds per operation */
+	u64 peak_kb;
+};
+
+/* One allocator measured in a variant. */
+struct bench_arm {
+	enum bench_alloc alloc;
+	char name[BENCH_NAME_LEN];	/* the cache name, kept while it lives */
+	struct bench_cache cache;
+	struct bench_classes *classes;
+	u64 median_ps;
+	u64 min_ps;
+	u64 peak_kb;
+	struct bench_sample sample[BENCH_MAX_REPS + 1];
+};
+
+struct bench_variant;
+struct bench_team;
+struct bench_ring;
+
+typedef int (*bench_measure_fn)(struct bench_variant *v, struct bench_arm *a,
+				u64 seed, struct bench_sample *s);
+
+/* One workload at one parameter, measured for each of its arms. */
+struct bench_variant {
+	struct bench_run *run;
+	const char *workload;
+	char param[BENCH_PARAM_LEN];
+	bench_measure_fn measure;
+	unsigned long iters;		/* iterations or objects per repetition */
+	unsigned int size;		/* object size */
+	unsigned int nr;		/* objects per batch */
+	unsigned int min_size;		/* working-set size range */
+	unsigned int max_size;
+	unsigned int parallel;		/* threads whose operations add up */
+	void **objs;
+	u8 *cls;
+	struct bench_team *team;
+	struct bench_ring *ring;
+	unsigned int nr_arms;
+	struct bench_arm arm[BENCH_MAX_ARMS];
+	u64 scratch[BENCH_MAX_REPS];
+};
+
+/* The workloads, in the order they run. */
+struct bench_workload_desc {
+	const char *name;
+	int (*run)(struct bench_run *run);
+	bool smp;		/* needs two online CPUs */
+};
+
+static const struct bench_workload_desc bench_workloads[BENCH_NR_WORKLOADS];
+
+/* Serializes runs, and readers of bench_last against them. */
+static DEFINE_MUTEX(bench_mutex);
+static struct bench_run bench_last;		/* guarded by bench_mutex */
+static struct bench_config bench_load_cfg;	/* the module parameters */
+static struct dentry *bench_dir;
+
+/* === Parameters =========================================================== */
+
+static char *workloads = "all";
+module_param(workloads, charp, 0444);
+MODULE_PARM_DESC(workloads,
+		 "comma-separated workloads: loop,pair,batch,bulk,ws400-c6,ws400-mixed,fill,header,smp-pair,remote-free, or all (default all)");
+
+static unsigned int reps = 7;
+module_param(reps, uint, 0444);
+MODULE_PARM_DESC(reps,
+		 "measured repetitions, 5..100, plus one discarded warm-up (default 7)");
+
+static unsigned int scale = 100;
+module_param(scale, uint, 0444);
+MODULE_PARM_DESC(scale,
+		 "loop counts in percent of the defaults, 1..10000 (default 100)");
+
+static char *sizes = "64,256,512,1024";
+module_param(sizes, charp, 0444);
+MODULE_PARM_DESC(sizes,
+		 "comma-separated object sizes for pair, 1..16384, at most 8 (default 64,256,512,1024)");
+
+static bool run_on_load = true;
+module_param(run_on_load, bool, 0444);
+MODULE_PARM_DESC(run_on_load, "run the workloads when loaded (default 1)");
+
+static int bench_parse_workloads(const char *str, unsigned long *mask)
+{
+	char *buf, *cur, *tok;
+	unsigned int i;
+	int err = 0;
+
+	buf = kstrdup(str ? str : "", GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	*mask = 0;
+	cur = buf;
+	while ((tok = strsep(&cur, ",")) != NULL) {
+		tok = strim(tok);
+		if (!strcmp(tok, "all")) {
+			*mask |= BIT(BENCH_NR_WORKLOADS) - 1;
+			continue;
+		}
+		for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
+			if (!strcmp(tok, bench_workloads[i].name))
+				break;
+		}
+		if (i == BENCH_NR_WORKLOADS) {
+			pr_err("workloads: unknown workload '%s' in '%s' (known: loop, pair, batch, bulk, ws400-c6, ws400-mixed, fill, header, smp-pair, remote-free, all)\n",
+			       tok, str);
+			err = -EINVAL;
+			break;
+		}
+		*mask |= BIT(i);
+	}
+	kfree(buf);
+	return err;
+}
+
+static int bench_parse_sizes(const char *str, struct bench_config *cfg)
+{
+	char *buf, *cur, *tok;
+	unsigned int size;
+	int err = 0;
+
+	buf = kstrdup(str ? str : "", GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	cfg->nr_sizes = 0;
+	cur = buf;
+	while ((tok = strsep(&cur, ",")) != NULL) {
+		tok = strim(tok);
+		if (kstrtouint(tok, 0, &size) || !size ||
+		    size > HAKMEM_MAX_OBJECT_SIZE) {
+			pr_err("sizes: bad size '%s' in '%s' (want 1..%u)\n",
+			       tok, str, HAKMEM_MAX_OBJECT_SIZE);
+			err = -EINVAL;
+			break;
+		}
+		if (cfg->nr_sizes == BENCH_MAX_SIZES) {
+			pr_err("sizes: too many sizes in '%s' (at most %u)\n",
+			       str, BENCH_MAX_SIZES);
+			err = -EINVAL;
+			break;
+		}
+		cfg->sizes[cfg->nr_sizes++] = size;
+	}
+	kfree(buf);
+	return err;
+}
+
+static int bench_check_reps(unsigned int val)
+{
+	if (val >= BENCH_MIN_REPS && val <= BENCH_MAX_REPS)
+		return 0;
+	pr_err("reps=%u out of range (%u..%u)\n", val, BENCH_MIN_REPS,
+	       BENCH_MAX_REPS);
+	return -EINVAL;
+}
+
+static int bench_check_scale(unsigned int val)
+{
+	if (val >= 1 && val <= BENCH_MAX_SCALE)
+		return 0;
+	pr_err("scale=%u out of range (1..%u)\n", val, BENCH_MAX_SCALE);
+	return -EINVAL;
+}
+
+static int bench_parse_uint(const char *key, const char *val,
+			    unsigned int *res)
+{
+	if (!kstrtouint(val, 0, res))
+		return 0;
+	pr_err("%s: '%s' is not a number\n", key, val);
+	return -EINVAL;
+}
+
+/* Sets one key=value of a run; the names are those of the module. */
+static int bench_set_param(struct bench_config *cfg, const char *key,
+			   const char *val)
+{
+	unsigned int num;
+	int err;
+
+	if (!strcmp(key, "workloads"))
+		return bench_parse_workloads(val, &cfg->workloads);
+	if (!strcmp(key, "sizes"))
+		return bench_parse_sizes(val, cfg);
+	if (!strcmp(key, "reps")) {
+		err = bench_parse_uint(key, val, &num) ?: bench_check_reps(num);
+		if (!err)
+			cfg->reps = num;
+		return err;
+	}
+	if (!strcmp(key, "scale")) {
+		err = bench_parse_uint(key, val, &num) ?: bench_check_scale(num);
+		if (!err)
+			cfg->scale = num;
+		return err;
+	}
+	pr_err("run: unknown parameter '%s' (known: workloads, reps, scale, sizes)\n",
+	       key);
+	return -EINVAL;
+}
+
+static int bench_parse_params(struct bench_config *cfg)
+{
+	int err;
+
+	err = bench_parse_workloads(workloads, &cfg->workloads);
+	if (err)
+		return err;
+	err = bench_parse_sizes(sizes, cfg);
+	if (err)
+		return err;
+	err = bench_check_reps(reps) ?: bench_check_scale(scale);
+	if (err)
+		return err;
+	cfg->reps = reps;
+	cfg->scale = scale;
+	return 0;
+}
+
+/* Parses what was written to the run file into @cfg. */
+static int bench_parse_run(char *args, struct bench_config *cfg)
+{
+	char *key, *val;
+	int err;
+
+	args = skip_spaces(args);
+	while (*args) {
+		args = next_arg(args, &key, &val);
+		if (!val) {
+			pr_err("run: '%s' is not key=value\n", key);
+			return -EINVAL;
+		}
+		err = bench_set_param(cfg, key, val);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* === Helpers ============================================================== */
+
+static unsigned long bench_scaled(const struct bench_run *run,
+				  unsigned long base)
+{
+	u64 n = div_u64((u64)base * run->cfg.scale, 100);
+
+	return n ? n : 1;
+}
+
+static u64 bench_seed(unsigned int rep)
+{
+	return 0x9e3779b97f4a7c15ULL * (rep + 1);
+}
+
+/* xorshift64: cheap, and the same sequence for every allocator. */
+static __always_inline u64 bench_rand(u64 *state)
+{
+	u64 x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*state = x;
+	return x;
+}
+
+static u64 bench_ps_per_op(u64 ns, u64 ops)
+{
+	return ops ? div64_u64(ns * 1000, ops) : 0;
+}
+
+/* The one store to every object, so that it is used. */
+static __always_inline void bench_touch(void *p, unsigned long i)
+{
+	WRITE_ONCE(*(u8 *)p, (u8)i);
+}
+
+static __always_inline void bench_spin(unsigned int *spins)
+{
+	cpu_relax();
+	if (!(++*spins % BENCH_SPIN_RESCHED))
+		cond_resched();
+}
+
+static bool bench_is_hakmem(enum bench_alloc alloc)
+{
+	return alloc == BENCH_HAKMEM || alloc == BENCH_HAKMEM_FULL ||
+	       alloc == BENCH_HAKMEM_LIGHT;
+}
+
+static const char *bench_mode_name(enum hakmem_header_mode mode)
+{
+	switch (mode) {
+	case HAKMEM_HEADER_FULL:
+		return "full";
+	case HAKMEM_HEADER_LIGHT:
+		return "light";
+	}
+	return "unknown";
+}
+
+static __printf(2, 3) void bench_note(struct bench_run *run,
+				      const char *fmt, ...)
+{
+	va_list args;
+
+	if (run->nr_notes == BENCH_MAX_NOTES)
+		return;
+	va_start(args, fmt);
+	vsnprintf(run->notes[run->nr_notes++], BENCH_NOTE_LEN, fmt, args);
+	va_end(args);
+	pr_info("%s\n", run->notes[run->nr_notes - 1]);
+}
+
+/* === Allocator dispatch =================================================== */
+
+/*
+ * The timed loops call these with a constant @hak after inlining, so each
+ * loop is compiled once per allocator with direct calls and no branch.
+ */
+
+static __always_inline void *bench_cache_alloc(const struct bench_cache *c,
+					       bool hak)
+{
+	if (hak)
+		return hakmem_cache_alloc(c->hak, GFP_KERNEL);
+	return kmem_cache_alloc(c->slub, GFP_KERNEL);
+}
+
+static __always_inline void bench_cache_free(const struct bench_cache *c,
+					     bool hak, void *p)
+{
+	if (hak)
+		hakmem_cache_free(c->hak, p);
+	else
+		kmem_cache_free(c->slub, p);
+}
+
+static __always_inline int bench_cache_alloc_bulk(const struct bench_cache *c,
+						  bool hak, unsigned int nr,
+						  void **objs)
+{
+	if (hak)
+		return hakmem_cache_alloc_bulk(c->hak, GFP_KERNEL, nr, objs);
+	return kmem_cache_alloc_bulk(c->slub, GFP_KERNEL, nr, objs);
+}
+
+static __always_inline void bench_cache_free_bulk(const struct bench_cache *c,
+						  bool hak, unsigned int nr,
+						  void **objs)
+{
+	if (hak)
+		hakmem_cache_free_bulk(c->hak, nr, objs);
+	else
+		kmem_cache_free_bulk(c->slub, nr, objs);
+}
+
+static __always_inline void *bench_ws_alloc(const struct bench_classes *cl,
+					    unsigned int size, u8 *cls,
+					    enum bench_ws_kind kind)
+{
+	switch (kind) {
+	case BENCH_WS_HAKMEM:
+		return hakmem_kmalloc(size, GFP_KERNEL);
+	case BENCH_WS_SLUB:
+		return kmalloc(size, GFP_KERNEL);
+	case BENCH_WS_CLASSES:
+		break;
+	}
+	*cls = cl->index[size];
+	return hakmem_cache_alloc(cl->cache[*cls], GFP_KERNEL);
+}
+
+static __always_inline void bench_ws_free(const struct bench_classes *cl,
+					  void *p, u8 cls,
+					  enum bench_ws_kind kind)
+{
+	switch (kind) {
+	case BENCH_WS_HAKMEM:
+		hakmem_kfree(p);
+		return;
+	case BENCH_WS_SLUB:
+		kfree(p);
+		return;
+	case BENCH_WS_CLASSES:
+		break;
+	}
+	hakmem_cache_free(cl->cache[cls], p);
+}
+
+static enum bench_ws_kind bench_ws_kind_of(const struct bench_arm *a)
+{
+	if (a->alloc == BENCH_SLUB)
+		return BENCH_WS_SLUB;
+	if (a->classes)
+		return BENCH_WS_CLASSES;
+	return BENCH_WS_HAKMEM;
+}
+
+/* === Caches =============================================================== */
+
+static int bench_arm_create_cache(struct bench_variant *v, struct bench_arm *a,
+				  unsigned int size)
+{
+	snprintf(a->name, sizeof(a->name), "hb-%s-%s-%u", v->workload,
+		 bench_alloc_names[a->alloc], size);
+	switch (a->alloc) {
+	case BENCH_HAKMEM:
+		a->cache.hak = hakmem_cache_create(a->name, size, 0, 0, NULL);
+		break;
+	case BENCH_HAKMEM_FULL:
+		a->cache.hak = hakmem_cache_create_mode(a->name, size, 0, 0,
+							NULL,
+							HAKMEM_HEADER_FULL);
+		break;
+	case BENCH_HAKMEM_LIGHT:
+		a->cache.hak = hakmem_cache_create_mode(a->name, size, 0, 0,
+							NULL,
+							HAKMEM_HEADER_LIGHT);
+		break;
+	case BENCH_SLUB:
+		/* A usercopy region makes the cache unmergeable. */
+		a->cache.slub = kmem_cache_create_usercopy(a->name, size, 0, 0,
+							   0, size, NULL);
+		break;
+	case BENCH_NONE:
+		return 0;
+	}
+	if (a->cache.hak || a->cache.slub)
+		return 0;
+	pr_err("%s: cannot create cache %s\n", v->workload, a->name);
+	return -ENOMEM;
+}
+
+static void bench_arm_destroy_cache(struct bench_arm *a)
+{
+	if (a->cache.hak) {
+		hakmem_cache_shrink(a->cache.hak);
+		hakmem_cache_destroy(a->cache.hak);
+		a->cache.hak = NULL;
+	}
+	if (a->cache.slub) {
+		kmem_cache_shrink(a->cache.slub);
+		kmem_cache_destroy(a->cache.slub);
+		a->cache.slub = NULL;
+	}
+}
+
+static void bench_classes_destroy(struct bench_classes *cl)
+{
+	unsigned int i;
+
+	if (!cl)
+		return;
+	for (i = 0; i < cl->nr; i++)
+		hakmem_cache_destroy(cl->cache[i]);
+	kfree(cl);
+}
+
+/* Adds to @cl a cache of hakmem_kmalloc()'s class @kc, in header @mode. */
+static int bench_classes_add(struct bench_classes *cl,
+			     struct hakmem_cache *kc,
+			     enum hakmem_header_mode mode)
+{
+	struct hakmem_cache_info info;
+	char *name = cl->name[cl->nr];
+
+	if (cl->nr == BENCH_MAX_CLASSES) {
+		pr_err("header: more than %u size classes up to %u bytes\n",
+		       BENCH_MAX_CLASSES, BENCH_WS_MAX_SIZE);
+		return -E2BIG;
+	}
+	hakmem_cache_get_info(kc, &info);
+	snprintf(name, BENCH_NAME_LEN, "hb-%s-%u", bench_mode_name(mode),
+		 hakmem_cache_size(kc));
+	cl->cache[cl->nr] = hakmem_cache_create_mode(name,
+						     hakmem_cache_size(kc),
+						     info.align, 0, NULL,
+						     mode);
+	if (!cl->cache[cl->nr]) {
+		pr_err("header: cannot create cache %s\n", name);
+		return -ENOMEM;
+	}
+	cl->nr++;
+	return 0;
+}
+
+/*
+ * Builds a table of size-class caches in header @mode with the class sizes
+ * (and alignments) that hakmem_kmalloc() uses for 1..BENCH_WS_MAX_SIZE.
+ */
+static struct bench_classes *bench_classes_create(enum hakmem_header_mode mode)
+{
+	struct hakmem_cache *kc, *prev = NULL;
+	struct bench_classes *cl;
+	unsigned int size;
+
+	cl = kzalloc(sizeof(*cl), GFP_KERNEL);
+	if (!cl)
+		return NULL;
+	for (size = 1; size <= BENCH_WS_MAX_SIZE; size++) {
+		kc = hakmem_kmalloc_cache(size);
+		if (!kc) {
+			pr_err("header: hakmem_kmalloc_cache(%u) is NULL\n",
+			       size);
+			goto fail;
+		}
+		if (kc != prev && bench_classes_add(cl, kc, mode))
+			goto fail;
+		prev = kc;
+		cl->index[size] = cl->nr - 1;
+	}
+	return cl;
+
+fail:
+	bench_classes_destroy(cl);
+	return NULL;
+}
+
+/* === Variants ============================================================= */
+
+static const enum bench_alloc bench_vs_slub[] = {
+	BENCH_HAKMEM, BENCH_SLUB
+};
+
+static const enum bench_alloc bench_modes_vs_slub[] = {
+	BENCH_HAKMEM_FULL, BENCH_HAKMEM_LIGHT, BENCH_SLUB
+};
+
+static const enum bench_alloc bench_no_alloc[] = { BENCH_NONE };
+
+static struct bench_variant *
+bench_variant_new(struct bench_run *run, const char *workload,
+		  bench_measure_fn measure, const enum bench_alloc *allocs,
+		  unsigned int nr_allocs)
+{
+	struct bench_variant *v;
+	unsigned int i;
+
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	if (!v) {
+		bench_note(run, "%s: out of memory, skipped", workload);
+		return NULL;
+	}
+	v->run = run;
+	v->workload = workload;
+	v->measure = measure;
+	v->parallel = 1;
+	v->nr_arms = min_t(unsigned int, nr_allocs, BENCH_MAX_ARMS);
+	for (i = 0; i < v->nr_arms; i++)
+		v->arm[i].alloc = allocs[i];
+	return v;
+}
+
+static int bench_variant_objs(struct bench_variant *v, unsigned long nr)
+{
+	v->objs = kvcalloc(nr, sizeof(*v->objs), GFP_KERNEL);
+	return v->objs ? 0 : -ENOMEM;
+}
+
+static int bench_variant_caches(struct bench_variant *v, unsigned int size)
+{
+	unsigned int i;
+	int err;
+
+	v->size = size;
+	for (i = 0; i < v->nr_arms; i++) {
+		err = bench_arm_create_cache(v, &v->arm[i], size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void bench_variant_free(struct bench_variant *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nr_arms; i++) {
+		bench_arm_destroy_cache(&v->arm[i]);
+		bench_classes_destroy(v->arm[i].classes);
+	}
+	kvfree(v->objs);
+	kfree(v->cls);
+	kfree(v->team);
+	kfree(v->ring);
+	kfree(v);
+}
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	if (x < y)
+		return -1;
+	return x > y;
+}
+
+/* Sorts @vals and returns their median. */
+static u64 bench_median(u64 *vals, unsigned int nr)
+{
+	sort(vals, nr, sizeof(*vals), bench_cmp_u64, NULL);
+	if (nr & 1)
+		return vals[nr / 2];
+	return (vals[nr / 2 - 1] + vals[nr / 2]) / 2;
+}
+
+/* Median and minimum of an arm's repetitions, warm-up left out. */
+static void bench_arm_stats(struct bench_variant *v, struct bench_arm *a)
+{
+	unsigned int reps = v->run->cfg.reps, i;
+
+	for (i = 0; i < reps; i++)
+		v->scratch[i] = a->sample[i + 1].ps;
+	a->median_ps = bench_median(v->scratch, reps);
+	a->min_ps = v->scratch[0];
+	for (i = 0; i < reps; i++)
+		v->scratch[i] = a->sample[i + 1].peak_kb;
+	a->peak_kb = bench_median(v->scratch, reps);
+}
+
+static void bench_variant_emit(struct bench_variant *v)
+{
+	struct bench_run *run = v->run;
+	u64 slub_ps = 0;
+	struct bench_row *row;
+	struct bench_arm *a;
+	unsigned int i;
+
+	for (i = 0; i < v->nr_arms; i++) {
+		bench_arm_stats(v, &v->arm[i]);
+		if (v->arm[i].alloc == BENCH_SLUB)
+			slub_ps = v->arm[i].median_ps;
+	}
+	for (i = 0; i < v->nr_arms; i++) {
+		a = &v->arm[i];
+		if (run->nr_rows == BENCH_MAX_ROWS) {
+			bench_note(run, "too many results, some left out");
+			return;
+		}
+		row = &run->rows[run->nr_rows++];
+		row->workload = v->workload;
+		strscpy(row->param, v->param, sizeof(row->param));
+		row->alloc = a->alloc;
+		row->median_ps = a->median_ps;
+		row->min_ps = a->min_ps;
+		row->peak_kb = a->peak_kb;
+		row->mops_c = a->median_ps ?
+			div64_u64(100000000ULL * v->parallel, a->median_ps) : 0;
+		row->speedup_c = 100;
+		if (slub_ps && a->median_ps && a->alloc != BENCH_SLUB)
+			row->speedup_c = div64_u64(slub_ps * 100 +
+						   a->median_ps / 2,
+						   a->median_ps);
+	}
+}
+
+/*
+ * Runs the warm-up and the measured repetitions of every arm, interleaved,
+ * and adds the results.  Notes a failure, and frees @v in any case.
+ */
+static void bench_variant_finish(struct bench_variant *v, int err)
+{
+	unsigned int rep, i;
+
+	for (rep = 0; !err && rep <= v->run->cfg.reps; rep++) {
+		for (i = 0; !err && i < v->nr_arms; i++) {
+			err = v->measure(v, &v->arm[i], bench_seed(rep),
+					 &v->arm[i].sample[rep]);
+			cond_resched();
+		}
+	}
+	if (err)
+		bench_note(v->run, "%s %s: failed with error %d, skipped",
+			   v->workload, v->param, err);
+	else
+		bench_variant_emit(v);
+	bench_variant_free(v);
+}
+
+/* === Single-CPU workloads ================================================= */
+
+static int bench_measure_loop(struct bench_variant *v, struct bench_arm *a,
+			      u64 seed, struct bench_sample *s)
+{
+	unsigned long i, n = v->iters;
+	u8 sink = 0;
+	u64 t0;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(sink, (u8)i);
+	s->ps = bench_ps_per_op(ktime_get_ns() - t0, n);
+	return 0;
+}
+
+static __always_inline int bench_pair_loop(struct bench_cache c,
+					   unsigned long n, bool hak)
+{
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = bench_cache_alloc(&c, hak);
+		if (unlikely(!p))
+			return -ENOMEM;
+		bench_touch(p, i);
+		bench_cache_free(&c, hak, p);
+	}
+	return 0;
+}
+
+static int bench_pair_run(struct bench_arm *a, unsigned long n)
+{
+	if (bench_is_hakmem(a->alloc))
+		return bench_pair_loop(a->cache, n, true);
+	return bench_pair_loop(a->cache, n, false);
+}
+
+static int bench_measure_pair(struct bench_variant *v, struct bench_arm *a,
+			      u64 seed, struct bench_sample *s)
+{
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	err = bench_pair_run(a, v->iters);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, v->iters);
+	return err;
+}
+
+/* Allocates @nr objects, then frees them in the same order (FIFO). */
+static __always_inline int bench_batch_loop(struct bench_cache c, void **objs,
+					    unsigned int nr,
+					    unsigned long rounds, bool hak)
+{
+	unsigned int i, j;
+	unsigned long r;
+	void *p;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < nr; i++) {
+			p = bench_cache_alloc(&c, hak);
+			if (unlikely(!p))
+				goto fail;
+			bench_touch(p, i);
+			objs[i] = p;
+		}
+		for (i = 0; i < nr; i++)
+			bench_cache_free(&c, hak, objs[i]);
+	}
+	return 0;
+
+fail:
+	for (j = 0; j < i; j++)
+		bench_cache_free(&c, hak, objs[j]);
+	return -ENOMEM;
+}
+
+static __always_inline int bench_bulk_loop(struct bench_cache c, void **objs,
+					   unsigned int nr,
+					   unsigned long rounds, bool hak)
+{
+	unsigned int i;
+	unsigned long r;
+
+	for (r = 0; r < rounds; r++) {
+		if (unlikely(!bench_cache_alloc_bulk(&c, hak, nr, objs)))
+			return -ENOMEM;
+		for (i = 0; i < nr; i++)
+			bench_touch(objs[i], i);
+		bench_cache_free_bulk(&c, hak, nr, objs);
+	}
+	return 0;
+}
+
+static int bench_measure_batch(struct bench_variant *v, struct bench_arm *a,
+			       u64 seed, struct bench_sample *s)
+{
+	unsigned long rounds = max(v->iters / v->nr, 1UL);
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_batch_loop(a->cache, v->objs, v->nr, rounds, true);
+	else
+		err = bench_batch_loop(a->cache, v->objs, v->nr, rounds, false);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, (u64)rounds * v->nr);
+	return err;
+}
+
+static int bench_measure_bulk(struct bench_variant *v, struct bench_arm *a,
+			      u64 seed, struct bench_sample *s)
+{
+	unsigned long rounds = max(v->iters / v->nr, 1UL);
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_bulk_loop(a->cache, v->objs, v->nr, rounds, true);
+	else
+		err = bench_bulk_loop(a->cache, v->objs, v->nr, rounds, false);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, (u64)rounds * v->nr);
+	return err;
+}
+
+/*
+ * One working-set iteration: free a random slot, allocate a random size in
+ * [min_size, max_size] into it.  One random number gives both.
+ */
+static __always_inline int bench_ws_loop(struct bench_variant *v,
+					 const struct bench_classes *cl,
+					 u64 *state, enum bench_ws_kind kind)
+{
+	unsigned int base = v->min_size;
+	unsigned int span = v->max_size - v->min_size + 1;
+	unsigned long i, n = v->iters;
+	void **slot = v->objs;
+	unsigned int k, size;
+	u8 *cls = v->cls;
+	u64 r, x = *state;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		r = bench_rand(&x);
+		k = reciprocal_scale((u32)r, BENCH_WS_SLOTS);
+		size = base + reciprocal_scale((u32)(r >> 32), span);
+		bench_ws_free(cl, slot[k], cls[k], kind);
+		p = bench_ws_alloc(cl, size, &cls[k], kind);
+		slot[k] = p;
+		if (unlikely(!p))
+			return -ENOMEM;
+		bench_touch(p, i);
+	}
+	*state = x;
+	return 0;
+}
+
+static void bench_ws_drain(struct bench_variant *v, struct bench_arm *a)
+{
+	enum bench_ws_kind kind = bench_ws_kind_of(a);
+	unsigned int k;
+
+	for (k = 0; k < BENCH_WS_SLOTS; k++) {
+		if (v->objs[k])
+			bench_ws_free(a->classes, v->objs[k], v->cls[k], kind);
+		v->objs[k] = NULL;
+	}
+}
+
+/* Fills every slot, untimed, with the same random sizes as the loop. */
+static int bench_ws_prefill(struct bench_variant *v, struct bench_arm *a,
+			    u64 *state)
+{
+	enum bench_ws_kind kind = bench_ws_kind_of(a);
+	unsigned int span = v->max_size - v->min_size + 1;
+	unsigned int k, size;
+
+	for (k = 0; k < BENCH_WS_SLOTS; k++) {
+		size = v->min_size +
+		       reciprocal_scale((u32)bench_rand(state), span);
+		v->objs[k] = bench_ws_alloc(a->classes, size, &v->cls[k],
+					    kind);
+		if (!v->objs[k]) {
+			bench_ws_drain(v, a);
+			return -ENOMEM;
+		}
+		bench_touch(v->objs[k], k);
+	}
+	return 0;
+}
+
+static int bench_measure_ws(struct bench_variant *v, struct bench_arm *a,
+			    u64 seed, struct bench_sample *s)
+{
+	const struct bench_classes *cl = a->classes;
+	u64 state = seed, t0, t1;
+	int err;
+
+	err = bench_ws_prefill(v, a, &state);
+	if (err)
+		return err;
+	t0 = ktime_get_ns();
+	switch (bench_ws_kind_of(a)) {
+	case BENCH_WS_HAKMEM:
+		err = bench_ws_loop(v, cl, &state, BENCH_WS_HAKMEM);
+		break;
+	case BENCH_WS_SLUB:
+		err = bench_ws_loop(v, cl, &state, BENCH_WS_SLUB);
+		break;
+	case BENCH_WS_CLASSES:
+		err = bench_ws_loop(v, cl, &state, BENCH_WS_CLASSES);
+		break;
+	}
+	t1 = ktime_get_ns();
+	bench_ws_drain(v, a);
+	s->ps = bench_ps_per_op(t1 - t0, v->iters);
+	return err;
+}
+
+static __always_inline unsigned long bench_fill_alloc(struct bench_cache c,
+						      void **objs,
+						      unsigned long n,
+						      bool hak)
+{
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = bench_cache_alloc(&c, hak);
+		if (unlikely(!p))
+			break;
+		bench_touch(p, i);
+		objs[i] = p;
+	}
+	return i;
+}
+
+static __always_inline void bench_fill_free(struct bench_cache c, void **objs,
+					    unsigned long n, bool hak)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		bench_cache_free(&c, hak, objs[i]);
+}
+
+/*
+ * Free pages in @zone: the buddy allocator's count with the per-CPU deltas
+ * that global_zone_page_state() leaves out, plus the pages cached on the
+ * per-CPU page lists, which that count treats as used (they can hold tens of
+ * MiB, and a freed slab's pages go there first).
+ */
+static unsigned long bench_zone_free_pages(struct zone *zone)
+{
+	unsigned long sum;
+	int cpu;
+
+	sum = zone_page_state_snapshot(zone, NR_FREE_PAGES);
+	for_each_online_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(zone->per_cpu_pageset, cpu)->count);
+	return sum;
+}
+
+/* Free pages in the system, the same way for both allocators. */
+static unsigned long bench_free_pages(void)
+{
+	unsigned long sum = 0;
+	struct zone *zone;
+	int nid, z;
+
+	for_each_online_node(nid) {
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			zone = &NODE_DATA(nid)->node_zones[z];
+			if (populated_zone(zone))
+				sum += bench_zone_free_pages(zone);
+		}
+	}
+	return sum;
+}
+
+/* The drop in free pages since @before, in KiB. */
+static u64 bench_used_kb(unsigned long before)
+{
+	unsigned long now = bench_free_pages();
+
+	return before > now ? (u64)(before - now) << (PAGE_SHIFT - 10) : 0;
+}
+
+/*
+ * Allocates v->iters objects from a fresh cache, then frees them all; the
+ * cache is shrunk and destroyed after each repetition.
+ */
+static int bench_measure_fill(struct bench_variant *v, struct bench_arm *a,
+			      u64 seed, struct bench_sample *s)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned long before, done;
+	u64 t0, t1, t2, t3;
+	int err;
+
+	err = bench_arm_create_cache(v, a, v->size);
+	if (err)
+		return err;
+	before = bench_free_pages();
+	t0 = ktime_get_ns();
+	if (hak)
+		done = bench_fill_alloc(a->cache, v->objs, v->iters, true);
+	else
+		done = bench_fill_alloc(a->cache, v->objs, v->iters, false);
+	t1 = ktime_get_ns();
+	s->peak_kb = bench_used_kb(before);
+	t2 = ktime_get_ns();
+	if (hak)
+		bench_fill_free(a->cache, v->objs, done, true);
+	else
+		bench_fill_free(a->cache, v->objs, done, false);
+	t3 = ktime_get_ns();
+	bench_arm_destroy_cache(a);
+	s->ps = bench_ps_per_op(t1 - t0 + t3 - t2, 2 * (u64)v->iters);
+	return done == v->iters ? 0 : -ENOMEM;
+}
+
+/* === Multi-CPU workloads ================================================== */
+
+/* A single-producer, single-consumer ring of objects. */
+struct bench_ring {
+	unsigned long head ____cacheline_aligned_in_smp;  /* producer's */
+	int done;					   /* producer's */
+	unsigned long tail ____cacheline_aligned_in_smp;  /* consumer's */
+	void *slot[BENCH_RING_SIZE] ____cacheline_aligned_in_smp;
+};
+
+struct bench_thread {
+	struct bench_team *team;
+	struct task_struct *task;
+	int (*fn)(struct bench_thread *th);
+	unsigned int cpu;
+	u64 start_ns;
+	u64 end_ns;
+	int err;
+};
+
+/* Threads, one per CPU, that start together. */
+struct bench_team {
+	struct bench_variant *v;
+	struct bench_arm *a;
+	atomic_t arrived;
+	atomic_t running;
+	struct completion start;
+	struct completion done;
+	unsigned int nr;
+	struct bench_thread th[];
+};
+
+/* Sleeps until kthread_stop(), so that the task cannot go away before. */
+static void bench_thread_park(void)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+}
+
+static int bench_thread_main(void *arg)
+{
+	struct bench_thread *th = arg;
+	struct bench_team *t = th->team;
+	unsigned int spins = 0;
+
+	wait_for_completion(&t->start);
+	atomic_inc(&t->arrived);
+	while (atomic_read(&t->arrived) < t->nr)
+		bench_spin(&spins);
+	th->start_ns = ktime_get_ns();
+	th->err = th->fn(th);
+	th->end_ns = ktime_get_ns();
+	if (atomic_dec_and_test(&t->running))
+		complete(&t->done);
+	bench_thread_park();
+	return 0;
+}
+
+static struct bench_team *bench_team_alloc(unsigned int nr)
+{
+	struct bench_team *t;
+	unsigned int i;
+
+	t = kzalloc(struct_size(t, th, nr), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	t->nr = nr;
+	for (i = 0; i < nr; i++)
+		t->th[i].team = t;
+	return t;
+}
+
+/* Binds thread i of @t to the i-th online CPU. */
+static int bench_team_bind(struct bench_team *t)
+{
+	unsigned int i = 0, cpu;
+
+	for_each_online_cpu(cpu) {
+		if (i == t->nr)
+			break;
+		t->th[i++].cpu = cpu;
+	}
+	return i == t->nr ? 0 : -EAGAIN;
+}
+
+/*
+ * Starts the threads of @t together and waits for them; returns the time
+ * from the first start to the last end in @wall_ns.
+ */
+static int bench_team_run(struct bench_team *t, struct bench_variant *v,
+			  struct bench_arm *a, u64 *wall_ns)
+{
+	u64 first = U64_MAX, last = 0;
+	struct bench_thread *th;
+	unsigned int i;
+	int err;
+
+	err = bench_team_bind(t);
+	if (err)
+		return err;
+	t->v = v;
+	t->a = a;
+	atomic_set(&t->arrived, 0);
+	atomic_set(&t->running, t->nr);
+	init_completion(&t->start);
+	init_completion(&t->done);
+	for (i = 0; i < t->nr; i++) {
+		th = &t->th[i];
+		th->err = 0;
+		th->task = kthread_create_on_node(bench_thread_main, th,
+						  cpu_to_node(th->cpu),
+						  "hakmem_bench/%u", th->cpu);
+		if (IS_ERR(th->task)) {
+			err = PTR_ERR(th->task);
+			th->task = NULL;
+			goto stop;
+		}
+		kthread_bind(th->task, th->cpu);
+	}
+	for (i = 0; i < t->nr; i++)
+		wake_up_process(t->th[i].task);
+	complete_all(&t->start);
+	/* Wakes up every second, so that a long run is no hung task. */
+	while (!wait_for_completion_timeout(&t->done, HZ))
+		cond_resched();
+
+stop:
+	for (i = 0; i < t->nr && t->th[i].task; i++) {
+		kthread_stop(t->th[i].task);
+		t->th[i].task = NULL;
+	}
+	if (err)
+		return err;
+	for (i = 0; i < t->nr; i++) {
+		th = &t->th[i];
+		first = min(first, th->start_ns);
+		last = max(last, th->end_ns);
+		err = err ?: th->err;
+	}
+	*wall_ns = last - first;
+	return err;
+}
+
+static int bench_smp_pair_fn(struct bench_thread *th)
+{
+	return bench_pair_run(th->team->a, th->team->v->iters);
+}
+
+/* Each CPU does v->iters pairs; ps is per pair on one CPU. */
+static int bench_measure_smp_pair(struct bench_variant *v,
+				  struct bench_arm *a, u64 seed,
+				  struct bench_sample *s)
+{
+	unsigned int i;
+	u64 wall;
+	int err;
+
+	for (i = 0; i < v->team->nr; i++)
+		v->team->th[i].fn = bench_smp_pair_fn;
+	err = bench_team_run(v->team, v, a, &wall);
+	if (!err)
+		s->ps = bench_ps_per_op(wall, v->iters);
+	return err;
+}
+
+/* Allocates @n objects and passes them to bench_consume(). */
+static __always_inline int bench_produce(struct bench_ring *ring,
+					 struct bench_cache c,
+					 unsigned long n, bool hak)
+{
+	unsigned long i, head = 0;
+	unsigned int spins = 0;
+	int err = 0;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = bench_cache_alloc(&c, hak);
+		if (unlikely(!p)) {
+			err = -ENOMEM;
+			break;
+		}
+		bench_touch(p, i);
+		/* Pairs with the release in bench_consume(): slot reusable. */
+		while (head - smp_load_acquire(&ring->tail) >= BENCH_RING_SIZE)
+			bench_spin(&spins);
+		ring->slot[head % BENCH_RING_SIZE] = p;
+		/* Publishes the slot to bench_consume(). */
+		smp_store_release(&ring->head, ++head);
+	}
+	/* Ordered after the last head update: nothing more will come. */
+	smp_store_release(&ring->done, 1);
+	return err;
+}
+
+/* Frees what bench_produce() passes, until it is done. */
+static __always_inline void bench_consume(struct bench_ring *ring,
+					  struct bench_cache c, bool hak)
+{
+	unsigned long head, tail = 0;
+	unsigned int spins = 0;
+
+	for (;;) {
+		/* Pairs with the release in bench_produce(): slots filled. */
+		head = smp_load_acquire(&ring->head);
+		if (head == tail) {
+			/* Pairs with the release of done: head is final. */
+			if (smp_load_acquire(&ring->done) &&
+			    READ_ONCE(ring->head) == tail)
+				break;
+			bench_spin(&spins);
+			continue;
+		}
+		while (tail != head) {
+			bench_cache_free(&c, hak,
+					 ring->slot[tail % BENCH_RING_SIZE]);
+			tail++;
+		}
+		/* Hands the slots back to bench_produce(). */
+		smp_store_release(&ring->tail, tail);
+	}
+}
+
+static int bench_producer_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+
+	if (bench_is_hakmem(t->a->alloc))
+		return bench_produce(t->v->ring, t->a->cache, t->v->iters,
+				     true);
+	return bench_produce(t->v->ring, t->a->cache, t->v->iters, false);
+}
+
+static int bench_consumer_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+
+	if (bench_is_hakmem(t->a->alloc))
+		bench_consume(t->v->ring, t->a->cache, true);
+	else
+		bench_consume(t->v->ring, t->a->cache, false);
+	return 0;
+}
+
+/* Allocation on the first online CPU, free on the second; ps per object. */
+static int bench_measure_remote(struct bench_variant *v, struct bench_arm *a,
+				u64 seed, struct bench_sample *s)
+{
+	u64 wall;
+	int err;
+
+	memset(v->ring, 0, sizeof(*v->ring));
+	v->team->th[0].fn = bench_producer_fn;
+	v->team->th[1].fn = bench_consumer_fn;
+	err = bench_team_run(v->team, v, a, &wall);
+	if (!err)
+		s->ps = bench_ps_per_op(wall, v->iters);
+	return err;
+}
+
+/* === Workloads ============================================================ */
+
+static int bench_run_loop(struct bench_run *run)
+{
+	struct bench_variant *v;
+
+	v = bench_variant_new(run, "loop", bench_measure_loop, bench_no_alloc,
+			      ARRAY_SIZE(bench_no_alloc));
+	if (!v)
+		return -ENOMEM;
+	strscpy(v->param, "-", sizeof(v->param));
+	v->iters = bench_scaled(run, BENCH_LOOP_ITERS);
+	bench_variant_finish(v, 0);
+	return 0;
+}
+
+static int bench_run_pair_one(struct bench_run *run, const char *workload,
+			      const char *param, unsigned int size,
+			      const enum bench_alloc *allocs,
+			      unsigned int nr_allocs)
+{
+	struct bench_variant *v;
+
+	v = bench_variant_new(run, workload, bench_measure_pair, allocs,
+			      nr_allocs);
+	if (!v)
+		return -ENOMEM;
+	strscpy(v->param, param, sizeof(v->param));
+	v->iters = bench_scaled(run, BENCH_PAIR_ITERS);
+	bench_variant_finish(v, bench_variant_caches(v, size));
+	return 0;
+}
+
+static int bench_run_pair(struct bench_run *run)
+{
+	char param[BENCH_PARAM_LEN];
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < run->cfg.nr_sizes; i++) {
+		snprintf(param, sizeof(param), "%u", run->cfg.sizes[i]);
+		err = bench_run_pair_one(run, "pair", param, run->cfg.sizes[i],
+					 bench_vs_slub,
+					 ARRAY_SIZE(bench_vs_slub));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int bench_run_batches(struct bench_run *run, const char *workload,
+			     bench_measure_fn measure)
+{
+	struct bench_variant *v;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(bench_batch_nr); i++) {
+		v = bench_variant_new(run, workload, measure, bench_vs_slub,
+				      ARRAY_SIZE(bench_vs_slub));
+		if (!v)
+			return -ENOMEM;
+		v->nr = bench_batch_nr[i];
+		snprintf(v->param, sizeof(v->param), "%u", v->nr);
+		v->iters = bench_scaled(run, BENCH_BATCH_OBJECTS);
+		err = bench_variant_objs(v, v->nr) ?:
+		      bench_variant_caches(v, BENCH_OBJECT_SIZE);
+		bench_variant_finish(v, err);
+	}
+	return 0;
+}
+
+static int bench_run_batch(struct bench_run *run)
+{
+	return bench_run_batches(run, "batch", bench_measure_batch);
+}
+
+static int bench_run_bulk(struct bench_run *run)
+{
+	return bench_run_batches(run, "bulk", bench_measure_bulk);
+}
+
+/* Gives the hakmem-full and hakmem-light arms their class tables. */
+static int bench_variant_classes(struct bench_variant *v)
+{
+	struct bench_arm *a;
+	unsigned int i;
+
+	for (i = 0; i < v->nr_arms; i++) {
+		a = &v->arm[i];
+		if (a->alloc == BENCH_HAKMEM_FULL)
+			a->classes = bench_classes_create(HAKMEM_HEADER_FULL);
+		else if (a->alloc == BENCH_HAKMEM_LIGHT)
+			a->classes = bench_classes_create(HAKMEM_HEADER_LIGHT);
+		else
+			continue;
+		if (!a->classes)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int bench_run_ws_one(struct bench_run *run, const char *workload,
+			    const char *param, unsigned int min_size,
+			    unsigned int max_size,
+			    const enum bench_alloc *allocs,
+			    unsigned int nr_allocs)
+{
+	struct bench_variant *v;
+	int err;
+
+	v = bench_variant_new(run, workload, bench_measure_ws, allocs,
+			      nr_allocs);
+	if (!v)
+		return -ENOMEM;
+	strscpy(v->param, param, sizeof(v->param));
+	v->iters = bench_scaled(run, BENCH_WS_ITERS);
+	v->min_size = min_size;
+	v->max_size = max_size;
+	v->cls = kcalloc(BENCH_WS_SLOTS, sizeof(*v->cls), GFP_KERNEL);
+	err = v->cls ? 0 : -ENOMEM;
+	err = err ?: bench_variant_objs(v, BENCH_WS_SLOTS);
+	err = err ?: bench_variant_classes(v);
+	bench_variant_finish(v, err);
+	return 0;
+}
+
+static int bench_run_ws_c6(struct bench_run *run)
+{
+	return bench_run_ws_one(run, "ws400-c6", "257-768", 257, 768,
+				bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
+}
+
+static int bench_run_ws_mixed(struct bench_run *run)
+{
+	return bench_run_ws_one(run, "ws400-mixed", "16-1024", 16, 1024,
+				bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
+}
+
+static int bench_run_fill(struct bench_run *run)
+{
+	struct bench_variant *v;
+	u64 free_bytes;
+
+	v = bench_variant_new(run, "fill", bench_measure_fill, bench_vs_slub,
+			      ARRAY_SIZE(bench_vs_slub));
+	if (!v)
+		return -ENOMEM;
+	v->iters = bench_scaled(run, BENCH_FILL_OBJECTS);
+	v->size = BENCH_OBJECT_SIZE;
+	snprintf(v->param, sizeof(v->param), "%lu", v->iters);
+	/* Fail cleanly rather than wake the OOM killer. */
+	free_bytes = (u64)bench_free_pages() << PAGE_SHIFT;
+	if ((u64)v->iters * v->size > free_bytes / 2) {
+		bench_note(run, "fill %s: needs more than half the free memory, skipped",
+			   v->param);
+		bench_variant_free(v);
+		return 0;
+	}
+	bench_variant_finish(v, bench_variant_objs(v, v->iters));
+	return 0;
+}
+
+static int bench_run_header(struct bench_run *run)
+{
+	return bench_run_pair_one(run, "header", "pair-256",
+				  BENCH_OBJECT_SIZE, bench_modes_vs_slub,
+				  ARRAY_SIZE(bench_modes_vs_slub)) ?:
+	       bench_run_ws_one(run, "header", "ws400-mixed", 16, 1024,
+				bench_modes_vs_slub,
+				ARRAY_SIZE(bench_modes_vs_slub));
+}
+
+static int bench_run_smp_pair(struct bench_run *run)
+{
+	struct bench_variant *v;
+	int err;
+
+	v = bench_variant_new(run, "smp-pair", bench_measure_smp_pair,
+			      bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
+	if (!v)
+		return -ENOMEM;
+	snprintf(v->param, sizeof(v->param), "%u", BENCH_OBJECT_SIZE);
+	v->iters = bench_scaled(run, BENCH_PAIR_ITERS);
+	v->parallel = num_online_cpus();
+	v->team = bench_team_alloc(v->parallel);
+	err = v->team ? 0 : -ENOMEM;
+	err = err ?: bench_variant_caches(v, BENCH_OBJECT_SIZE);
+	bench_variant_finish(v, err);
+	return 0;
+}
+
+static int bench_run_remote_free(struct bench_run *run)
+{
+	struct bench_variant *v;
+	int err;
+
+	v = bench_variant_new(run, "remote-free", bench_measure_remote,
+			      bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
+	if (!v)
+		return -ENOMEM;
+	snprintf(v->param, sizeof(v->param), "%u", BENCH_OBJECT_SIZE);
+	v->iters = bench_scaled(run, BENCH_REMOTE_OBJECTS);
+	v->team = bench_team_alloc(2);
+	v->ring = kzalloc(sizeof(*v->ring), GFP_KERNEL);
+	err = v->team && v->ring ? 0 : -ENOMEM;
+	err = err ?: bench_variant_caches(v, BENCH_OBJECT_SIZE);
+	bench_variant_finish(v, err);
+	return 0;
+}
+
+static const struct bench_workload_desc bench_workloads[BENCH_NR_WORKLOADS] = {
+	[BENCH_LOOP]		= { "loop", bench_run_loop, false },
+	[BENCH_PAIR]		= { "pair", bench_run_pair, false },
+	[BENCH_BATCH]		= { "batch", bench_run_batch, false },
+	[BENCH_BULK]		= { "bulk", bench_run_bulk, false },
+	[BENCH_WS_C6]		= { "ws400-c6", bench_run_ws_c6, false },
+	[BENCH_WS_MIXED]	= { "ws400-mixed", bench_run_ws_mixed, false },
+	[BENCH_FILL]		= { "fill", bench_run_fill, false },
+	[BENCH_HEADER]		= { "header", bench_run_header, false },
+	[BENCH_SMP_PAIR]	= { "smp-pair", bench_run_smp_pair, true },
+	[BENCH_REMOTE_FREE]	= { "remote-free", bench_run_remote_free, true },
+};
+
+/* === Environment ========================================================== */
+
+static void bench_env_kind(struct bench_env *env)
+{
+#if defined(CONFIG_X86) && !defined(CONFIG_UML)
+	unsigned int eax, sig[3];
+
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR)) {
+		env->env = "x86-native";
+		env->timing = "native (bare metal)";
+		return;
+	}
+	cpuid(0x40000000, &eax, &sig[0], &sig[1], &sig[2]);
+	if (!memcmp(sig, "TCGTCGTCGTCG", sizeof(sig))) {
+		env->env = "qemu-tcg";
+		env->timing = "emulated (QEMU TCG), ratios only";
+		return;
+	}
+	env->env = "x86-vm";
+	env->timing = "virtual machine (hypervisor not identified), ratios only";
+#else
+	if (IS_ENABLED(CONFIG_UML)) {
+		env->env = "uml-native";
+		env->timing = "native (UML)";
+	} else {
+		env->env = "unknown";
+		env->timing = "unknown, ratios only";
+	}
+#endif
+}
+
+/* The header mode hakmem_cache_create() gives, from a throwaway cache. */
+static const char *bench_default_mode(void)
+{
+	struct hakmem_cache_info info;
+	struct hakmem_cache *s;
+
+	s = hakmem_cache_create("hb-probe", 64, 0, 0, NULL);
+	if (!s)
+		return "unknown";
+	hakmem_cache_get_info(s, &info);
+	hakmem_cache_destroy(s);
+	return bench_mode_name(info.header_mode);
+}
+
+static void bench_env_init(struct bench_env *env)
+{
+	bench_env_kind(env);
+	strscpy(env->kernel, utsname()->release, sizeof(env->kernel));
+	env->cpus = num_online_cpus();
+	env->init_on_alloc = want_init_on_alloc(GFP_KERNEL);
+	env->init_on_free = want_init_on_free();
+	env->header_mode = bench_default_mode();
+}
+
+/* === Output =============================================================== */
+
+/* Formats @centi hundredths with two decimals. */
+static const char *bench_fix2(char *buf, size_t len, u64 centi)
+{
+	u32 rem;
+	u64 whole = div_u64_rem(centi, 100, &rem);
+
+	snprintf(buf, len, "%llu.%02u", whole, rem);
+	return buf;
+}
+
+static u64 bench_ps_to_centi_ns(u64 ps)
+{
+	return div_u64(ps + 5, 10);
+}
+
+static void bench_workloads_str(unsigned long mask, char *buf, size_t len)
+{
+	struct seq_buf s;
+	unsigned int i;
+
+	if (mask == BIT(BENCH_NR_WORKLOADS) - 1) {
+		strscpy(buf, "all", len);
+		return;
+	}
+	buf[0] = '\0';
+	seq_buf_init(&s, buf, len);
+	for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
+		if (mask & BIT(i))
+			seq_buf_printf(&s, "%s%s", s.len ? "," : "",
+				       bench_workloads[i].name);
+	}
+}
+
+static const char *const bench_legend[] = {
+	"units, median and minimum over the measured repetitions:",
+	"  loop         ns per iteration of an empty loop (one store each)",
+	"  pair         ns per alloc+free pair of one object; param = size",
+	"  batch        ns per object (its alloc + its free): N allocations",
+	"               then N frees in the same order (FIFO), single calls;",
+	"               param = N, 256 B objects",
+	"  bulk         as batch, through the *_alloc_bulk/*_free_bulk calls",
+	"  ws400-*      ns per iteration: free a random one of 400 slots and",
+	"               kmalloc a random size (param) into it; Mops/s =",
+	"               million iterations per second",
+	"  fill         ns per op: param 256 B objects allocated, then all",
+	"               freed, each alloc and each free one op; peak_kB =",
+	"               drop in free pages (buddy + per-CPU lists) at the",
+	"               peak; other activity adds noise",
+	"  header       pair-256 and ws400-mixed with hakmem caches of each",
+	"               header mode (own class caches), against SLUB",
+	"  smp-pair     ns per 256 B pair on each CPU, all online CPUs at",
+	"               once; Mops/s summed over the CPUs",
+	"  remote-free  ns per 256 B object allocated on one CPU and freed",
+	"               on another through a ring",
+	"  Mops/s       million of the units above per second, from the median",
+	"  speedup      SLUB median / this median (>1: faster than SLUB)",
+	"  slub         kmem_cache_create_usercopy() caches (unmergeable),",
+	"               kmalloc() for ws400-*",
+};
+
+static void bench_format_head(struct bench_run *run, struct seq_buf *s)
+{
+	const struct bench_env *env = &run->env;
+	char wl[128];
+	unsigned int i;
+
+	bench_workloads_str(run->cfg.workloads, wl, sizeof(wl));
+	seq_buf_printf(s, "hakmem_bench results\n");
+	seq_buf_printf(s, "kernel %s, %u CPUs online, init_on_alloc=%d, init_on_free=%d\n",
+		       env->kernel, env->cpus, env->init_on_alloc,
+		       env->init_on_free);
+	seq_buf_printf(s, "hakmem default header mode: %s\n",
+		       env->header_mode);
+	seq_buf_printf(s, "env %s: timings %s\n", env->env, env->timing);
+	seq_buf_printf(s, "reps %u (+1 discarded warm-up), scale %u%%, workloads %s\n",
+		       run->cfg.reps, run->cfg.scale, wl);
+	seq_buf_printf(s, "run took %llu.%01llu s\n",
+		       div_u64(run->elapsed_ms, 1000),
+		       div_u64(run->elapsed_ms % 1000, 100));
+	for (i = 0; i < ARRAY_SIZE(bench_legend); i++)
+		seq_buf_printf(s, "%s\n", bench_legend[i]);
+}
+
+static void bench_format_table(struct bench_run *run, struct seq_buf *s)
+{
+	char med[24], min[24], mops[24], spd[24];
+	const struct bench_row *row;
+	unsigned int i;
+
+	bench_format_head(run, s);
+	seq_buf_printf(s, "\n%-12s %-12s %-12s %10s %10s %10s %7s %8s\n",
+		       "workload", "param", "allocator", "median_ns",
+		       "min_ns", "Mops/s", "speedup", "peak_kB");
+	for (i = 0; i < run->nr_rows; i++) {
+		row = &run->rows[i];
+		seq_buf_printf(s, "%-12s %-12s %-12s %10s %10s %10s %7s %8llu\n",
+			       row->workload, row->param,
+			       bench_alloc_names[row->alloc],
+			       bench_fix2(med, sizeof(med),
+					  bench_ps_to_centi_ns(row->median_ps)),
+			       bench_fix2(min, sizeof(min),
+					  bench_ps_to_centi_ns(row->min_ps)),
+			       bench_fix2(mops, sizeof(mops), row->mops_c),
+			       bench_fix2(spd, sizeof(spd), row->speedup_c),
+			       row->peak_kb);
+	}
+	if (run->nr_notes)
+		seq_buf_printf(s, "notes:\n");
+	for (i = 0; i < run->nr_notes; i++)
+		seq_buf_printf(s, "  %s\n", run->notes[i]);
+}
+
+#define BENCH_CSV_HEADER \
+	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,reps,median_ns,min_ns,mops,speedup,peak_kb\n"
+
+static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
+{
+	char med[24], min[24], mops[24], spd[24];
+	const struct bench_env *env = &run->env;
+	const struct bench_row *row;
+	unsigned int i;
+
+	seq_buf_printf(s, "%s", BENCH_CSV_HEADER);
+	for (i = 0; i < run->nr_rows; i++) {
+		row = &run->rows[i];
+		seq_buf_printf(s, "%s,%s,%u,%d,%d,%s,%s,%s,%s,%u,%s,%s,%s,%s,%llu\n",
+			       env->env, env->kernel, env->cpus,
+			       env->init_on_alloc, env->init_on_free,
+			       env->header_mode, row->workload, row->param,
+			       bench_alloc_names[row->alloc], run->cfg.reps,
+			       bench_fix2(med, sizeof(med),
+					  bench_ps_to_centi_ns(row->median_ps)),
+			       bench_fix2(min, sizeof(min),
+					  bench_ps_to_centi_ns(row->min_ps)),
+			       bench_fix2(mops, sizeof(mops), row->mops_c),
+			       bench_fix2(spd, sizeof(spd), row->speedup_c),
+			       row->peak_kb);
+	}
+}
+
+/* Formats one text of @run into a new buffer. */
+static char *bench_format(struct bench_run *run,
+			  void (*fmt)(struct bench_run *run,
+				      struct seq_buf *s))
+{
+	struct seq_buf s;
+	char *buf;
+
+	buf = kvmalloc(BENCH_TEXT_SIZE, GFP_KERNEL);
+	if (!buf)
+		return NULL;
+	seq_buf_init(&s, buf, BENCH_TEXT_SIZE);
+	fmt(run, &s);
+	if (seq_buf_has_overflowed(&s))
+		pr_warn("results truncated to %u bytes\n", BENCH_TEXT_SIZE);
+	buf[min_t(size_t, s.len, BENCH_TEXT_SIZE - 1)] = '\0';
+	return buf;
+}
+
+/* Prints @text to the console line by line. */
+static void bench_print(const char *text)
+{
+	const char *end;
+
+	while (*text) {
+		end = strchrnul(text, '\n');
+		pr_info("%.*s\n", (int)(end - text), text);
+		text = *end ? end + 1 : end;
+	}
+}
+
+/* === Runs ================================================================= */
+
+static void bench_run_reset(struct bench_run *run)
+{
+	kvfree(run->table);
+	kvfree(run->csv);
+	memset(run, 0, sizeof(*run));
+}
+
+static void bench_run_workloads(struct bench_run *run)
+{
+	const struct bench_workload_desc *w;
+	unsigned int i;
+
+	for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
+		w = &bench_workloads[i];
+		if (!(run->cfg.workloads & BIT(i)))
+			continue;
+		if (w->smp && num_online_cpus() < 2) {
+			bench_note(run, "%s skipped: needs 2 online CPUs, %u online",
+				   w->name, num_online_cpus());
+			continue;
+		}
+		pr_info("running %s\n", w->name);
+		if (w->run(run))
+			bench_note(run, "%s: stopped early, out of memory",
+				   w->name);
+		cond_resched();
+	}
+}
+
+/* Runs the workloads of @cfg and publishes the results.  Takes the mutex. */
+static int bench_run(const struct bench_config *cfg)
+{
+	struct bench_run *run = &bench_last;
+	u64 start;
+	int err;
+
+	err = mutex_lock_interruptible(&bench_mutex);
+	if (err)
+		return err;
+	bench_run_reset(run);
+	run->cfg = *cfg;
+	bench_env_init(&run->env);
+	start = ktime_get_ns();
+	bench_run_workloads(run);
+	run->elapsed_ms = div_u64(ktime_get_ns() - start, NSEC_PER_MSEC);
+	run->done = true;
+	run->table = bench_format(run, bench_format_table);
+	run->csv = bench_format(run, bench_format_csv);
+	if (!run->table || !run->csv) {
+		pr_err("no memory for the results text\n");
+		err = -ENOMEM;
+	} else {
+		pr_info("BEGIN TABLE\n");
+		bench_print(run->table);
+		pr_info("END TABLE\n");
+		pr_info("BEGIN CSV\n");
+		bench_print(run->csv);
+		pr_info("END CSV\n");
+	}
+	mutex_unlock(&bench_mutex);
+	return err;
+}
+
+/* === DebugFS interface ==================================================== */
+
+static int bench_results_show(struct seq_file *m, void *unused)
+{
+	int err;
+
+	err = mutex_lock_interruptible(&bench_mutex);
+	if (err)
+		return err;
+	if (bench_last.table)
+		seq_puts(m, bench_last.table);
+	else if (bench_last.done)
+		seq_puts(m, "no memory for the results\n");
+	else
+		seq_puts(m, "no results yet: write key=value parameters (or a newline) to run\n");
+	mutex_unlock(&bench_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bench_results);
+
+static int bench_csv_show(struct seq_file *m, void *unused)
+{
+	int err;
+
+	err = mutex_lock_interruptible(&bench_mutex);
+	if (err)
+		return err;
+	if (bench_last.csv)
+		seq_puts(m, bench_last.csv);
+	else
+		seq_puts(m, BENCH_CSV_HEADER);
+	mutex_unlock(&bench_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bench_csv);
+
+/*
+ * Writing "key=value ..." runs again; keys not given keep the values the
+ * module was loaded with.
+ */
+static ssize_t bench_run_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct bench_config cfg = bench_load_cfg;
+	char *buf;
+	int err;
+
+	if (count > BENCH_MAX_INPUT) {
+		pr_err("run: input too long (%zu bytes, at most %u)\n", count,
+		       BENCH_MAX_INPUT);
+		return -EINVAL;
+	}
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	err = bench_parse_run(buf, &cfg);
+	kfree(buf);
+	if (!err)
+		err = bench_run(&cfg);
+	return err ? err : count;
+}
+
+static const struct file_operations bench_run_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= bench_run_write,
+	.llseek	= noop_llseek,
+};
+
+static void bench_debugfs_init(void)
+{
+	bench_dir = debugfs_create_dir("hakmem_bench", NULL);
+	debugfs_create_file("results", 0444, bench_dir, NULL,
+			    &bench_results_fops);
+	debugfs_create_file("results.csv", 0444, bench_dir, NULL,
+			    &bench_csv_fops);
+	debugfs_create_file("run", 0200, bench_dir, NULL, &bench_run_fops);
+}
+
+/* === Module =============================================================== */
+
+static int __init hakmem_bench_init(void)
+{
+	int err;
+
+	err = bench_parse_params(&bench_load_cfg);
+	if (err)
+		return err;
+	bench_debugfs_init();
+	if (run_on_load)
+		bench_run(&bench_load_cfg);
+	return 0;
+}
+
+static void __exit hakmem_bench_exit(void)
+{
+	debugfs_remove_recursive(bench_dir);
+	mutex_lock(&bench_mutex);
+	bench_run_reset(&bench_last);
+	mutex_unlock(&bench_mutex);
+}
+
+late_initcall(hakmem_bench_init);
+module_exit(hakmem_bench_exit);
+
+MODULE_DESCRIPTION("hakmem_slab benchmark against the kernel's slab allocator");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,204 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Native-speed benchmark: build a UML kernel with hakmem_slab and
+# hakmem_bench built in (tools/bench-uml.config), boot it, and capture the
+# results hakmem_bench prints at boot.  UML runs kernel code natively on
+# the host CPU, so these are the numbers that mean something in ns; UML
+# is uniprocessor in 6.1, so there are no SMP workloads here.
+#
+#   tools/bench-uml.sh [-o OUTDIR] [KERNEL_ARG ...]
+#
+# KERNEL_ARGs go on the UML command line, e.g. hakmem_bench.reps=5
+# hakmem_bench.workloads=pair,batch hakmem_bench.scale=10.
+#
+# Writes to OUTDIR (default results/uml-<timestamp>):
+#   uml-console.log   the whole console output
+#   uml.csv           the CSV (header + one line per measurement)
+#   uml.txt           the table hakmem_bench printed
+#   uml-config.txt    the .config lines that matter for timing
+#   uml-times.txt     build and run times
+#
+# The UML userspace does not work on these machines (see ENVIRONMENT.md),
+# so nothing runs after the initcalls: kunit_shutdown=halt stops the
+# kernel right after hakmem_bench's module_init has run.
+#
+# Environment:
+#   HAKMEM_CACHE        cache (default ~/.cache/hakmem_slab); the build
+#                       directory is $HAKMEM_CACHE/build-bench-uml
+#   KTREE               use this prepared kernel tree instead of
+#                       tools/ktree.sh's
+#   BENCH_UML_JOBS      build jobs (default nproc)
+#   BENCH_UML_TIMEOUT   seconds for the run (default 600)
+#   BENCH_UML_MEM       UML memory (default 1G)
+#   INIT_ON_ALLOC       0 or 1: pass init_on_alloc= (default: the config's,
+#                       which is off)
+#   LOGSCAN_ALLOW       ERE of log lines not to count as errors
+#
+# Exit status: 0 ok; 1 build, run or log check failed; 2 usage/setup.
+
+set -euo pipefail
+
+prog=bench-uml.sh
+die() { echo "$prog: error: $*" >&2; exit 2; }
+fail() { echo "$prog: FAIL: $*" >&2; exit 1; }
+note() { echo "$prog: $*" >&2; }
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+repo=$(cd "$here/.." && pwd -P)
+
+outdir=
+while getopts "o:h" opt; do
+	case $opt in
+	o) outdir=$OPTARG ;;
+	h) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) die "usage: $prog [-o OUTDIR] [KERNEL_ARG ...]" ;;
+	esac
+done
+shift $((OPTIND - 1))
+kargs=("$@")
+
+[ -n "$outdir" ] || outdir=$repo/results/uml-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd -P)
+
+jobs=${BENCH_UML_JOBS:-$(nproc)}
+run_timeout=${BENCH_UML_TIMEOUT:-600}
+[[ $run_timeout =~ ^[0-9]+$ ]] || die "BENCH_UML_TIMEOUT '$run_timeout' is not a number of seconds"
+fragment=$here/bench-uml.config
+[ -f "$fragment" ] || die "$fragment not found"
+for t in make gcc flex bison bc; do
+	command -v $t >/dev/null || die "$t not found: run 'make setup'"
+done
+
+if [ -n "${KTREE:-}" ]; then
+	tree=$KTREE
+else
+	[ -x "$here/ktree.sh" ] || die "tools/ktree.sh not found (and KTREE not set)"
+	tree=$("$here/ktree.sh") || die "tools/ktree.sh failed"
+fi
+{ [ -f "$tree/Makefile" ] && [ -d "$tree/arch/um" ]; } || die "'$tree' is not a kernel tree"
+[ -e "$tree/drivers/hakmem_slab/Kconfig" ] ||
+	die "$tree has no drivers/hakmem_slab (tools/ktree.sh links the repository there)"
+
+cache=${HAKMEM_CACHE:-$HOME/.cache/hakmem_slab}
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd -P)
+build=$cache/build-bench-uml
+mkdir -p "$build"
+
+# One user of the build directory at a time.
+exec 8>"$cache/.build-bench-uml.lock"
+if ! flock -n 8; then
+	note "$build is in use by another run; waiting"
+	flock 8
+fi
+
+# --- configure --------------------------------------------------------------
+# Rewrite .config from the fragment when the fragment changed (or there is
+# none); otherwise keep it so that make rebuilds only what changed.
+umake=(make -C "$tree" ARCH=um O="$build" -j"$jobs")
+t0=$SECONDS
+want_sum=$(sha1sum < "$fragment" | cut -d' ' -f1)
+if [ ! -f "$build/.config" ] || [ "$(cat "$build/.hakmem-fragment" 2>/dev/null)" != "$want_sum" ]; then
+	note "configuring $build from tools/bench-uml.config"
+	grep -E '^(CONFIG_|# CONFIG_)' "$fragment" > "$build/.config"
+	rm -f "$build/.hakmem-fragment"
+fi
+"${umake[@]}" -s olddefconfig > "$build/config.log" 2>&1 ||
+	{ cat "$build/config.log" >&2; fail "make olddefconfig failed"; }
+missing=()
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*)
+		grep -qxF "$line" "$build/.config" || missing+=("$line") ;;
+	"# CONFIG_"*" is not set")
+		sym=${line#\# }; sym=${sym%% *}
+		grep -qE "^$sym=" "$build/.config" && missing+=("$line") ;;
+	esac
+done < <(grep -E '^(CONFIG_|# CONFIG_)' "$fragment")
+if [ ${#missing[@]} -gt 0 ]; then
+	printf '  %s\n' "${missing[@]}" >&2
+	fail "these tools/bench-uml.config settings did not hold after olddefconfig (missing dependency, or a Kconfig symbol not in the tree: is drivers/hakmem_slab sourced?)"
+fi
+echo "$want_sum" > "$build/.hakmem-fragment"
+
+# --- build ------------------------------------------------------------------
+note "building UML kernel in $build (-j$jobs)"
+if ! "${umake[@]}" > "$build/build.log" 2>&1; then
+	grep -E 'error|Error' "$build/build.log" | head -30 >&2 || true
+	tail -20 "$build/build.log" >&2
+	fail "UML kernel build failed (full log: $build/build.log)"
+fi
+[ -x "$build/linux" ] || fail "build produced no $build/linux"
+build_s=$((SECONDS - t0))
+note "build took ${build_s}s"
+
+# What matters for timing, for the record.
+grep -E '^(# )?CONFIG_(HAKMEM|KASAN|PROVE_LOCKING|DEBUG_LOCK_ALLOC|SLUB|SLAB|SLOB|INIT_ON|DEBUG_VM|DEBUG_KERNEL|HZ=|PREEMPT|SMP|CC_OPTIMIZE|FRAME_POINTER|STACKPROTECTOR|FORTIFY|INIT_STACK|RANDOMIZE|KFENCE|MEMCG|KUNIT)' \
+	"$build/.config" > "$outdir/uml-config.txt" || true
+
+# --- run ----------------------------------------------------------------------
+log=$outdir/uml-console.log
+cmdline=("mem=${BENCH_UML_MEM:-1G}" console=tty kunit_shutdown=halt)
+[ -z "${INIT_ON_ALLOC:-}" ] || cmdline+=("init_on_alloc=$INIT_ON_ALLOC")
+cmdline+=("${kargs[@]}")
+note "running $build/linux ${cmdline[*]} (timeout ${run_timeout}s)"
+t1=$EPOCHREALTIME
+set +e
+# UML needs a writable TMPDIR for its memory file; stdin must not be a tty.
+(cd "$outdir" && timeout -k 10 "$run_timeout" "$build/linux" "${cmdline[@]}" \
+	</dev/null >"$log" 2>&1)
+rc=$?
+set -e
+t2=$EPOCHREALTIME
+run_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')
+# UML's console lines end in \r\n.
+sed -i 's/\r$//' "$log"
+{
+	echo "build_s $build_s"
+	echo "run_s $run_s"
+	echo "linux_exit $rc"
+} > "$outdir/uml-times.txt"
+note "run took ${run_s}s (exit status $rc); console: $log"
+
+problems=()
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	problems+=("the UML kernel did not finish within ${run_timeout}s")
+elif [ $rc != 0 ]; then
+	problems+=("the UML kernel exited with status $rc (crash or panic?)")
+fi
+
+# --- extract -------------------------------------------------------------------
+# hakmem_bench prints, with its "hakmem_bench: " prefix (after the printk
+# timestamp, if any): the table, then "BEGIN CSV", the CSV lines,
+# "END CSV".  Strip the timestamp and the prefix from every line.
+strip() { sed -E -e 's/^\[ *[0-9]+\.[0-9]+\] ?//' -e 's/^hakmem_bench: ?//'; }
+awk '/hakmem_bench: BEGIN CSV/ { on = 1; next } /hakmem_bench: END CSV/ { on = 0 } on' "$log" |
+	strip > "$outdir/uml.csv"
+awk '/hakmem_bench: BEGIN TABLE/ { on = 1; next } /hakmem_bench: (END TABLE|BEGIN CSV)/ { on = 0 } on' "$log" |
+	strip > "$outdir/uml.txt"
+if [ ! -s "$outdir/uml.csv" ]; then
+	problems+=("no 'hakmem_bench: BEGIN CSV' ... 'END CSV' block in the console log")
+elif ! head -1 "$outdir/uml.csv" | grep -q '^env,kernel,cpus,'; then
+	problems+=("the CSV block does not start with the header line: $(head -1 "$outdir/uml.csv")")
+fi
+if [ ! -s "$outdir/uml.txt" ]; then
+	# No table markers: print the table from the CSV.
+	python3 "$here/bench-report.py" table "$outdir/uml.csv" > "$outdir/uml.txt" 2>/dev/null || true
+fi
+
+if scan=$("$here/logscan.sh" "$log"); then :; else
+	problems+=("kernel log has errors:")
+fi
+
+if [ ${#problems[@]} -gt 0 ]; then
+	for f in "$outdir/uml.csv" "$outdir/uml.txt"; do
+		[ -s "$f" ] || rm -f "$f"
+	done
+	tail -30 "$log" >&2
+	for p in "${problems[@]}"; do echo "$prog: FAIL: $p" >&2; done
+	[ -z "${scan:-}" ] || printf '%s\n' "$scan" | head -40 >&2
+	exit 1
+fi
+note "ok: $(($(wc -l < "$outdir/uml.csv") - 1)) measurements in $outdir/uml.csv"

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Smoke test of the real modules on Debian's stock kernel (part of
+# "make test"): build them, boot QEMU (TCG, -smp 2) with tools/vm.sh,
+# insmod hakmem_slab.ko and hakmem_bench.ko with tiny loop counts, read
+# every debugfs file, re-run through hakmem_bench/run, validate and shrink
+# every hakmem cache, rmmod both, and check on the host:
+#   - the guest script succeeded (insmod, reads, writes, rmmod),
+#   - the kernel log has no WARN/BUG/Oops/KASAN/lockdep/... report,
+#   - results.csv parses and has every workload for both allocators
+#     (smp-pair and remote-free too: the guest has 2 CPUs).
+#
+#   tools/vm-smoke.sh [-o OUTDIR]
+#
+# OUTDIR (default results/vm-smoke) gets the console log and every file
+# read in the guest.  Timings under TCG are emulated: this checks
+# behaviour, not speed.
+#
+# Environment: SMOKE_SCALE (1), SMOKE_REPS (5), SMOKE_TIMEOUT (240 s),
+# SMOKE_NO_BUILD=1 (use the .ko files as they are), and those of vm.sh.
+
+set -euo pipefail
+
+prog=vm-smoke.sh
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+repo=$(cd "$here/.." && pwd -P)
+start=$SECONDS
+
+die() { echo "$prog: error: $*" >&2; echo "vm-smoke: FAIL ($*)"; exit 2; }
+
+outdir=$repo/results/vm-smoke
+while getopts "o:h" opt; do
+	case $opt in
+	o) outdir=$OPTARG ;;
+	h) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) die "usage: $prog [-o OUTDIR]" ;;
+	esac
+done
+
+scale=${SMOKE_SCALE:-1}
+reps=${SMOKE_REPS:-5}
+all_workloads=loop,pair,batch,bulk,ws400-c6,ws400-mixed,fill,header,smp-pair,remote-free
+
+if [ "${SMOKE_NO_BUILD:-0}" != 1 ]; then
+	echo "$prog: building the modules (make)"
+	make -C "$repo" -s modules >/dev/null ||
+		die "'make' failed: the modules do not build"
+fi
+slab_ko=$repo/hakmem_slab.ko
+bench_ko=$repo/hakmem_bench.ko
+[ -f "$slab_ko" ] || die "$slab_ko not found after make"
+[ -f "$bench_ko" ] || die "$bench_ko not found after make"
+
+rm -rf "$outdir"
+mkdir -p "$outdir"
+guest=$outdir/guest.sh
+cat > "$guest" <<EOF
+# Runs in the guest (tools/vm.sh: set -e, helpers emit/say/run).
+say "kernel \$(uname -r), \$(nproc) CPUs online"
+run insmod hakmem_slab.ko
+run insmod hakmem_bench.ko scale=$scale reps=$reps
+b=/sys/kernel/debug/hakmem_bench
+emit results \$b/results
+emit results.csv \$b/results.csv
+say "re-run through \$b/run"
+echo "workloads=pair,remote-free scale=$scale reps=$reps" > \$b/run
+emit rerun.csv \$b/results.csv
+d=/sys/kernel/debug/hakmem_slab
+if [ -d \$d ]; then
+	[ ! -e \$d/slabinfo ] || emit slabinfo \$d/slabinfo
+	for c in \$d/*/; do
+		[ -d "\$c" ] || continue
+		n=\$(basename "\$c" | tr -c 'A-Za-z0-9._\n-' _)
+		[ ! -e "\$c/stats" ] || emit "stats.\$n" "\$c/stats"
+		if [ -e "\$c/validate" ]; then echo 1 > "\$c/validate"; say "validated \$n"; fi
+		if [ -e "\$c/shrink" ]; then echo 1 > "\$c/shrink"; say "shrank \$n"; fi
+	done
+else
+	say "no \$d: skipping slabinfo/stats/validate"
+fi
+run rmmod hakmem_bench
+run rmmod hakmem_slab
+if grep -q '^hakmem' /proc/modules; then say "modules still loaded"; exit 1; fi
+say "smoke done"
+EOF
+
+set +e
+SMP=${SMP:-2} "$here/vm.sh" -t "${SMOKE_TIMEOUT:-240}" -o "$outdir" "$guest" \
+	"$slab_ko" "$bench_ko"
+vm_rc=$?
+set -e
+
+problems=()
+case $vm_rc in
+0) ;;
+1) problems+=("kernel log has WARN/BUG/oops-style reports (see above)") ;;
+3) problems+=("guest script failed: $(grep -E '^guest(#|:)' "$outdir/console.log" | tail -1)") ;;
+4) problems+=("guest did not finish (timeout, panic or crash)") ;;
+*) problems+=("tools/vm.sh failed (status $vm_rc)") ;;
+esac
+
+if [ -f "$outdir/results.csv" ]; then
+	python3 "$here/bench-report.py" check "$outdir/results.csv" \
+		--env qemu-tcg --workloads "$all_workloads" --allocators hakmem,slub ||
+		problems+=("results.csv is incomplete or malformed")
+	cpus=$(awk -F, 'NR == 2 { print $3 }' "$outdir/results.csv")
+	[ "$cpus" = "${SMP:-2}" ] || problems+=("results.csv says $cpus CPUs, the guest had ${SMP:-2}")
+else
+	[ $vm_rc = 4 ] || problems+=("no results.csv came out of the guest")
+fi
+if [ -f "$outdir/rerun.csv" ]; then
+	python3 "$here/bench-report.py" check "$outdir/rerun.csv" \
+		--env qemu-tcg --workloads pair,remote-free --allocators hakmem,slub ||
+		problems+=("the re-run through debugfs 'run' gave incomplete results")
+fi
+
+elapsed=$((SECONDS - start))
+if [ -f "$outdir/vm-times.txt" ]; then
+	echo "$prog: VM: $(tr '\n' ' ' < "$outdir/vm-times.txt")"
+fi
+if [ ${#problems[@]} -gt 0 ]; then
+	for p in "${problems[@]}"; do echo "$prog: $p" >&2; done
+	echo "vm-smoke: FAIL (${elapsed}s; logs in $outdir)"
+	exit 1
+fi
+echo "vm-smoke: PASS (${elapsed}s; $(($(wc -l < "$outdir/results.csv") - 1)) measurements; logs in $outdir)"

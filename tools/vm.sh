@@ -1,0 +1,266 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's stock kernel under QEMU (TCG) with a throw-away busybox
+# initramfs, run a guest shell script in it, and check the console log.
+#
+#   tools/vm.sh [options] GUEST_SCRIPT [FILE ...]
+#
+# FILEs (typically .ko modules) are copied into /hakmem in the guest; the
+# guest script runs there with "set -e", as root, with proc, sysfs, devtmpfs
+# and debugfs mounted, and with these helpers defined:
+#
+#   emit NAME [FILE]   print FILE (or stdin) between "=== BEGIN NAME ===" and
+#                      "=== END NAME ===" lines; the host cuts it out of the
+#                      log into OUTDIR/NAME.  Kernel console output is
+#                      silenced while a block is printed.
+#   say TEXT...        print "guest: TEXT" (progress lines)
+#   run CMD...         print "guest# CMD" and run it
+#
+# After the script the guest prints its whole dmesg as block "dmesg", then
+# "=== GUEST EXIT rc=N ===", then powers off.
+#
+# Options:
+#   -o DIR    output directory (console.log, extracted blocks, vm-times.txt)
+#             default: a new temporary directory, printed at the end
+#   -t SECS   wall-clock limit for QEMU (default $VM_TIMEOUT or 300)
+#   -k VER    kernel version (default: the vermagic of the first .ko given,
+#             else the newest /boot/vmlinuz-VER with /lib/modules/VER/build)
+#   -q        do not stream the console to stdout (default: stream if
+#             VM_VERBOSE=1, otherwise print only a summary)
+#   -v        stream the console to stdout
+#
+# Environment: SMP (2), MEM (2048), CPU (max), EXTRA_APPEND, QEMU
+# (qemu-system-x86_64), VM_TIMEOUT, VM_VERBOSE, VM_LOGLEVEL (console log
+# level in the guest once init runs, default 7: everything),
+# VM_ALLOW (ERE: log lines matching it are not counted as errors).
+#
+# Exit status: 0 clean; 1 errors found in the log; 2 usage or host setup
+# error; 3 guest script failed; 4 guest did not finish (timeout, panic,
+# crash).
+
+set -euo pipefail
+
+prog=vm.sh
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+die() { echo "$prog: error: $*" >&2; exit 2; }
+note() { echo "$prog: $*" >&2; }
+
+outdir=
+timeout_s=${VM_TIMEOUT:-300}
+kver=
+verbose=${VM_VERBOSE:-0}
+while getopts "o:t:k:qvh" opt; do
+	case $opt in
+	o) outdir=$OPTARG ;;
+	t) timeout_s=$OPTARG ;;
+	k) kver=$OPTARG ;;
+	q) verbose=0 ;;
+	v) verbose=1 ;;
+	h) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) die "usage: $prog [-o DIR] [-t SECS] [-k VER] [-q|-v] GUEST_SCRIPT [FILE ...]" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || die "usage: $prog [-o DIR] [-t SECS] [-k VER] [-q|-v] GUEST_SCRIPT [FILE ...]"
+guest_script=$1
+shift
+[ -f "$guest_script" ] || die "guest script '$guest_script' not found"
+for f in "$@"; do
+	[ -f "$f" ] || die "file '$f' not found (did 'make' run?)"
+done
+[[ $timeout_s =~ ^[0-9]+$ ]] || die "timeout '$timeout_s' is not a number of seconds"
+
+QEMU=${QEMU:-qemu-system-x86_64}
+command -v "$QEMU" >/dev/null || die "$QEMU not found (apt-get install qemu-system-x86)"
+command -v cpio >/dev/null || die "cpio not found (apt-get install cpio)"
+BUSYBOX=${BUSYBOX:-}
+if [ -z "$BUSYBOX" ]; then
+	for b in /bin/busybox /usr/bin/busybox; do
+		if [ -x "$b" ] && ! ldd "$b" >/dev/null 2>&1; then BUSYBOX=$b; break; fi
+	done
+fi
+[ -n "$BUSYBOX" ] || die "no statically linked busybox found (apt-get install busybox-static)"
+
+# --- kernel ---------------------------------------------------------------
+if [ -z "$kver" ]; then
+	for f in "$@"; do
+		case $f in
+		*.ko)
+			kver=$(modinfo -F vermagic "$f" 2>/dev/null | awk '{print $1}') || true
+			[ -n "$kver" ] && break ;;
+		esac
+	done
+fi
+if [ -z "$kver" ]; then
+	for v in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V -r); do
+		[ -e "/lib/modules/$v/build" ] || continue
+		if [ -r "/boot/vmlinuz-$v" ]; then kver=$v; break; fi
+	done
+fi
+[ -n "$kver" ] || die "no kernel: need /boot/vmlinuz-VER and /lib/modules/VER/build (apt-get install linux-image-amd64 linux-headers-amd64)"
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || die "$kernel not found (kernel $kver, from -k or the modules' vermagic): install linux-image-$kver"
+
+# --- output ---------------------------------------------------------------
+if [ -z "$outdir" ]; then
+	outdir=$(mktemp -d /tmp/hakmem-vm.XXXXXX)
+fi
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+log=$outdir/console.log
+: > "$log"
+
+# --- initramfs --------------------------------------------------------------
+work=$(mktemp -d /tmp/hakmem-initramfs.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,hakmem,etc}
+cp "$BUSYBOX" "$root/bin/busybox"
+cp "$guest_script" "$root/hakmem/guest.sh"
+for f in "$@"; do
+	cp "$f" "$root/hakmem/"
+done
+
+cat > "$root/hakmem/vmlib.sh" <<'EOF'
+# Helpers for guest scripts (sourced by /init).
+_vm_loglevel=$(cut -f1 /proc/sys/kernel/printk)
+emit() {
+	_rc=0
+	echo 1 > /proc/sys/kernel/printk
+	echo "=== BEGIN $1 ==="
+	if [ $# -ge 2 ]; then cat "$2" || _rc=$?; else cat || _rc=$?; fi
+	echo "=== END $1 ==="
+	echo "$_vm_loglevel" > /proc/sys/kernel/printk
+	return $_rc
+}
+say() { echo "guest: $*"; }
+run() { echo "guest# $*"; "$@"; }
+EOF
+
+loglevel=${VM_LOGLEVEL:-7}
+cat > "$root/init" <<EOF
+#!/bin/busybox sh
+/bin/busybox --install -s
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+exec </dev/console >/dev/console 2>&1
+echo $loglevel > /proc/sys/kernel/printk
+echo "=== VM READY uptime=\$(cut -d' ' -f1 /proc/uptime) cpus=\$(nproc) kernel=\$(uname -r) ==="
+cd /hakmem
+sh -c 'set -e; . /hakmem/vmlib.sh; . /hakmem/guest.sh' </dev/null
+rc=\$?
+echo $loglevel > /proc/sys/kernel/printk
+. /hakmem/vmlib.sh
+echo "guest: script exit status \$rc, uptime \$(cut -d' ' -f1 /proc/uptime) s"
+dmesg | emit dmesg
+echo "=== GUEST EXIT rc=\$rc ==="
+poweroff -f
+EOF
+chmod +x "$root/init" "$root/bin/busybox"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz" ||
+	die "could not pack the initramfs"
+
+# --- boot -------------------------------------------------------------------
+smp=${SMP:-2}
+mem=${MEM:-2048}
+cpu=${CPU:-max}
+append="console=ttyS0 quiet panic=-1 ${EXTRA_APPEND:-}"
+qemu_cmd=("$QEMU" -accel tcg -smp "$smp" -m "$mem" -cpu "$cpu"
+	  -kernel "$kernel" -initrd "$work/initramfs.gz" -append "$append"
+	  -nographic -no-reboot -nic none)
+note "booting $kernel (QEMU TCG, -smp $smp -m $mem -cpu $cpu, timeout ${timeout_s}s); log: $log"
+echo "${qemu_cmd[*]}" > "$outdir/qemu-cmdline.txt"
+
+t0=$EPOCHREALTIME
+ready_file=$work/ready
+set +e
+(
+	timeout -k 10 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>&1
+	echo $? > "$work/qemu-rc"
+) | sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c()][0-9A-B]\{0,1\}//g' |
+while IFS= read -r line; do
+	printf '%s\n' "$line" >> "$log"
+	[ "$verbose" = 1 ] && printf '%s\n' "$line"
+	if [[ $line == *"=== VM READY"* && ! -e $ready_file ]]; then
+		echo "$EPOCHREALTIME" > "$ready_file"
+	fi
+done
+set -e
+t1=$EPOCHREALTIME
+qemu_rc=$(cat "$work/qemu-rc" 2>/dev/null || echo "?")
+
+elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+ready=-
+[ -e "$ready_file" ] && ready=$(awk -v a="$t0" -v b="$(cat "$ready_file")" 'BEGIN { printf "%.1f", b - a }')
+guest_up=$(sed -n 's/.*=== VM READY uptime=\([0-9.]*\).*/\1/p' "$log" | head -1)
+{
+	echo "kernel $kver"
+	echo "qemu_total_s $elapsed"
+	echo "host_to_init_s $ready"
+	echo "guest_uptime_at_init_s ${guest_up:--}"
+	echo "qemu_exit $qemu_rc"
+} > "$outdir/vm-times.txt"
+
+# --- extract blocks ----------------------------------------------------------
+# A block's content is every line between its BEGIN and END markers.
+awk -v dir="$outdir" '
+	/^=== BEGIN [A-Za-z0-9._-]+ ===$/ { name = $3; file = dir "/" name; printf "" > file; inblk = 1; next }
+	inblk && $0 == "=== END " name " ===" { close(file); inblk = 0; next }
+	inblk { print >> file }
+' "$log"
+
+# --- scan the log -------------------------------------------------------------
+# Everything outside blocks (live console) plus the dmesg block; the other
+# blocks are data files printed by the guest.
+scan=$(awk '
+	/^=== BEGIN [A-Za-z0-9._-]+ ===$/ { name = $3; inblk = 1; next }
+	inblk && $0 == "=== END " name " ===" { inblk = 0; next }
+	!inblk || name == "dmesg" { print }
+' "$log" | "$here/logscan.sh" -a "${VM_ALLOW:-^\$}" || true)
+
+status=0
+why=
+exit_line=$(grep -E '^=== GUEST EXIT rc=[0-9]+ ===$' "$log" | tail -1 || true)
+if [ -z "$exit_line" ]; then
+	status=4
+	if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+		why="guest timed out after ${timeout_s}s"
+	elif grep -q 'Kernel panic' "$log"; then
+		why="guest kernel panicked"
+	else
+		why="guest stopped before the script finished (QEMU exit $qemu_rc)"
+	fi
+else
+	grc=${exit_line#=== GUEST EXIT rc=}
+	grc=${grc% ===}
+	if [ "$grc" != 0 ]; then
+		status=3
+		why="guest script failed with status $grc"
+	fi
+fi
+if [ -n "$scan" ]; then
+	[ $status = 0 ] && status=1
+	why="${why:+$why; }kernel log has errors"
+fi
+
+note "QEMU ran ${elapsed}s (host start to guest init ${ready}s, guest uptime at init ${guest_up:-?}s)"
+if [ $status != 0 ]; then
+	if [ "$verbose" != 1 ]; then
+		echo "----- last 40 console lines ($log) -----" >&2
+		awk '/^=== BEGIN dmesg ===$/ { skip = 1 } !skip { print } /^=== END dmesg ===$/ { skip = 0 }' "$log" | tail -40 >&2
+		echo "-----" >&2
+	fi
+	if [ -n "$scan" ]; then
+		echo "----- error lines -----" >&2
+		printf '%s\n' "$scan" | head -40 >&2
+		echo "-----" >&2
+	fi
+	note "FAIL: $why (output in $outdir)"
+else
+	note "ok (output in $outdir)"
+fi
+exit $status

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Prepare (once, cached) a writable Linux 6.1 tree with this repository in
+# it as drivers/hakmem_slab, for kunit.py (UML and x86_64) and checkpatch.pl.
+#
+#   tree=$(tools/ktree.sh)
+#
+# stdout: the tree's path, nothing else.  Logs go to stderr.
+#
+# Environment:
+#   HAKMEM_CACHE  cache directory (default $HOME/.cache/hakmem_slab).  The
+#                 tree is $HAKMEM_CACHE/linux-source-6.1; kernel build
+#                 directories for it must be named $HAKMEM_CACHE/build-*
+#                 (this script clears parts of them, see below).
+#   HAKMEM_KSRC   tarball (default /usr/src/linux-source-6.1.tar.xz, from
+#                 the linux-source-6.1 package).
+#
+# The tree is extracted from the tarball when missing, when it is only
+# partly extracted (no stamp file), or when the tarball has changed (a new
+# linux-source-6.1); a re-extraction wipes $HAKMEM_CACHE/build-*, whose
+# objects would otherwise look newer than the sources.
+#
+# drivers/hakmem_slab is a symlink to this repository (kbuild and Kconfig
+# follow it, with or without O=).  When it pointed at another checkout
+# (say a CI clone), the objects of drivers/hakmem_slab in every build
+# directory are removed: their mtimes mean nothing against another
+# checkout's sources, and only those few files are rebuilt.
+set -euo pipefail
+
+log() { echo "ktree: $*" >&2; }
+die() { echo "ktree: error: $*" >&2; exit 1; }
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
+tarball=${HAKMEM_KSRC:-/usr/src/linux-source-6.1.tar.xz}
+name=linux-source-6.1
+tree=$cache/$name
+stamp=$tree/.hakmem-extracted
+
+[[ -f $repo/Kconfig && -f $repo/Kbuild ]] ||
+	die "$repo does not look like the hakmem_slab repository (no Kconfig/Kbuild)"
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd -P)
+tree=$cache/$name
+stamp=$tree/.hakmem-extracted
+
+# One ktree.sh at a time per cache (the build itself is locked by callers).
+exec 9>"$cache/.ktree.lock"
+flock 9
+
+if [[ ! -f $tarball ]]; then
+	# Without the tarball, a complete extracted tree is still usable.
+	[[ -f $stamp ]] ||
+		die "$tarball not found: run 'make setup' (installs linux-source-6.1)"
+	want=$(cat "$stamp")
+else
+	want=$(stat -c '%s %Y' "$tarball")
+fi
+
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+	if [[ -d $tree ]]; then
+		log "$tree is incomplete or stale: extracting it again"
+	fi
+	log "extracting $tarball into $cache (about 10 s, 1.5 GB)"
+	tmp=$(mktemp -d "$cache/.extract.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	tar -C "$tmp" -xf "$tarball" ||
+		die "extracting $tarball failed (disk full?)"
+	[[ -f $tmp/$name/Makefile ]] ||
+		die "$tarball has no $name/ directory"
+	if [[ -e $tree ]]; then
+		mv "$tree" "$tmp/old"
+	fi
+	mv "$tmp/$name" "$tree"
+	# Objects built from the old tree must not survive it.
+	for b in "$cache"/build-*; do
+		[[ -d $b ]] || continue
+		log "removing $b (built from the previous tree)"
+		rm -rf "$b"
+	done
+	rm -rf "$tmp"
+	trap - EXIT
+	echo "$want" >"$stamp"
+fi
+
+# drivers/hakmem_slab -> this repository.
+link=$tree/drivers/hakmem_slab
+if [[ -L $link ]]; then
+	old=$(readlink "$link")
+	if [[ $old != "$repo" ]]; then
+		log "drivers/hakmem_slab pointed at $old; now $repo"
+		ln -sfn "$repo" "$link"
+		for b in "$cache"/build-*/drivers/hakmem_slab; do
+			[[ -d $b ]] || continue
+			log "removing stale objects $b"
+			rm -rf "$b"
+		done
+	fi
+elif [[ -e $link ]]; then
+	die "$link exists and is not a symlink; remove it"
+else
+	ln -s "$repo" "$link"
+fi
+
+# Kconfig: source ours just before the final endmenu of drivers/Kconfig.
+kconfig=$tree/drivers/Kconfig
+src_line='source "drivers/hakmem_slab/Kconfig"'
+if ! grep -qxF "$src_line" "$kconfig"; then
+	last=$(grep -n '^endmenu' "$kconfig" | tail -n 1 | cut -d: -f1)
+	[[ -n $last ]] || die "no endmenu in $kconfig"
+	sed -i "${last}i $src_line\\n" "$kconfig"
+	grep -qxF "$src_line" "$kconfig" || die "could not edit $kconfig"
+fi
+
+makefile=$tree/drivers/Makefile
+obj_line='obj-$(CONFIG_HAKMEM_SLAB) += hakmem_slab/'
+if ! grep -qxF "$obj_line" "$makefile"; then
+	printf '%s\n' "$obj_line" >>"$makefile"
+fi
+
+echo "$tree"

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the hakmem_slab KUnit suites with kunit.py in the cached kernel tree
+# (tools/ktree.sh).
+#
+#   tools/kunit.sh [uml|x86_64|x86_64-kasan] [filter_glob]
+#
+#   uml     (default) kunit/.kunitconfig: KASAN, lockdep, fault injection
+#   x86_64  kunit/x86_64.kunitconfig under QEMU (TCG, -smp 4): SMP,
+#           preemption, atomic-sleep and preemption-safety checks
+#   x86_64-kasan  the same plus CONFIG_KASAN=y (about 3x slower to run)
+#
+# Build directories: $HAKMEM_CACHE/build-ARCH, kept between runs.
+#
+# Fails when kunit.py fails (config, build, test), when any test fails or
+# no test ran, or when the kernel log has a KASAN, lockdep, BUG, Oops,
+# WARNING, atomic-sleep or similar report (the lines are printed).
+#
+# Logs: the whole kernel log goes to $HAKMEM_CACHE/logs/kunit-ARCH.log
+# and results/kunit-ARCH.log; kunit.py's output and the JSON results sit
+# beside it (.out, .json).
+#
+# Environment:
+#   HAKMEM_CACHE          as for tools/ktree.sh
+#   HAKMEM_KUNIT_TIMEOUT  seconds for the test run (default 900)
+#   HAKMEM_KUNIT_JOBS     build jobs (default nproc)
+#   HAKMEM_KUNIT_IGNORE   extended regex: kernel log lines not to count as
+#                         reports (tools/logscan.sh -a)
+set -euo pipefail
+
+die() { echo "kunit: error: $*" >&2; exit 2; }
+
+arch=${1:-uml}
+shift || true
+filter=("$@")
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
+timeout=${HAKMEM_KUNIT_TIMEOUT:-900}
+jobs=${HAKMEM_KUNIT_JOBS:-$(nproc)}
+
+case $arch in
+uml)
+	kunitconfig=$repo/kunit/.kunitconfig
+	arch_args=()
+	;;
+x86_64 | x86_64-kasan)
+	kunitconfig=$repo/kunit/x86_64.kunitconfig
+	# TCG: KVM does not work on these machines (see ENVIRONMENT.md).
+	arch_args=(--arch=x86_64 "--qemu_args=-smp 4")
+	[[ $arch == x86_64 ]] || arch_args+=(--kconfig_add=CONFIG_KASAN=y)
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 not found: run 'make setup'"
+	;;
+*)
+	die "usage: $0 [uml|x86_64|x86_64-kasan] [filter_glob]"
+	;;
+esac
+[[ -f $kunitconfig ]] || die "$kunitconfig not found"
+command -v python3 >/dev/null || die "python3 not found: run 'make setup'"
+[[ -x $repo/tools/logscan.sh ]] || die "$repo/tools/logscan.sh not found"
+
+tree=$(HAKMEM_CACHE=$cache "$repo/tools/ktree.sh")
+cache=$(cd "$cache" && pwd -P)
+build=$cache/build-$arch
+logdir=$cache/logs
+mkdir -p "$build" "$logdir" "$repo/results"
+out=$logdir/kunit-$arch.out
+json=$logdir/kunit-$arch.json
+rawlog=$logdir/kunit-$arch.log
+
+# One run per build directory at a time.
+exec 8>"$cache/.build-$arch.lock"
+if ! flock -n 8; then
+	echo "kunit: $build is in use by another run; waiting" >&2
+	flock 8
+fi
+
+rm -f "$build/test.log" "$json"
+echo "kunit: $arch, tree $tree, build $build" >&2
+start=$SECONDS
+set +e
+(cd "$tree" && python3 tools/testing/kunit/kunit.py run \
+	--kunitconfig="$kunitconfig" --build_dir="$build" --jobs="$jobs" \
+	--timeout="$timeout" --json="$json" "${arch_args[@]}" \
+	"${filter[@]}" </dev/null) 2>&1 |
+	grep --line-buffered -v "^stty: 'standard input'" | tee "$out"
+kunit_rc=${PIPESTATUS[0]}
+set -e
+elapsed=$((SECONDS - start))
+
+# kunit.py tees the kernel's whole console output to $build/test.log.
+if [[ -f $build/test.log ]]; then
+	cp "$build/test.log" "$rawlog"
+	cp "$build/test.log" "$repo/results/kunit-$arch.log"
+else
+	: >"$rawlog"
+fi
+cp "$out" "$repo/results/kunit-$arch.out"
+[[ -f $json ]] && cp "$json" "$repo/results/kunit-$arch.json"
+
+fail=()
+((kunit_rc == 0)) || fail+=("kunit.py exited with status $kunit_rc")
+
+# Summary: "Testing complete. Ran N tests: passed: N, failed: N, ..."
+summary=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -o 'Testing complete\..*' |
+	tail -n 1 || true)
+count() {
+	local n
+	n=$(grep -oE "\\b$1: [0-9]+" <<<"$summary" | grep -oE '[0-9]+$' || true)
+	echo "${n:-0}"
+}
+passed=$(count passed)
+failed=$(($(count failed) + $(count crashed)))
+skipped=$(count skipped)
+errors=$(count errors)
+total=$(grep -oE 'Ran [0-9]+ tests' <<<"$summary" | grep -oE '[0-9]+' || true)
+total=${total:-0}
+if [[ -z $summary ]]; then
+	fail+=("no KUnit summary line (build failure, crash or timeout?)")
+elif ((total == 0)); then
+	fail+=("no KUnit test ran")
+fi
+((failed == 0)) || fail+=("$failed test(s) failed or crashed")
+((errors == 0)) || fail+=("kunit.py reports $errors error(s) in the test output")
+
+# Kernel reports anywhere in the log, tests passing or not: KASAN,
+# lockdep, BUG, Oops, WARNING, atomic sleep, ... (tools/logscan.sh has the
+# list, shared with the VM and UML benchmark scripts).
+# The error-path tests provoke hakmem_slab's own reports on purpose, on
+# caches named hakmem_test_err_* and hakmem_test_leak_*: those are expected
+# (the tests check the error counters themselves).
+expected='BUG hakmem_slab hakmem_test_(err|leak)_'
+scan_args=(-a "$expected${HAKMEM_KUNIT_IGNORE:+|$HAKMEM_KUNIT_IGNORE}")
+set +e
+bad=$("$repo/tools/logscan.sh" "${scan_args[@]}" "$rawlog")
+scan_rc=$?
+set -e
+case $scan_rc in
+0) ;;
+1) fail+=("kernel reports in the log ($rawlog):") ;;
+*) fail+=("tools/logscan.sh failed (status $scan_rc)") ;;
+esac
+
+echo
+echo "kunit: $arch: ${elapsed}s; kernel log: $rawlog"
+[[ -z $summary ]] || echo "$summary"
+((skipped == 0)) || echo "$skipped skipped"
+echo "$passed passed, $failed failed"
+if ((${#fail[@]})); then
+	for f in "${fail[@]}"; do
+		echo "kunit: FAIL ($arch): $f" >&2
+	done
+	if [[ -n $bad ]]; then
+		head -n 60 <<<"$bad" >&2
+		n=$(wc -l <<<"$bad")
+		((n <= 60)) || echo "... $((n - 60)) more in $rawlog" >&2
+	fi
+	exit 1
+fi
+echo "kunit: PASS ($arch)"

@@ -123,7 +123,7 @@
 
 /* === Data ================================================================= */
 
-#define HK_STACK_MAX		128	/* per-CPU stack slots */
+#define HK_STACK_MAX		256	/* per-CPU stack slots */
 #define HK_POOL_MAX		2	/* empty segments kept per cache */
 #define HK_MAX_PAGES_PER_SEG	BITS_PER_LONG
 #define HK_MIN_OBJS_PER_PAGE	4
@@ -209,6 +209,9 @@ struct hk_cpu {
 	unsigned int busy;		/* re-entrancy guard */
 	unsigned int count;		/* objects in stack[] */
 	unsigned long cur_base;		/* heap.seg->base, or 0 */
+	unsigned long last_base;	/* the last segment __hk_free() proved */
+	struct hk_segment *last_seg;
+	unsigned long last_gen;		/* hk_cache.seg_gen when proved */
 	void *stack[HK_STACK_MAX];
 	struct hk_heap heap;
 	u64 stat[HAKMEM_NR_STATS];
@@ -221,6 +224,8 @@ struct hakmem_cache {
 	unsigned int obj_off;		/* object offset in its slot */
 	int link_off;			/* link word offset from the object */
 	u64 hdr_light;			/* light-mode header value */
+	u64 hdr_alloc;			/* full mode: allocated */
+	u64 hdr_free;			/* full mode: free */
 	u32 tag;
 	bool full_mode;
 	bool init_alloc;		/* zero on allocation (init_on_alloc) */
@@ -252,6 +257,7 @@ struct hakmem_cache {
 	unsigned int nr_pool;
 
 	atomic_long_t nr_segments;
+	atomic_long_t seg_gen;		/* bumped when a segment is freed */
 	atomic_long_t atomic_stat[HAKMEM_NR_STATS];	/* nested paths, errors */
 	u64 stat_base[HAKMEM_NR_STATS];			/* values at last clear */
 	bool defunct;			/* destroyed with objects in use */
@@ -474,7 +480,7 @@ static bool page_is(struct hk_page *page, enum hk_page_state state)
 	return page->state == state;
 }
 
-/* Is the object's slot at an object boundary of a carved slot? */
+/* Is the pointer at the start of an object slot? */
 static bool hk_obj_on_boundary(struct hakmem_cache *s, struct hk_segment *seg,
 			       const void *obj)
 {
@@ -484,7 +490,7 @@ static bool hk_obj_on_boundary(struct hakmem_cache *s, struct hk_segment *seg,
 	if (off < s->obj_off)
 		return false;
 	off -= s->obj_off;
-	return off % s->size == 0 && off / s->size < READ_ONCE(page->carved);
+	return off % s->size == 0 && off / s->size < s->objs_per_page;
 }
 
 /* === Internals: error reports ============================================= */
@@ -714,6 +720,8 @@ static void hk_seg_free(struct hakmem_cache *s, struct hk_segment *seg)
 
 	set_page_private(head, 0);
 	head->index = 0;
+	/* Forget every CPU's proof of this segment (hk_cpu.last_seg). */
+	atomic_long_inc(&s->seg_gen);
 	atomic_long_dec(&s->nr_segments);
 	hk_stat_atomic(s, HAKMEM_SEGMENT_FREE);
 	/*
@@ -1129,6 +1137,9 @@ static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 
 	if (c && hk_seg_base(obj) == c->cur_base)
 		seg = h->seg;
+	else if (c && hk_seg_base(obj) == c->last_base &&
+		 c->last_gen == atomic_long_read(&s->seg_gen))
+		seg = c->last_seg;
 	else
 		seg = hk_seg_of_trusted(obj);
 	if (seg->heap == h) {
@@ -1191,7 +1202,7 @@ static __always_inline void *hk_post_alloc(struct hakmem_cache *s, void *obj,
 	if (unlikely(s->debug))
 		hk_debug_alloc(s, obj, caller);
 	if (s->full_mode)
-		hk_hdr(obj)->state = HK_STATE_ALLOC;
+		*(u64 *)hk_hdr(obj) = s->hdr_alloc;	/* whole: the free's load forwards */
 	if (unlikely((gfp & __GFP_ZERO) || s->init_alloc))
 		memset(obj, 0, s->object_size);
 	return obj;
@@ -1311,15 +1322,14 @@ static __always_inline void hk_pre_free(struct hakmem_cache *s, void *obj,
 	if (unlikely(s->init_free))
 		memset(obj, 0, s->object_size);
 	if (s->full_mode)
-		hk_hdr(obj)->state = HK_STATE_FREE;
+		*(u64 *)hk_hdr(obj) = s->hdr_free;
 }
 
 static __always_inline bool hk_hdr_valid(struct hakmem_cache *s, void *obj)
 {
 	u64 v = *(u64 *)hk_hdr(obj);
 
-	return v == (s->full_mode ? hk_hdr_val(s->tag, HK_STATE_ALLOC) :
-				    s->hdr_light);
+	return v == (s->full_mode ? s->hdr_alloc : s->hdr_light);
 }
 
 /* Push a checked object on this CPU's stack, flushing it if full. */
@@ -1371,11 +1381,32 @@ static struct hk_segment *hk_free_check(struct hakmem_cache *s, void *obj,
 static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 			       unsigned long caller)
 {
-	struct hk_segment *seg = hk_free_check(s, obj, caller);
+	struct hk_segment *seg;
 	struct hk_cpu *c;
+	long gen;
 
+	/*
+	 * The segment this CPU proved last, if none was freed since (a freed
+	 * segment's memory also outlives the grace period we are inside of).
+	 * last_* are read and written only under the guard.
+	 */
+	if (s) {
+		c = this_cpu_ptr(s->cpu);
+		if (likely(!c->busy)) {
+			c = hk_cpu_enter(s);
+			if (hk_seg_base(obj) == c->last_base &&
+			    c->last_gen == atomic_long_read(&s->seg_gen) &&
+			    hk_hdr_valid(s, obj))
+				goto push;
+			hk_cpu_exit(c);
+		}
+		gen = atomic_long_read(&s->seg_gen);
+	}
+	seg = hk_free_check(s, obj, caller);
 	if (unlikely(!seg))
 		return;
+	if (!s)
+		gen = atomic_long_read(&seg->cache->seg_gen);
 	s = seg->cache;
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->busy)) {
@@ -1387,6 +1418,10 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 		return;
 	}
 	c = hk_cpu_enter(s);
+	c->last_gen = gen;
+	c->last_base = seg->base;
+	c->last_seg = seg;
+push:
 	if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
 		hk_cpu_exit(c);
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller, "double free");
@@ -1560,11 +1595,14 @@ static void hk_validate_heap(struct hakmem_cache *s, struct hk_heap *h,
 static void hk_cpu_validate(struct hakmem_cache *s, struct hk_cpu *c,
 			    struct hk_validate *v)
 {
+	unsigned long flags;
+
 	hk_cpu_flush(s, c, 0);
 	hk_heap_collect(s, &c->heap, c);
-	spin_lock(&v->lock);
+	/* irqsave: the depot's pass takes it under the IRQ-safe depot lock. */
+	spin_lock_irqsave(&v->lock, flags);
 	hk_validate_heap(s, &c->heap, v);
-	spin_unlock(&v->lock);
+	spin_unlock_irqrestore(&v->lock, flags);
 }
 
 /* === Internals: work on every CPU ========================================= */
@@ -1816,8 +1854,10 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	} while (!s->tag || s->tag == HK_STATE_LIGHT ||
 		 s->tag == HK_STATE_ALLOC || s->tag == HK_STATE_FREE);
 	s->hdr_light = hk_hdr_val(s->tag, HK_STATE_LIGHT);
+	s->hdr_alloc = hk_hdr_val(s->tag, HK_STATE_ALLOC);
+	s->hdr_free = hk_hdr_val(s->tag, HK_STATE_FREE);
 	/* Debug caches check every operation: no per-CPU stack. */
-	s->stack_max = s->debug ? 0 : hk_stack_max(s->size);
+	s->stack_max = s->debug ? 0 : hk_stack_max(s->object_size);
 	/* The same choices SLUB's slab_want_init_on_alloc/free() make. */
 	s->init_alloc = want_init_on_alloc(0) && !ctor &&
 			!(flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));

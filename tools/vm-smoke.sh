@@ -119,6 +119,30 @@ elapsed=$((SECONDS - start))
 if [ -f "$outdir/vm-times.txt" ]; then
 	echo "$prog: VM: $(tr '\n' ' ' < "$outdir/vm-times.txt")"
 fi
+# The debugfs numbers add up: for every cache, allocations - frees from its
+# stats = objects in use in slabinfo, and pages = segments << seg_order.
+if [ -f "$outdir/slabinfo" ]; then
+	segpages=$(awk '!/^#/ && $7 > 0 { print $6 / $7; exit }' "$outdir/slabinfo")
+	while read -r name _ _ inuse _ pages segs _; do
+		st=$outdir/stats.$name
+		if [ ! -f "$st" ]; then
+			problems+=("no stats for cache $name"); continue
+		fi
+		diff=$(awk '$1 ~ /^alloc_(fast|slow|locked)$/ { a += $2 }
+			    $1 ~ /^free_(fast|slow)$/ { f += $2 }
+			    END { print a - f }' "$st")
+		[ "$diff" = "$inuse" ] ||
+			problems+=("$name: allocs - frees = $diff, slabinfo says $inuse in use")
+		[ -z "$segpages" ] || [ "$pages" = $((segs * ${segpages%.*})) ] ||
+			problems+=("$name: $pages pages for $segs segments")
+	done < <(grep -v '^#' "$outdir/slabinfo")
+	"$here/hakmem-slabinfo" -r "$outdir" > "$outdir/hakmem-slabinfo.txt" ||
+		problems+=("tools/hakmem-slabinfo failed on the saved run")
+	echo "vm-smoke: debugfs counters checked for $(grep -vc '^#' "$outdir/slabinfo") caches"
+else
+	problems+=("no slabinfo came out of the guest")
+fi
+
 if [ ${#problems[@]} -gt 0 ]; then
 	for p in "${problems[@]}"; do echo "$prog: $p" >&2; done
 	echo "vm-smoke: FAIL (${elapsed}s; logs in $outdir)"

@@ -67,7 +67,7 @@ static void hk_dbg_finish(struct kunit *test, struct hakmem_cache *s)
 /* A write after free is caught when the object is allocated again. */
 static void hakmem_cache_alloc_reports_write_after_free(struct kunit *test)
 {
-	struct hakmem_cache *s = hk_dbg_create(test, "hk_dbg_poison", SLAB_POISON);
+	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_poison", SLAB_POISON);
 	u8 *p = hk_dbg_alloc(test, s), *q;
 
 	hakmem_cache_free(s, p);
@@ -84,7 +84,7 @@ static void hakmem_cache_alloc_reports_write_after_free(struct kunit *test)
 /* validate finds the damaged poison of a free object, and repairs it. */
 static void hakmem_cache_validate_reports_write_after_free(struct kunit *test)
 {
-	struct hakmem_cache *s = hk_dbg_create(test, "hk_dbg_poison_v", SLAB_POISON);
+	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_poison_v", SLAB_POISON);
 	u8 *p = hk_dbg_alloc(test, s);
 
 	hakmem_cache_free(s, p);
@@ -98,7 +98,7 @@ static void hakmem_cache_validate_reports_write_after_free(struct kunit *test)
 /* A write past the end of an object is caught when it is freed. */
 static void hakmem_cache_free_reports_red_zone_overwrite(struct kunit *test)
 {
-	struct hakmem_cache *s = hk_dbg_create(test, "hk_dbg_rz", SLAB_RED_ZONE);
+	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_rz", SLAB_RED_ZONE);
 	u8 *p = hk_dbg_alloc(test, s);
 
 	KUNIT_EXPECT_EQ(test, p[HK_DBG_SIZE], (u8)SLUB_RED_ACTIVE);
@@ -116,7 +116,7 @@ static void hakmem_cache_free_reports_red_zone_overwrite(struct kunit *test)
 /* validate finds an overwritten red zone of a live object, once. */
 static void hakmem_cache_validate_reports_red_zone_overwrite(struct kunit *test)
 {
-	struct hakmem_cache *s = hk_dbg_create(test, "hk_dbg_rz_v", SLAB_RED_ZONE);
+	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_rz_v", SLAB_RED_ZONE);
 	u8 *p = hk_dbg_alloc(test, s);
 
 	p[HK_DBG_SIZE + 1] = 0x34;
@@ -132,7 +132,7 @@ static void hakmem_cache_validate_reports_red_zone_overwrite(struct kunit *test)
 /* Debug caches track the state: any double free is caught, in light mode. */
 static void hakmem_cache_free_reports_double_free_with_debug(struct kunit *test)
 {
-	struct hakmem_cache *s = hk_dbg_create(test, "hk_dbg_df",
+	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_df",
 					       SLAB_STORE_USER);
 	void *a = hk_dbg_alloc(test, s), *b = hk_dbg_alloc(test, s);
 
@@ -147,7 +147,7 @@ static void hakmem_cache_free_reports_double_free_with_debug(struct kunit *test)
 /* Every debug feature together, over several pages: no false report. */
 static void hakmem_cache_alloc_reports_nothing_when_clean(struct kunit *test)
 {
-	struct hakmem_cache *s = hk_dbg_create(test, "hk_dbg_all",
+	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_dbg_all",
 					       SLAB_POISON | SLAB_RED_ZONE |
 					       SLAB_STORE_USER);
 	unsigned int i, n = 256;

@@ -586,8 +586,11 @@ static void hk_set_track(struct hakmem_cache *s, void *obj,
 static void hk_print_track(struct hakmem_cache *s, void *obj,
 			   enum hk_track_item item)
 {
-	struct hk_track *t = hk_track(s, obj, item);
+	struct hk_track *t;
 
+	if (!(s->flags & SLAB_STORE_USER))
+		return;
+	t = hk_track(s, obj, item);
 	if (!t->addr)
 		return;
 	pr_err("%s by %pS on cpu %d pid %d, %lu jiffies ago\n",

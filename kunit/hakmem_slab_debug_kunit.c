@@ -98,7 +98,8 @@ static void hakmem_cache_validate_reports_write_after_free(struct kunit *test)
 /* A write past the end of an object is caught when it is freed. */
 static void hakmem_cache_free_reports_red_zone_overwrite(struct kunit *test)
 {
-	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_rz", SLAB_RED_ZONE);
+	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_rz",
+					       SLAB_RED_ZONE | SLAB_STORE_USER);
 	u8 *p = hk_dbg_alloc(test, s);
 
 	KUNIT_EXPECT_EQ(test, p[HK_DBG_SIZE], (u8)SLUB_RED_ACTIVE);

@@ -132,7 +132,7 @@ fi
 # The error-path tests provoke hakmem_slab's own reports on purpose, on
 # caches named hakmem_test_err_* and hakmem_test_leak_*: those are expected
 # (the tests check the error counters themselves).
-expected='BUG hakmem_slab hakmem_test_(err|leak)_|hakmem_slab: INFO: 0x.* instead of 0x'
+expected='BUG hakmem_slab (hakmem_test_(err|leak)_|.*caller (hakmem_kfree_reports_|hakmem_test_kfree_stack))|hakmem_slab: INFO: 0x.* instead of 0x'
 scan_args=(-a "$expected${HAKMEM_KUNIT_IGNORE:+|$HAKMEM_KUNIT_IGNORE}")
 set +e
 bad=$("$repo/tools/logscan.sh" "${scan_args[@]}" "$rawlog")

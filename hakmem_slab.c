@@ -120,6 +120,7 @@
 #include <kunit/test.h>
 
 #include "hakmem_slab.h"
+#include "kunit/hakmem_slab_test.h"
 
 /* === Data ================================================================= */
 
@@ -894,10 +895,15 @@ static void hk_heap_release_seg(struct hakmem_cache *s, struct hk_heap *h,
 }
 
 static void hk_page_release(struct hakmem_cache *s, struct hk_heap *h,
-			    struct hk_segment *seg, struct hk_page *page)
+			    struct hk_cpu *c, struct hk_segment *seg,
+			    struct hk_page *page)
 {
 	unsigned int idx = page - seg->pages;
 
+	if (c)
+		hk_stat(c, HAKMEM_PAGE_FREE);
+	else
+		hk_stat_atomic(s, HAKMEM_PAGE_FREE);
 	if (page->state == HK_PAGE_PARTIAL)
 		__clear_bit(idx, &seg->partial_map);
 	page->state = HK_PAGE_FREE;
@@ -929,11 +935,7 @@ static void hk_page_put(struct hakmem_cache *s, struct hk_heap *h,
 	if (page->state == HK_PAGE_ACTIVE)
 		return;
 	if (!page->inuse) {
-		hk_page_release(s, h, seg, page);
-		if (c)
-			hk_stat(c, HAKMEM_PAGE_FREE);
-		else
-			hk_stat_atomic(s, HAKMEM_PAGE_FREE);
+		hk_page_release(s, h, c, seg, page);
 		if (!seg->used) {
 			hk_heap_release_seg(s, h, c, seg);
 			return;
@@ -1099,7 +1101,7 @@ static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 	if (page) {
 		h->page = NULL;
 		if (!page->inuse) {
-			hk_page_release(s, h, seg, page);
+			hk_page_release(s, h, c, seg, page);
 		} else {
 			page->state = HK_PAGE_PARTIAL;
 			__set_bit(page - seg->pages, &seg->partial_map);
@@ -2175,6 +2177,47 @@ static int hk_cpu_dead(unsigned int cpu)
 	mutex_unlock(&hk_caches_mutex);
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_HAKMEM_SLAB_KUNIT_TEST)
+/*
+ * Test hooks for kunit/: the shrinker's callbacks, and the CPU-dead
+ * callback's work done on this CPU (UML has one CPU, which cannot go
+ * offline).  Declared in kunit/hakmem_slab_test.h.
+ */
+unsigned long hakmem_test_shrinker_count(void)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
+
+	return hk_shrink_count(&hk_shrinker, &sc);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_shrinker_count);
+
+unsigned long hakmem_test_shrinker_scan(unsigned long nr)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = nr };
+
+	return hk_shrink_scan(&hk_shrinker, &sc);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_shrinker_scan);
+
+/* What hk_cpu_dead() does for every cache, as the owner of this CPU. */
+void hakmem_test_cpu_dead_self(void)
+{
+	struct hakmem_cache *s;
+	struct hk_cpu *c;
+
+	mutex_lock(&hk_caches_mutex);
+	list_for_each_entry(s, &hk_caches, list) {
+		preempt_disable();
+		c = hk_cpu_enter(s);
+		hk_cpu_drain(s, c);
+		hk_cpu_exit(c);
+		preempt_enable();
+	}
+	mutex_unlock(&hk_caches_mutex);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_cpu_dead_self);
+#endif
 
 /* === Public interface ===================================================== */
 

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for hakmem_slab's object-lifetime paths that can run on one
+ * CPU: the CPU-dead drain, the shrinker, and memory return.  The SMP
+ * versions (real CPU offlining, cross-CPU frees) run in tools/vm-stress.sh.
+ */
+
+#include <kunit/test.h>
+#include <linux/slab.h>
+
+#include "hakmem_slab.h"
+#include "hakmem_slab_test.h"
+
+#define HK_LT_OBJS	4000
+
+static struct hakmem_cache_info hk_lt_info(struct hakmem_cache *s)
+{
+	struct hakmem_cache_info info;
+
+	hakmem_cache_get_info(s, &info);
+	return info;
+}
+
+/* A cache with HK_LT_OBJS objects of 256 B allocated into @p. */
+static struct hakmem_cache *hk_lt_fill(struct kunit *test, const char *name,
+				       void **p)
+{
+	struct hakmem_cache *s = hakmem_cache_create(name, 256, 0, 0, NULL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (i = 0; i < HK_LT_OBJS; i++) {
+		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		memset(p[i], i & 0xff, 256);
+	}
+	return s;
+}
+
+static void **hk_lt_ptrs(struct kunit *test)
+{
+	void **p = kunit_kcalloc(test, HK_LT_OBJS, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+/* The dead-CPU drain empties the stack, keeps live objects intact. */
+static void hakmem_cpu_dead_drains_stack_and_keeps_objects(struct kunit *test)
+{
+	void **p = hk_lt_ptrs(test);
+	struct hakmem_cache *s = hk_lt_fill(test, "hakmem_test_lt_dead", p);
+	u64 flushes;
+	unsigned int i;
+
+	for (i = 0; i < HK_LT_OBJS; i += 2)
+		hakmem_cache_free(s, p[i]);
+	flushes = hakmem_cache_stat(s, HAKMEM_FLUSH);
+	hakmem_test_cpu_dead_self();
+	KUNIT_EXPECT_GT(test, hakmem_cache_stat(s, HAKMEM_FLUSH), flushes);
+	KUNIT_EXPECT_EQ(test, hk_lt_info(s).objects_inuse,
+			(unsigned long)HK_LT_OBJS / 2);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
+	for (i = 1; i < HK_LT_OBJS; i += 2) {
+		KUNIT_EXPECT_EQ(test, *(u8 *)p[i], (u8)(i & 0xff));
+		hakmem_cache_free(s, p[i]);
+	}
+	/* After the drain the CPU allocates again, from the same heap. */
+	p[0] = hakmem_cache_alloc(s, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, p[0]);
+	hakmem_cache_free(s, p[0]);
+	KUNIT_EXPECT_EQ(test, hk_lt_info(s).objects_inuse, 0UL);
+	hakmem_cache_destroy(s);
+}
+
+/* Empty segments wait in the pool; the shrinker counts and frees them. */
+static void hakmem_shrinker_frees_pooled_segments(struct kunit *test)
+{
+	void **p = hk_lt_ptrs(test);
+	struct hakmem_cache *s = hk_lt_fill(test, "hakmem_test_lt_shrinker", p);
+	unsigned long seg_pages, count;
+	unsigned int i;
+
+	KUNIT_ASSERT_GE(test, hk_lt_info(s).segments, 3UL);
+	seg_pages = 1UL << hk_lt_info(s).segment_order;
+	for (i = 0; i < HK_LT_OBJS; i++)
+		hakmem_cache_free(s, p[i]);
+	hakmem_test_cpu_dead_self();
+	/* Every segment is empty: the pool keeps two, the rest were freed. */
+	KUNIT_EXPECT_EQ(test, hk_lt_info(s).segments, 2UL);
+	count = hakmem_test_shrinker_count();
+	KUNIT_EXPECT_GE(test, count, 2 * seg_pages);
+	KUNIT_EXPECT_GE(test, hakmem_test_shrinker_scan(ULONG_MAX), 2 * seg_pages);
+	KUNIT_EXPECT_EQ(test, hk_lt_info(s).segments, 0UL);
+	KUNIT_EXPECT_EQ(test, hk_lt_info(s).pages, 0UL);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_SEGMENT_ALLOC),
+			hakmem_cache_stat(s, HAKMEM_SEGMENT_FREE));
+	hakmem_cache_destroy(s);
+}
+
+/* Pages go back to their segment's bitmap as soon as they are empty. */
+static void hakmem_cache_free_returns_empty_pages(struct kunit *test)
+{
+	void **p = hk_lt_ptrs(test);
+	struct hakmem_cache *s = hk_lt_fill(test, "hakmem_test_lt_pages", p);
+	u64 taken = hakmem_cache_stat(s, HAKMEM_PAGE_ALLOC);
+	unsigned int i;
+
+	for (i = 0; i < HK_LT_OBJS; i++)
+		hakmem_cache_free(s, p[i]);
+	hakmem_cache_shrink(s);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_PAGE_FREE), taken);
+	KUNIT_EXPECT_EQ(test, hk_lt_info(s).segments, 0UL);
+	KUNIT_EXPECT_EQ(test, hk_lt_info(s).objects_total, 0UL);
+	hakmem_cache_destroy(s);
+}
+
+static struct kunit_case hakmem_lifetime_cases[] = {
+	KUNIT_CASE(hakmem_cpu_dead_drains_stack_and_keeps_objects),
+	KUNIT_CASE(hakmem_shrinker_frees_pooled_segments),
+	KUNIT_CASE(hakmem_cache_free_returns_empty_pages),
+	{}
+};
+
+static struct kunit_suite hakmem_lifetime_suite = {
+	.name = "hakmem_slab_lifetime",
+	.test_cases = hakmem_lifetime_cases,
+};
+
+kunit_test_suite(hakmem_lifetime_suite);

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test hooks hakmem_slab.c exports when built with
+ * CONFIG_HAKMEM_SLAB_KUNIT_TEST (for the KUnit suites only).
+ */
+#ifndef _HAKMEM_SLAB_TEST_H
+#define _HAKMEM_SLAB_TEST_H
+
+unsigned long hakmem_test_shrinker_count(void);
+unsigned long hakmem_test_shrinker_scan(unsigned long nr);
+void hakmem_test_cpu_dead_self(void);
+
+#endif /* _HAKMEM_SLAB_TEST_H */

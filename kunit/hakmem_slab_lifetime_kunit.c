@@ -6,6 +6,9 @@
  */
 
 #include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/page-flags.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "hakmem_slab.h"
@@ -115,7 +118,52 @@ static void hakmem_cache_free_returns_empty_pages(struct kunit *test)
 	hakmem_cache_destroy(s);
 }
 
+#define HK_LT_MAGIC	0x7e57ab1eU
+
+static void hk_lt_ctor(void *obj)
+{
+	*(u32 *)obj = HK_LT_MAGIC;
+}
+
+/*
+ * SLAB_TYPESAFE_BY_RCU: segments emptied by frees inside a read-side
+ * section are freed, but their pages stay allocated and their objects keep
+ * their type until the grace period ends; destroy waits for that.
+ */
+static void hakmem_cache_free_defers_segment_pages_to_rcu(struct kunit *test)
+{
+	void **p = hk_lt_ptrs(test);
+	struct hakmem_cache *s;
+	unsigned int i, bad_magic = 0, bad_page = 0;
+	u64 freed;
+
+	s = hakmem_cache_create("hakmem_test_lt_rcu", 256, 0,
+				SLAB_TYPESAFE_BY_RCU, hk_lt_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (i = 0; i < HK_LT_OBJS; i++) {
+		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	KUNIT_ASSERT_GE(test, hk_lt_info(s).segments, 4UL);
+	freed = hakmem_cache_stat(s, HAKMEM_SEGMENT_FREE);
+
+	rcu_read_lock();
+	for (i = 0; i < HK_LT_OBJS; i++)
+		hakmem_cache_free(s, p[i]);
+	/* The stack flushes emptied segments beyond the pool of two. */
+	KUNIT_EXPECT_GT(test, hakmem_cache_stat(s, HAKMEM_SEGMENT_FREE), freed);
+	for (i = 0; i < HK_LT_OBJS; i++) {
+		bad_magic += *(u32 *)p[i] != HK_LT_MAGIC;
+		bad_page += PageBuddy(virt_to_head_page(p[i]));
+	}
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, bad_magic, 0U);
+	KUNIT_EXPECT_EQ(test, bad_page, 0U);
+	hakmem_cache_destroy(s);
+}
+
 static struct kunit_case hakmem_lifetime_cases[] = {
+	KUNIT_CASE(hakmem_cache_free_defers_segment_pages_to_rcu),
 	KUNIT_CASE(hakmem_cpu_dead_drains_stack_and_keeps_objects),
 	KUNIT_CASE(hakmem_shrinker_frees_pooled_segments),
 	KUNIT_CASE(hakmem_cache_free_returns_empty_pages),

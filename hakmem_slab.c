@@ -450,13 +450,11 @@ static void hk_stat_atomic(struct hakmem_cache *s, enum hakmem_stat_item i)
 	atomic_long_inc(&s->atomic_stat[i]);
 }
 
-static __always_inline struct hk_cpu *hk_cpu_enter(struct hakmem_cache *s)
+/* Take this CPU's guard; @c is this_cpu_ptr(s->cpu), preemption disabled. */
+static __always_inline void hk_cpu_enter(struct hk_cpu *c)
 {
-	struct hk_cpu *c = this_cpu_ptr(s->cpu);
-
 	c->busy = 1;
 	barrier();
-	return c;
 }
 
 static __always_inline void hk_cpu_exit(struct hk_cpu *c)
@@ -476,7 +474,7 @@ static void hk_assert_owner(struct hakmem_cache *s, struct hk_heap *h)
 		lockdep_assert_held(&s->depot_lock);
 }
 
-static bool page_is(struct hk_page *page, enum hk_page_state state)
+static bool hk_page_is(struct hk_page *page, enum hk_page_state state)
 {
 	return page->state == state;
 }
@@ -1257,7 +1255,8 @@ static struct hk_cpu *___hk_alloc(struct hakmem_cache *s, struct hk_cpu *c,
 	seg = ___hk_seg_alloc(s, gfp, node);
 	if (can_sleep) {
 		preempt_disable();
-		c = hk_cpu_enter(s);
+		c = this_cpu_ptr(s->cpu);
+		hk_cpu_enter(c);
 	}
 	if (seg)
 		hk_heap_adopt(s, &c->heap, c, seg);
@@ -1301,7 +1300,7 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 		obj = hk_alloc_depot(s, gfp);
 		goto out;
 	}
-	c = hk_cpu_enter(s);
+	hk_cpu_enter(c);
 	if (likely(c->count)) {
 		obj = c->stack[--c->count];
 		hk_stat(c, HAKMEM_ALLOC_FAST);
@@ -1398,7 +1397,7 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 	if (s) {
 		c = this_cpu_ptr(s->cpu);
 		if (likely(!c->busy)) {
-			c = hk_cpu_enter(s);
+			hk_cpu_enter(c);
 			if (hk_seg_base(obj) == c->last_base &&
 			    c->last_gen == atomic_long_read(&s->seg_gen) &&
 			    hk_hdr_valid(s, obj))
@@ -1422,7 +1421,7 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 		hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
 		return;
 	}
-	c = hk_cpu_enter(s);
+	hk_cpu_enter(c);
 	c->last_gen = gen;
 	c->last_base = seg->base;
 	c->last_seg = seg;
@@ -1450,7 +1449,7 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 	c = this_cpu_ptr(s->cpu);
 	if (likely(hk_seg_base(obj) == c->cur_base && !c->busy)) {
 		/* Checks after entering: an interrupt may have pushed. */
-		c = hk_cpu_enter(s);
+		hk_cpu_enter(c);
 		if (likely(c->count < s->stack_max && hk_hdr_valid(s, obj) &&
 			   (!c->count || c->stack[c->count - 1] != obj))) {
 			hk_pre_free(s, obj, caller);
@@ -1579,8 +1578,8 @@ static void hk_validate_seg(struct hakmem_cache *s, struct hk_validate *v,
 		bool is_free = test_bit(i, &seg->free_map);
 		bool partial = test_bit(i, &seg->partial_map);
 
-		if (is_free != page_is(page, HK_PAGE_FREE) ||
-		    partial != page_is(page, HK_PAGE_PARTIAL)) {
+		if (is_free != hk_page_is(page, HK_PAGE_FREE) ||
+		    partial != hk_page_is(page, HK_PAGE_PARTIAL)) {
 			hk_bad(s, v, seg, page, "bitmaps disagree with the page");
 			continue;
 		}
@@ -1677,7 +1676,8 @@ static void hk_cpu_work_fn(struct work_struct *work)
 	struct hk_cpu *c;
 
 	preempt_disable();
-	c = hk_cpu_enter(w->s);
+	c = this_cpu_ptr(w->s->cpu);
+	hk_cpu_enter(c);
 	hk_cpu_run(w->s, c, w->op, w->arg);
 	hk_cpu_exit(c);
 	preempt_enable();
@@ -2209,7 +2209,8 @@ void hakmem_test_cpu_dead_self(void)
 	mutex_lock(&hk_caches_mutex);
 	list_for_each_entry(s, &hk_caches, list) {
 		preempt_disable();
-		c = hk_cpu_enter(s);
+		c = this_cpu_ptr(s->cpu);
+		hk_cpu_enter(c);
 		hk_cpu_drain(s, c);
 		hk_cpu_exit(c);
 		preempt_enable();
@@ -2300,7 +2301,7 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (likely(!c->busy && nr)) {
-		c = hk_cpu_enter(s);
+		hk_cpu_enter(c);
 		n = min_t(size_t, c->count, nr);
 		c->count -= n;
 		memcpy(p, c->stack + c->count, n * sizeof(void *));
@@ -2344,7 +2345,7 @@ void hakmem_cache_free_bulk(struct hakmem_cache *s, size_t nr, void **p)
 				__hk_free(s, p[i], caller);
 		goto out;
 	}
-	c = hk_cpu_enter(s);
+	hk_cpu_enter(c);
 	for (i = 0; i < nr; i++) {
 		void *obj = p[i];
 

@@ -30,8 +30,13 @@ import sys
 HEADER = ("env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,"
           "param,allocator,reps,median_ns,min_ns,mops,speedup,peak_kb").split(",")
 NUMERIC = ("cpus", "reps", "median_ns", "min_ns", "mops", "speedup", "peak_kb")
-ALLOCATORS = ("slub", "hakmem", "hakmem-full", "hakmem-light", "none")
+ALLOCATORS = ("slub", "hakmem", "hakmem-full", "hakmem-light", "none",
+              "floor", "floor-call")
 HAKMEM_VARIANTS = ("hakmem", "hakmem-full", "hakmem-light")
+# Yardsticks, not allocators: shown in the summary, never in the geomean.
+FLOOR_VARIANTS = ("floor", "floor-call")
+FLOOR_LABEL = {"hakmem": "hakmem", "floor-call": "bare array, call",
+               "floor": "bare array, inline"}
 ENV_LABEL = {
     "uml-native": "UML, native speed",
     "qemu-tcg": "QEMU TCG, emulated: ratios only",
@@ -113,7 +118,7 @@ def speedups(rows):
             slub[(r["workload"], r["param"])] = r["median_ns"]
     out = {}
     for r in rows:
-        if r["allocator"] not in HAKMEM_VARIANTS:
+        if r["allocator"] not in HAKMEM_VARIANTS + FLOOR_VARIANTS:
             continue
         key = (r["workload"], r["param"])
         sp = r["speedup"]
@@ -220,7 +225,10 @@ def cmd_summary(a):
         byl = {}
         for k, name_ in lab.items():
             for v, x in sp.get(k, {}).items():
-                byl[name_ + ("" if v == "hakmem" else f" ({v})")] = (v, x)
+                if v in FLOOR_VARIANTS or k[0] == "floor":
+                    byl[f"{name_} ({FLOOR_LABEL.get(v, v)})"] = (v, x)
+                else:
+                    byl[name_ + ("" if v == "hakmem" else f" ({v})")] = (v, x)
         runs.append((name, desc, byl))
     keys = []
     for _, _, byl in runs:

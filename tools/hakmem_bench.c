@@ -61,7 +61,7 @@
 #define BENCH_MAX_REPS		100
 #define BENCH_MAX_SCALE		10000
 #define BENCH_MAX_SIZES		8
-#define BENCH_MAX_ARMS		3
+#define BENCH_MAX_ARMS		4
 #define BENCH_MAX_ROWS		64
 #define BENCH_MAX_NOTES		16
 #define BENCH_NOTE_LEN		128
@@ -84,6 +84,7 @@
 #define BENCH_MAX_CLASSES	64
 #define BENCH_RING_SIZE		256	/* remote-free ring, a power of two */
 #define BENCH_SPIN_RESCHED	4096	/* spins before a wait calls cond_resched() */
+#define BENCH_FLOOR_SLOTS	64	/* the floor's per-CPU array */
 
 static const unsigned int bench_batch_nr[] = { 1, 8, 32, 64, 128, 250 };
 
@@ -92,6 +93,7 @@ static const unsigned int bench_batch_nr[] = { 1, 8, 32, 64, 128, 250 };
 enum bench_workload {
 	BENCH_LOOP,
 	BENCH_PAIR,
+	BENCH_FLOOR,
 	BENCH_BATCH,
 	BENCH_BULK,
 	BENCH_WS_C6,
@@ -109,6 +111,8 @@ enum bench_alloc {
 	BENCH_SLUB,
 	BENCH_HAKMEM_FULL,
 	BENCH_HAKMEM_LIGHT,
+	BENCH_FLOOR_INLINE,	/* the per-CPU array, inlined in the loop */
+	BENCH_FLOOR_CALL,	/* the same behind a call per operation */
 };
 
 static const char *const bench_alloc_names[] = {
@@ -117,6 +121,8 @@ static const char *const bench_alloc_names[] = {
 	[BENCH_SLUB]		= "slub",
 	[BENCH_HAKMEM_FULL]	= "hakmem-full",
 	[BENCH_HAKMEM_LIGHT]	= "hakmem-light",
+	[BENCH_FLOOR_INLINE]	= "floor",
+	[BENCH_FLOOR_CALL]	= "floor-call",
 };
 
 /* How a working-set loop allocates. */
@@ -616,6 +622,8 @@ static int bench_arm_create_cache(struct bench_variant *v, struct bench_arm *a,
 							   0, size, NULL);
 		break;
 	case BENCH_NONE:
+	case BENCH_FLOOR_INLINE:
+	case BENCH_FLOOR_CALL:
 		return 0;
 	}
 	if (a->cache.hak || a->cache.slub)
@@ -720,6 +728,10 @@ static const enum bench_alloc bench_modes_vs_slub[] = {
 };
 
 static const enum bench_alloc bench_no_alloc[] = { BENCH_NONE };
+
+static const enum bench_alloc bench_floor_vs_slub[] = {
+	BENCH_HAKMEM, BENCH_FLOOR_CALL, BENCH_FLOOR_INLINE, BENCH_SLUB
+};
 
 static struct bench_variant *
 bench_variant_new(struct bench_run *run, const char *workload,
@@ -920,6 +932,118 @@ static int bench_measure_pair(struct bench_variant *v, struct bench_arm *a,
 	t1 = ktime_get_ns();
 	s->ps = bench_ps_per_op(t1 - t0, v->iters);
 	return err;
+}
+
+/*
+ * The floor: the least any per-CPU object cache does, to compare with.  A
+ * bare per-CPU array of pointers, popped and pushed with preemption
+ * disabled: no header, no guard against interrupts, no counter, no check of
+ * the pointer.  Not safe against an interrupt that allocates, so a yardstick
+ * and never an allocator.  It zeroes on allocation when init_on_alloc is on,
+ * as SLUB and hakmem then do.  "floor" is inlined into the timed loop (as
+ * ENVIRONMENT.md's anchor was measured); "floor-call" makes one call per
+ * allocation and one per free, as any allocator behind an exported function
+ * does.
+ */
+struct bench_floor {
+	unsigned int count;
+	void *slot[BENCH_FLOOR_SLOTS];
+};
+
+static DEFINE_PER_CPU(struct bench_floor, bench_floor);
+static unsigned int bench_floor_size;	/* bytes zeroed on allocation, or 0 */
+
+static __always_inline void *bench_floor_pop(void)
+{
+	struct bench_floor *f;
+	void *p = NULL;
+
+	preempt_disable();
+	f = this_cpu_ptr(&bench_floor);
+	if (likely(f->count))
+		p = f->slot[--f->count];
+	preempt_enable();
+	if (p && bench_floor_size)
+		memset(p, 0, bench_floor_size);
+	return p;
+}
+
+static __always_inline bool bench_floor_push(void *p)
+{
+	struct bench_floor *f;
+	bool ok = false;
+
+	preempt_disable();
+	f = this_cpu_ptr(&bench_floor);
+	if (likely(f->count < BENCH_FLOOR_SLOTS)) {
+		f->slot[f->count++] = p;
+		ok = true;
+	}
+	preempt_enable();
+	return ok;
+}
+
+static noinline void *bench_floor_pop_call(void)
+{
+	return bench_floor_pop();
+}
+
+static noinline bool bench_floor_push_call(void *p)
+{
+	return bench_floor_push(p);
+}
+
+static __always_inline int bench_floor_loop(unsigned long n, bool call)
+{
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = call ? bench_floor_pop_call() : bench_floor_pop();
+		if (unlikely(!p))
+			return -EINVAL;
+		bench_touch(p, i);
+		if (unlikely(!(call ? bench_floor_push_call(p) :
+				      bench_floor_push(p))))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * pair through the floor, with one object of v->size bytes from kmalloc()
+ * in this CPU's array; migration is off so that the array stays this CPU's.
+ */
+static int bench_measure_floor(struct bench_variant *v, struct bench_arm *a,
+			       u64 seed, struct bench_sample *s)
+{
+	void *obj, *back;
+	u64 t0, t1;
+	int err;
+
+	if (a->alloc != BENCH_FLOOR_INLINE && a->alloc != BENCH_FLOOR_CALL)
+		return bench_measure_pair(v, a, seed, s);
+	obj = kmalloc(v->size, GFP_KERNEL);
+	if (!obj)
+		return -ENOMEM;
+	bench_floor_size = v->run->env.init_on_alloc ? v->size : 0;
+	migrate_disable();
+	if (!bench_floor_push(obj)) {
+		migrate_enable();
+		kfree(obj);
+		return -EBUSY;
+	}
+	t0 = ktime_get_ns();
+	if (a->alloc == BENCH_FLOOR_CALL)
+		err = bench_floor_loop(v->iters, true);
+	else
+		err = bench_floor_loop(v->iters, false);
+	t1 = ktime_get_ns();
+	back = bench_floor_pop();
+	migrate_enable();
+	kfree(back);
+	s->ps = bench_ps_per_op(t1 - t0, v->iters);
+	return back == obj ? err : -EINVAL;
 }
 
 /* Allocates @nr objects, then frees them in the same order (FIFO). */
@@ -1511,6 +1635,22 @@ static int bench_run_pair(struct bench_run *run)
 	return 0;
 }
 
+/* pair at 256 B for hakmem, the floor behind a call, the floor and SLUB. */
+static int bench_run_floor(struct bench_run *run)
+{
+	struct bench_variant *v;
+
+	v = bench_variant_new(run, "floor", bench_measure_floor,
+			      bench_floor_vs_slub,
+			      ARRAY_SIZE(bench_floor_vs_slub));
+	if (!v)
+		return -ENOMEM;
+	snprintf(v->param, sizeof(v->param), "%u", BENCH_OBJECT_SIZE);
+	v->iters = bench_scaled(run, BENCH_PAIR_ITERS);
+	bench_variant_finish(v, bench_variant_caches(v, BENCH_OBJECT_SIZE));
+	return 0;
+}
+
 static int bench_run_batches(struct bench_run *run, const char *workload,
 			     bench_measure_fn measure)
 {
@@ -1675,6 +1815,7 @@ static int bench_run_remote_free(struct bench_run *run)
 static const struct bench_workload_desc bench_workloads[BENCH_NR_WORKLOADS] = {
 	[BENCH_LOOP]		= { "loop", bench_run_loop, false },
 	[BENCH_PAIR]		= { "pair", bench_run_pair, false },
+	[BENCH_FLOOR]		= { "floor", bench_run_floor, false },
 	[BENCH_BATCH]		= { "batch", bench_run_batch, false },
 	[BENCH_BULK]		= { "bulk", bench_run_bulk, false },
 	[BENCH_WS_C6]		= { "ws400-c6", bench_run_ws_c6, false },
@@ -1779,6 +1920,9 @@ static const char *const bench_legend[] = {
 	"units, median and minimum over the measured repetitions:",
 	"  loop         ns per iteration of an empty loop (one store each)",
 	"  pair         ns per alloc+free pair of one object; param = size",
+	"  floor        pair at 256 B through a bare per-CPU pointer array",
+	"               (no header, guard or counter; zeroes if init_on_alloc):",
+	"               floor inlined in the loop, floor-call behind calls",
 	"  batch        ns per object (its alloc + its free): N allocations",
 	"               then N frees in the same order (FIFO), single calls;",
 	"               param = N, 256 B objects",

@@ -40,7 +40,7 @@ done
 
 scale=${SMOKE_SCALE:-1}
 reps=${SMOKE_REPS:-5}
-all_workloads=loop,pair,batch,bulk,ws400-c6,ws400-mixed,fill,header,smp-pair,remote-free
+all_workloads=loop,pair,floor,batch,bulk,ws400-c6,ws400-mixed,fill,header,smp-pair,remote-free
 
 if [ "${SMOKE_NO_BUILD:-0}" != 1 ]; then
 	echo "$prog: building the modules (make)"

@@ -167,6 +167,14 @@ struct hk_track {
 
 enum hk_track_item { HK_TRACK_ALLOC, HK_TRACK_FREE };
 
+/*
+ * What an allocation or a free does besides the pop or push, one byte each
+ * (hk_cache.alloc_work, free_work), so that the fast paths test one byte.
+ */
+#define HK_WORK_DEBUG		BIT(0)	/* poison, red zone, tracks */
+#define HK_WORK_HEADER		BIT(1)	/* full mode: write the state */
+#define HK_WORK_ZERO		BIT(2)	/* init_on_alloc / init_on_free */
+
 /* Debug features a cache has (from its flags and the debug parameter). */
 #define HK_DEBUG_FLAGS		(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER)
 
@@ -222,8 +230,12 @@ struct hakmem_cache {
 	/* Read on the fast paths. */
 	struct hk_cpu __percpu *cpu;
 	unsigned int stack_max;		/* 0: every operation takes the slow path */
+	unsigned int fast_max;		/* stack_max, or 0 if a free must do more */
 	unsigned int obj_off;		/* object offset in its slot */
 	int link_off;			/* link word offset from the object */
+	u64 hdr_live;			/* an allocated object's header */
+	u8 alloc_work;			/* HK_WORK_*: beyond the pop, or 0 */
+	u8 free_work;			/* HK_WORK_*: beyond the push, or 0 */
 	u64 hdr_light;			/* light-mode header value */
 	u64 hdr_alloc;			/* full mode: allocated */
 	u64 hdr_free;			/* full mode: free */
@@ -1198,15 +1210,32 @@ static unsigned int hk_cpu_refill(struct hakmem_cache *s, struct hk_cpu *c)
 
 /* === Internals: allocation ================================================ */
 
+/*
+ * What an allocation does besides the pop, as HK_WORK_* bits: the cache's,
+ * and HK_WORK_ZERO for __GFP_ZERO.  0 for most, tested at once.
+ */
+static __always_inline unsigned int hk_alloc_work_of(struct hakmem_cache *s,
+						     gfp_t gfp)
+{
+	unsigned int zero = (__force unsigned int)(gfp & __GFP_ZERO);
+
+	static_assert(!(___GFP_ZERO & (HK_WORK_DEBUG | HK_WORK_HEADER)));
+	return s->alloc_work | zero;
+}
+
 /* Zero, set the header, as the allocation asks; the object is ours now. */
 static __always_inline void *hk_post_alloc(struct hakmem_cache *s, void *obj,
 					   gfp_t gfp, unsigned long caller)
 {
-	if (unlikely(s->debug))
+	unsigned int work = hk_alloc_work_of(s, gfp);
+
+	if (likely(!work))
+		return obj;
+	if (unlikely(work & HK_WORK_DEBUG))
 		hk_debug_alloc(s, obj, caller);
-	if (s->full_mode)
+	if (work & HK_WORK_HEADER)
 		*(u64 *)hk_hdr(obj) = s->hdr_alloc;	/* whole: the free's load forwards */
-	if (unlikely((gfp & __GFP_ZERO) || s->init_alloc))
+	if (work & (HK_WORK_ZERO | ___GFP_ZERO))
 		memset(obj, 0, s->object_size);
 	return obj;
 }
@@ -1264,35 +1293,16 @@ static struct hk_cpu *___hk_alloc(struct hakmem_cache *s, struct hk_cpu *c,
 }
 
 /*
- * __hk_alloc - the slow path: the stack is empty.  Called with preemption
- * disabled and @c busy; leaves both as it found them.
+ * __hk_alloc - the slow path: the stack was empty, or this CPU's state was
+ * busy (a nested allocation, which takes the depot).  Out of line, so that
+ * hk_alloc() needs no stack frame of its own.
  */
-static void *__hk_alloc(struct hakmem_cache *s, struct hk_cpu *c, gfp_t gfp)
-{
-	void *obj;
-
-	if (!hk_cpu_refill(s, c)) {
-		c = ___hk_alloc(s, c, gfp);
-		/* After sleeping, another task may have refilled the stack. */
-		if (!c->count && !hk_cpu_refill(s, c)) {
-			hk_cpu_exit(c);
-			return NULL;
-		}
-	}
-	obj = c->stack[--c->count];
-	hk_stat(c, HAKMEM_ALLOC_SLOW);
-	hk_cpu_exit(c);
-	return obj;
-}
-
-/* hk_alloc - the fast path: pop the per-CPU stack. */
-static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
-				      unsigned long caller)
+static noinline void *__hk_alloc(struct hakmem_cache *s, gfp_t gfp,
+				 unsigned long caller)
 {
 	struct hk_cpu *c;
 	void *obj;
 
-	might_alloc(gfp);
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->busy)) {
@@ -1301,18 +1311,65 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 		goto out;
 	}
 	hk_cpu_enter(c);
-	if (likely(c->count)) {
-		obj = c->stack[--c->count];
-		hk_stat(c, HAKMEM_ALLOC_FAST);
-		hk_cpu_exit(c);
-	} else {
-		obj = __hk_alloc(s, c, gfp);
+	if (!c->count && !hk_cpu_refill(s, c)) {
+		c = ___hk_alloc(s, c, gfp);
+		/* After sleeping, another task may have refilled the stack. */
+		if (!c->count && !hk_cpu_refill(s, c)) {
+			hk_cpu_exit(c);
+			preempt_enable();
+			return NULL;
+		}
 	}
+	obj = c->stack[--c->count];
+	hk_stat(c, HAKMEM_ALLOC_SLOW);
+	hk_cpu_exit(c);
 	preempt_enable();
 out:
 	if (unlikely(!obj))
 		return NULL;
 	return hk_post_alloc(s, obj, gfp, caller);
+}
+
+/* The header and zeroing of a fast allocation, out of line. */
+static noinline void *hk_alloc_work(struct hakmem_cache *s, void *obj,
+				    gfp_t gfp)
+{
+	/* Not a debug cache's: their stack stays empty. */
+	return hk_post_alloc(s, obj, gfp, 0);
+}
+
+/*
+ * hk_alloc - the fast path: pop the per-CPU stack.  A preempt-count bump,
+ * the guard, the pop and a counter; anything more is a tail call.
+ */
+static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
+				      unsigned long caller)
+{
+	struct hk_cpu *c;
+	unsigned int n;
+	void *obj;
+
+	might_alloc(gfp);
+	preempt_disable();
+	c = this_cpu_ptr(s->cpu);
+	if (likely(!c->busy)) {
+		hk_cpu_enter(c);
+		/* Read after entering: an interrupt may have popped. */
+		n = c->count;
+		if (likely(n)) {
+			c->count = --n;
+			obj = c->stack[n];
+			hk_stat(c, HAKMEM_ALLOC_FAST);
+			hk_cpu_exit(c);
+			preempt_enable();
+			if (likely(!hk_alloc_work_of(s, gfp)))
+				return obj;
+			return hk_alloc_work(s, obj, gfp);
+		}
+		hk_cpu_exit(c);
+	}
+	preempt_enable();
+	return __hk_alloc(s, gfp, caller);
 }
 
 /* === Internals: free ====================================================== */
@@ -1321,19 +1378,21 @@ out:
 static __always_inline void hk_pre_free(struct hakmem_cache *s, void *obj,
 					unsigned long caller)
 {
-	if (unlikely(s->debug))
+	unsigned int work = s->free_work;
+
+	if (likely(!work))
+		return;
+	if (unlikely(work & HK_WORK_DEBUG))
 		hk_debug_free(s, obj, caller);
-	if (unlikely(s->init_free))
+	if (work & HK_WORK_ZERO)
 		memset(obj, 0, s->object_size);
-	if (s->full_mode)
+	if (work & HK_WORK_HEADER)
 		*(u64 *)hk_hdr(obj) = s->hdr_free;
 }
 
 static __always_inline bool hk_hdr_valid(struct hakmem_cache *s, void *obj)
 {
-	u64 v = *(u64 *)hk_hdr(obj);
-
-	return v == (s->full_mode ? s->hdr_alloc : s->hdr_light);
+	return *(u64 *)hk_hdr(obj) == s->hdr_live;
 }
 
 /* Push a checked object on this CPU's stack, flushing it if full. */
@@ -1378,9 +1437,10 @@ static struct hk_segment *hk_free_check(struct hakmem_cache *s, void *obj,
 
 /*
  * __hk_free - the slow path: the object is not in this CPU's current
- * segment, or the stack is full, or the header did not check out, or this
- * CPU's state is busy (a nested free).  Proves the pointer before touching
- * it.  Called with preemption disabled; @s is NULL for hakmem_kfree().
+ * segment, or the stack is full, or the header did not check out, or the
+ * free has more to do than a push (debug, init_on_free), or this CPU's state
+ * is busy (a nested free).  Proves the pointer before touching it.  @s is
+ * NULL for hakmem_kfree().  Out of line, so that hk_free() stays a leaf.
  */
 static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 			       unsigned long caller)
@@ -1389,17 +1449,19 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 	struct hk_cpu *c;
 	long gen;
 
+	preempt_disable();
 	/*
-	 * The segment this CPU proved last, if none was freed since (a freed
-	 * segment's memory also outlives the grace period we are inside of).
-	 * last_* are read and written only under the guard.
+	 * The current segment, or the one this CPU proved last if none was
+	 * freed since (a freed segment's memory also outlives the grace period
+	 * we are inside of).  last_* are read and written only under the guard.
 	 */
 	if (s) {
 		c = this_cpu_ptr(s->cpu);
 		if (likely(!c->busy)) {
 			hk_cpu_enter(c);
-			if (hk_seg_base(obj) == c->last_base &&
-			    c->last_gen == atomic_long_read(&s->seg_gen) &&
+			if ((hk_seg_base(obj) == c->cur_base ||
+			     (hk_seg_base(obj) == c->last_base &&
+			      c->last_gen == atomic_long_read(&s->seg_gen))) &&
 			    hk_hdr_valid(s, obj))
 				goto push;
 			hk_cpu_exit(c);
@@ -1408,7 +1470,7 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 	}
 	seg = hk_free_check(s, obj, caller);
 	if (unlikely(!seg))
-		return;
+		goto out;
 	if (!s)
 		gen = atomic_long_read(&seg->cache->seg_gen);
 	s = seg->cache;
@@ -1419,7 +1481,7 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 		hk_remote_free(s, seg, obj);
 		hk_stat_atomic(s, HAKMEM_FREE_SLOW);
 		hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
-		return;
+		goto out;
 	}
 	hk_cpu_enter(c);
 	c->last_gen = gen;
@@ -1429,40 +1491,51 @@ push:
 	if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
 		hk_cpu_exit(c);
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller, "double free");
-		return;
+		goto out;
 	}
 	hk_pre_free(s, obj, caller);
 	hk_cpu_push(s, c, obj);
 	hk_stat(c, HAKMEM_FREE_SLOW);
 	hk_cpu_exit(c);
+out:
+	preempt_enable();
 }
 
-/* hk_free - the fast path: push on the per-CPU stack. */
+/*
+ * hk_free - the fast path: push on the per-CPU stack.  A preempt-count bump,
+ * the segment compare, the guard, the header check and the push; no call
+ * but the tail call to the slow path, so no stack frame.
+ */
 static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 				    unsigned long caller)
 {
 	struct hk_cpu *c;
+	unsigned int n;
 
 	if (unlikely(ZERO_OR_NULL_PTR(obj)))
 		return;
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (likely(hk_seg_base(obj) == c->cur_base && !c->busy)) {
-		/* Checks after entering: an interrupt may have pushed. */
 		hk_cpu_enter(c);
-		if (likely(c->count < s->stack_max && hk_hdr_valid(s, obj) &&
-			   (!c->count || c->stack[c->count - 1] != obj))) {
-			hk_pre_free(s, obj, caller);
-			c->stack[c->count++] = obj;
+		/* Read after entering: an interrupt may have pushed. */
+		n = c->count;
+		if (likely(n < s->fast_max && hk_hdr_valid(s, obj) &&
+			   (!n || c->stack[n - 1] != obj))) {
+			/* fast_max is 0 if free_work has more than this. */
+			if (s->free_work)
+				*(u64 *)hk_hdr(obj) = s->hdr_free;
+			c->count = n + 1;
+			c->stack[n] = obj;
 			hk_stat(c, HAKMEM_FREE_FAST);
 			hk_cpu_exit(c);
-			goto out;
+			preempt_enable();
+			return;
 		}
 		hk_cpu_exit(c);
 	}
-	__hk_free(s, obj, caller);
-out:
 	preempt_enable();
+	__hk_free(s, obj, caller);
 }
 
 /* === Internals: validation ================================================ */
@@ -1883,6 +1956,15 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 			!(flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
 	s->init_free = want_init_on_free() && !ctor &&
 		       !(flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+	s->hdr_live = s->full_mode ? s->hdr_alloc : s->hdr_light;
+	s->alloc_work = (s->debug ? HK_WORK_DEBUG : 0) |
+			(s->full_mode ? HK_WORK_HEADER : 0) |
+			(s->init_alloc ? HK_WORK_ZERO : 0);
+	s->free_work = (s->debug ? HK_WORK_DEBUG : 0) |
+		       (s->full_mode ? HK_WORK_HEADER : 0) |
+		       (s->init_free ? HK_WORK_ZERO : 0);
+	/* Frees with more to do than the header take the slow path. */
+	s->fast_max = s->free_work & ~HK_WORK_HEADER ? 0 : s->stack_max;
 	spin_lock_init(&s->depot_lock);
 	hk_heap_init(&s->depot, numa_mem_id());
 	spin_lock_init(&s->pool_lock);
@@ -2531,9 +2613,7 @@ void hakmem_kfree(const void *obj)
 			return;
 		}
 	}
-	preempt_disable();
 	__hk_free(NULL, (void *)obj, _RET_IP_);
-	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(hakmem_kfree);
 

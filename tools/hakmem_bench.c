@@ -62,7 +62,7 @@
 #define BENCH_MAX_SCALE		10000
 #define BENCH_MAX_SIZES		8
 #define BENCH_MAX_ARMS		4
-#define BENCH_MAX_ROWS		64
+#define BENCH_MAX_ROWS		80
 #define BENCH_MAX_NOTES		16
 #define BENCH_NOTE_LEN		128
 #define BENCH_PARAM_LEN		16
@@ -192,9 +192,12 @@ struct bench_classes {
 	char name[BENCH_MAX_CLASSES][BENCH_NAME_LEN];
 };
 
+#define BENCH_MAX_PARTS		2
+
 struct bench_sample {
 	u64 ps;			/* picoseconds per operation */
 	u64 peak_kb;
+	u64 part_ps[BENCH_MAX_PARTS];	/* the same, of each part */
 };
 
 /* One allocator measured in a variant. */
@@ -206,6 +209,8 @@ struct bench_arm {
 	u64 median_ps;
 	u64 min_ps;
 	u64 peak_kb;
+	u64 part_median_ps[BENCH_MAX_PARTS];
+	u64 part_min_ps[BENCH_MAX_PARTS];
 	struct bench_sample sample[BENCH_MAX_REPS + 1];
 };
 
@@ -234,6 +239,9 @@ struct bench_variant {
 	struct bench_ring *ring;
 	unsigned int nr_arms;
 	struct bench_arm arm[BENCH_MAX_ARMS];
+	/* Parts timed separately, reported as workloads of their own. */
+	const char *const *parts;
+	unsigned int nr_parts;
 	u64 scratch[BENCH_MAX_REPS];
 };
 
@@ -812,7 +820,7 @@ static u64 bench_median(u64 *vals, unsigned int nr)
 /* Median and minimum of an arm's repetitions, warm-up left out. */
 static void bench_arm_stats(struct bench_variant *v, struct bench_arm *a)
 {
-	unsigned int reps = v->run->cfg.reps, i;
+	unsigned int reps = v->run->cfg.reps, i, p;
 
 	for (i = 0; i < reps; i++)
 		v->scratch[i] = a->sample[i + 1].ps;
@@ -821,20 +829,29 @@ static void bench_arm_stats(struct bench_variant *v, struct bench_arm *a)
 	for (i = 0; i < reps; i++)
 		v->scratch[i] = a->sample[i + 1].peak_kb;
 	a->peak_kb = bench_median(v->scratch, reps);
+	for (p = 0; p < v->nr_parts; p++) {
+		for (i = 0; i < reps; i++)
+			v->scratch[i] = a->sample[i + 1].part_ps[p];
+		a->part_median_ps[p] = bench_median(v->scratch, reps);
+		a->part_min_ps[p] = v->scratch[0];
+	}
 }
 
-static void bench_variant_emit(struct bench_variant *v)
+/* Adds the rows of one workload (or part, @part >= 0) of @v. */
+static void bench_variant_emit_rows(struct bench_variant *v,
+				    const char *workload, int part)
 {
 	struct bench_run *run = v->run;
-	u64 slub_ps = 0;
+	u64 slub_ps = 0, median_ps, min_ps;
 	struct bench_row *row;
 	struct bench_arm *a;
 	unsigned int i;
 
 	for (i = 0; i < v->nr_arms; i++) {
-		bench_arm_stats(v, &v->arm[i]);
-		if (v->arm[i].alloc == BENCH_SLUB)
-			slub_ps = v->arm[i].median_ps;
+		a = &v->arm[i];
+		if (a->alloc == BENCH_SLUB)
+			slub_ps = part < 0 ? a->median_ps :
+					     a->part_median_ps[part];
 	}
 	for (i = 0; i < v->nr_arms; i++) {
 		a = &v->arm[i];
@@ -842,21 +859,33 @@ static void bench_variant_emit(struct bench_variant *v)
 			bench_note(run, "too many results, some left out");
 			return;
 		}
+		median_ps = part < 0 ? a->median_ps : a->part_median_ps[part];
+		min_ps = part < 0 ? a->min_ps : a->part_min_ps[part];
 		row = &run->rows[run->nr_rows++];
-		row->workload = v->workload;
+		row->workload = workload;
 		strscpy(row->param, v->param, sizeof(row->param));
 		row->alloc = a->alloc;
-		row->median_ps = a->median_ps;
-		row->min_ps = a->min_ps;
-		row->peak_kb = a->peak_kb;
-		row->mops_c = a->median_ps ?
-			div64_u64(100000000ULL * v->parallel, a->median_ps) : 0;
+		row->median_ps = median_ps;
+		row->min_ps = min_ps;
+		row->peak_kb = part < 0 ? a->peak_kb : 0;
+		row->mops_c = median_ps ?
+			div64_u64(100000000ULL * v->parallel, median_ps) : 0;
 		row->speedup_c = 100;
-		if (slub_ps && a->median_ps && a->alloc != BENCH_SLUB)
+		if (slub_ps && median_ps && a->alloc != BENCH_SLUB)
 			row->speedup_c = div64_u64(slub_ps * 100 +
-						   a->median_ps / 2,
-						   a->median_ps);
+						   median_ps / 2, median_ps);
 	}
+}
+
+static void bench_variant_emit(struct bench_variant *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nr_arms; i++)
+		bench_arm_stats(v, &v->arm[i]);
+	bench_variant_emit_rows(v, v->workload, -1);
+	for (i = 0; i < v->nr_parts; i++)
+		bench_variant_emit_rows(v, v->parts[i], i);
 }
 
 /*
@@ -1319,6 +1348,8 @@ static int bench_measure_fill(struct bench_variant *v, struct bench_arm *a,
 	t3 = ktime_get_ns();
 	bench_arm_destroy_cache(a);
 	s->ps = bench_ps_per_op(t1 - t0 + t3 - t2, 2 * (u64)v->iters);
+	s->part_ps[0] = bench_ps_per_op(t1 - t0, v->iters);
+	s->part_ps[1] = bench_ps_per_op(t3 - t2, v->iters);
 	return done == v->iters ? 0 : -ENOMEM;
 }
 
@@ -1740,6 +1771,8 @@ static int bench_run_ws_mixed(struct bench_run *run)
 				bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
 }
 
+static const char *const bench_fill_parts[] = { "fill-alloc", "fill-free" };
+
 static int bench_run_fill(struct bench_run *run)
 {
 	struct bench_variant *v;
@@ -1749,6 +1782,8 @@ static int bench_run_fill(struct bench_run *run)
 			      ARRAY_SIZE(bench_vs_slub));
 	if (!v)
 		return -ENOMEM;
+	v->parts = bench_fill_parts;
+	v->nr_parts = ARRAY_SIZE(bench_fill_parts);
 	v->iters = bench_scaled(run, BENCH_FILL_OBJECTS);
 	v->size = BENCH_OBJECT_SIZE;
 	snprintf(v->param, sizeof(v->param), "%lu", v->iters);
@@ -1934,6 +1969,8 @@ static const char *const bench_legend[] = {
 	"               freed, each alloc and each free one op; peak_kB =",
 	"               drop in free pages (buddy + per-CPU lists) at the",
 	"               peak; other activity adds noise",
+	"  fill-alloc   fill's allocations alone, ns per allocation",
+	"  fill-free    fill's frees alone, ns per free",
 	"  header       pair-256 and ws400-mixed with hakmem caches of each",
 	"               header mode (own class caches), against SLUB",
 	"  smp-pair     ns per 256 B pair on each CPU, all online CPUs at",

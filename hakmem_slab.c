@@ -1144,18 +1144,29 @@ static void hk_remote_free(struct hakmem_cache *s, struct hk_segment *seg,
 		llist_add(&seg->remote_node, &owner->remote_segs);
 }
 
+/*
+ * The segment of @obj if this CPU knows it without a lookup: its current
+ * segment, or the one it proved last if no segment of the cache has been
+ * freed since.  Under the guard.
+ */
+static __always_inline struct hk_segment *
+hk_seg_known(struct hakmem_cache *s, struct hk_cpu *c, const void *obj)
+{
+	if (hk_seg_base(obj) == c->cur_base)
+		return c->heap.seg;
+	if (hk_seg_base(obj) == c->last_base &&
+	    c->last_gen == atomic_long_read(&s->seg_gen))
+		return c->last_seg;
+	return NULL;
+}
+
 /* Put an object back: to its page if the heap owns it, else remotely. */
 static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 			  struct hk_cpu *c, void *obj)
 {
-	struct hk_segment *seg;
+	struct hk_segment *seg = c ? hk_seg_known(s, c, obj) : NULL;
 
-	if (c && hk_seg_base(obj) == c->cur_base)
-		seg = h->seg;
-	else if (c && hk_seg_base(obj) == c->last_base &&
-		 c->last_gen == atomic_long_read(&s->seg_gen))
-		seg = c->last_seg;
-	else
+	if (!seg)
 		seg = hk_seg_of_trusted(obj);
 	if (seg->heap == h) {
 		hk_page_put(s, h, c, seg, obj);
@@ -1459,10 +1470,8 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 		c = this_cpu_ptr(s->cpu);
 		if (likely(!c->busy)) {
 			hk_cpu_enter(c);
-			if ((hk_seg_base(obj) == c->cur_base ||
-			     (hk_seg_base(obj) == c->last_base &&
-			      c->last_gen == atomic_long_read(&s->seg_gen))) &&
-			    hk_hdr_valid(s, obj))
+			seg = hk_seg_known(s, c, obj);
+			if (seg && hk_hdr_valid(s, obj))
 				goto push;
 			hk_cpu_exit(c);
 		}
@@ -1494,7 +1503,15 @@ push:
 		goto out;
 	}
 	hk_pre_free(s, obj, caller);
-	hk_cpu_push(s, c, obj);
+	/*
+	 * An object of one of this heap's older segments goes straight home
+	 * once the stack is half full: a flush would only take it there later.
+	 */
+	if (seg != c->heap.seg && seg->heap == &c->heap &&
+	    c->count >= s->stack_max / 2)
+		hk_page_put(s, &c->heap, c, seg, obj);
+	else
+		hk_cpu_push(s, c, obj);
 	hk_stat(c, HAKMEM_FREE_SLOW);
 	hk_cpu_exit(c);
 out:

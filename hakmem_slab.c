@@ -1314,6 +1314,7 @@ static noinline void *__hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 	struct hk_cpu *c;
 	void *obj;
 
+	might_alloc(gfp);
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->busy)) {
@@ -1345,6 +1346,7 @@ out:
 static noinline void *hk_alloc_work(struct hakmem_cache *s, void *obj,
 				    gfp_t gfp)
 {
+	might_alloc(gfp);
 	/* Not a debug cache's: their stack stays empty. */
 	return hk_post_alloc(s, obj, gfp, 0);
 }
@@ -1360,7 +1362,6 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 	unsigned int n;
 	void *obj;
 
-	might_alloc(gfp);
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (likely(!c->busy)) {
@@ -1373,9 +1374,15 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 			hk_stat(c, HAKMEM_ALLOC_FAST);
 			hk_cpu_exit(c);
 			preempt_enable();
-			if (likely(!hk_alloc_work_of(s, gfp)))
-				return obj;
-			return hk_alloc_work(s, obj, gfp);
+			if (unlikely(hk_alloc_work_of(s, gfp)))
+				return hk_alloc_work(s, obj, gfp);
+			/*
+			 * The same check as before the pop, but only @obj
+			 * lives across its call (a voluntary preemption
+			 * point in some kernels): no frame before the pop.
+			 */
+			might_alloc(gfp);
+			return obj;
 		}
 		hk_cpu_exit(c);
 	}

@@ -1031,22 +1031,33 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 	return page;
 }
 
-/* Write the header of a fresh slot and run the constructor. */
-static void *hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
-		      struct hk_page *page)
+/*
+ * Carve up to @n fresh slots of @page into @p: write each header (one
+ * store), and for caches that have them run the debug setup and the
+ * constructor.  Return: how many.
+ */
+static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
+			     struct hk_page *page, void **p, unsigned int n)
 {
-	void *obj = (void *)(hk_page_addr(s, seg, page) +
-			     page->carved * s->size + s->obj_off);
-	struct hk_hdr *h = hk_hdr(obj);
+	unsigned int i, nr = min(n, s->objs_per_page - page->carved);
+	char *obj = (char *)hk_page_addr(s, seg, page) +
+		    page->carved * s->size + s->obj_off;
+	u64 hdr = s->full_mode ? s->hdr_free : s->hdr_light;
 
-	h->tag = s->tag;
-	h->state = s->full_mode ? HK_STATE_FREE : HK_STATE_LIGHT;
-	if (unlikely(s->debug))
-		hk_debug_carve(s, obj);
-	if (s->ctor)
-		s->ctor(obj);
-	page->carved++;
-	return obj;
+	for (i = 0; i < nr; i++, obj += s->size) {
+		*(u64 *)hk_hdr(obj) = hdr;
+		p[i] = obj;
+	}
+	if (unlikely(s->debug || s->ctor)) {
+		for (i = 0; i < nr; i++) {
+			if (s->debug)
+				hk_debug_carve(s, p[i]);
+			if (s->ctor)
+				s->ctor(p[i]);
+		}
+	}
+	page->carved += nr;
+	return nr;
 }
 
 /*
@@ -1075,13 +1086,12 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 			p[got++] = obj;
 		}
 		if (got < n && page->carved < s->objs_per_page) {
-			struct hk_segment *seg = h->seg;
+			unsigned int k = hk_carve(s, h->seg, page, p + got,
+						  n - got);
 
-			while (got < n && page->carved < s->objs_per_page) {
-				p[got++] = hk_carve(s, seg, page);
-				page->inuse++;
-				carved++;
-			}
+			page->inuse += k;
+			got += k;
+			carved += k;
 		}
 		if (!page->freelist && page->carved == s->objs_per_page) {
 			page->state = HK_PAGE_FULL;

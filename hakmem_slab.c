@@ -130,6 +130,7 @@
 #define HK_MIN_OBJS_PER_PAGE	4
 #define HK_HDR_SIZE		sizeof(struct hk_hdr)
 #define HK_LINK_SIZE		sizeof(void *)
+#define HK_KFREE_HINTS		16	/* segments hakmem_kfree() remembers */
 
 /* What of the caller's gfp a segment allocation keeps (mm's reclaim mask). */
 #define HK_GFP_SEGMENT_MASK	(__GFP_RECLAIM | __GFP_IO | __GFP_FS |	\
@@ -306,6 +307,22 @@ static_assert(ARRAY_SIZE(hakmem_stat_names) == HAKMEM_NR_STATS);
 
 static unsigned int hk_seg_order = 6;
 static unsigned long hk_seg_mask;	/* ~(segment size - 1) */
+static atomic_long_t hk_seg_gen_all;	/* bumped when any segment is freed */
+
+/*
+ * The segments hakmem_kfree() proved last on this CPU, by base address, so
+ * that a kfree() need not look the pointer up again.  Valid while no
+ * segment has been freed since (hk_seg_gen_all == gen); busy is a guard as
+ * hk_cpu.busy is.
+ */
+struct hk_kfree_cpu {
+	unsigned int busy;
+	long gen;
+	unsigned long base[HK_KFREE_HINTS];
+	struct hk_segment *seg[HK_KFREE_HINTS];
+};
+
+static DEFINE_PER_CPU(struct hk_kfree_cpu, hk_kfree_cpu);
 static unsigned long hk_cookie;		/* validates head page ->index */
 static enum hakmem_header_mode hk_header_mode = HAKMEM_HEADER_LIGHT;
 static slab_flags_t hk_debug_flags;	/* from the debug parameter */
@@ -734,8 +751,9 @@ static void hk_seg_free(struct hakmem_cache *s, struct hk_segment *seg)
 
 	set_page_private(head, 0);
 	head->index = 0;
-	/* Forget every CPU's proof of this segment (hk_cpu.last_seg). */
+	/* Forget every CPU's proof of this segment (last_seg, kfree hints). */
 	atomic_long_inc(&s->seg_gen);
+	atomic_long_inc(&hk_seg_gen_all);
 	atomic_long_dec(&s->nr_segments);
 	hk_stat_atomic(s, HAKMEM_SEGMENT_FREE);
 	/*
@@ -1463,6 +1481,50 @@ static struct hk_segment *hk_free_check(struct hakmem_cache *s, void *obj,
 	return seg;
 }
 
+static unsigned int hk_kfree_slot(unsigned long base)
+{
+	return (base >> (PAGE_SHIFT + hk_seg_order)) % HK_KFREE_HINTS;
+}
+
+/* The segment of @obj if this CPU's kfree hints prove it.  Preempt off. */
+static struct hk_segment *hk_kfree_hint(const void *obj)
+{
+	struct hk_kfree_cpu *k = this_cpu_ptr(&hk_kfree_cpu);
+	unsigned long base = hk_seg_base(obj);
+	unsigned int i = hk_kfree_slot(base);
+	struct hk_segment *seg = NULL;
+
+	if (unlikely(k->busy))
+		return NULL;
+	k->busy = 1;
+	barrier();
+	if (k->base[i] == base && k->gen == atomic_long_read(&hk_seg_gen_all))
+		seg = k->seg[i];
+	barrier();
+	k->busy = 0;
+	return seg;
+}
+
+/* Remember @seg, proved when hk_seg_gen_all was @gen.  Preempt off. */
+static void hk_kfree_hint_set(struct hk_segment *seg, long gen)
+{
+	struct hk_kfree_cpu *k = this_cpu_ptr(&hk_kfree_cpu);
+	unsigned int i = hk_kfree_slot(seg->base);
+
+	if (unlikely(k->busy))
+		return;
+	k->busy = 1;
+	barrier();
+	if (k->gen != gen) {
+		memset(k->base, 0, sizeof(k->base));
+		k->gen = gen;
+	}
+	k->base[i] = seg->base;
+	k->seg[i] = seg;
+	barrier();
+	k->busy = 0;
+}
+
 /*
  * __hk_free - the slow path: the object is not in this CPU's current
  * segment, or the stack is full, or the header did not check out, or the
@@ -1475,7 +1537,7 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 {
 	struct hk_segment *seg;
 	struct hk_cpu *c;
-	long gen;
+	long gen, gen_all = 0;
 
 	preempt_disable();
 	/*
@@ -1493,13 +1555,30 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 			hk_cpu_exit(c);
 		}
 		gen = atomic_long_read(&s->seg_gen);
+	} else {
+		/* kfree(): a segment this CPU proved, if none was freed since. */
+		seg = hk_kfree_hint(obj);
+		if (seg && hk_hdr_valid(seg->cache, obj)) {
+			s = seg->cache;
+			gen = -1;	/* proved without a cache generation */
+			goto proved;
+		}
+		gen_all = atomic_long_read(&hk_seg_gen_all);
 	}
 	seg = hk_free_check(s, obj, caller);
 	if (unlikely(!seg))
 		goto out;
-	if (!s)
+	if (!s) {
+		/*
+		 * gen_all was read before the proof.  gen is read after it:
+		 * the segment can be freed in between only if it held no
+		 * object in use, that is only if this free is a bad one.
+		 */
 		gen = atomic_long_read(&seg->cache->seg_gen);
+		hk_kfree_hint_set(seg, gen_all);
+	}
 	s = seg->cache;
+proved:
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->busy)) {
 		/* Nested in an interrupted hakmem call on this CPU. */
@@ -1510,9 +1589,11 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 		goto out;
 	}
 	hk_cpu_enter(c);
-	c->last_gen = gen;
-	c->last_base = seg->base;
-	c->last_seg = seg;
+	if (gen >= 0) {
+		c->last_gen = gen;
+		c->last_base = seg->base;
+		c->last_seg = seg;
+	}
 push:
 	if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
 		hk_cpu_exit(c);

@@ -2296,6 +2296,32 @@ static void hakmem_kfree_reports_double_free(struct kunit *test)
 	hakmem_test_exercise(test, c);
 }
 
+/*
+ * hakmem_kfree() remembers the segments it proved; once the segment is
+ * given back, a free of a pointer into it must be looked up again and
+ * reported, even while its memory still holds a valid-looking header.
+ */
+static void hakmem_kfree_reports_pointer_into_freed_segment(struct kunit *test)
+{
+	struct hakmem_cache *s;
+	void *p;
+
+	hakmem_test_pin_cpu(test);
+	s = hakmem_test_create(test, "hakmem_test_err_seg_gone", 128, 0, 0,
+			       NULL);
+	p = hakmem_cache_alloc(s, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hakmem_kfree(p);	/* proves the segment */
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_cache_shrink(s);
+	KUNIT_ASSERT_EQ(test, hakmem_test_info(s).segments, 0);
+	hakmem_kfree(p);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_exercise(test, s);
+}
+
 static struct kunit_case hakmem_errors_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_cache_free_reports_kmalloc_pointer,
 			 hakmem_test_mode_gen_params),
@@ -2320,6 +2346,7 @@ static struct kunit_case hakmem_errors_cases[] = {
 	KUNIT_CASE(hakmem_ksize_returns_zero_for_foreign_pointer),
 	KUNIT_CASE(hakmem_kfree_reports_interior_pointer),
 	KUNIT_CASE(hakmem_kfree_reports_double_free),
+	KUNIT_CASE(hakmem_kfree_reports_pointer_into_freed_segment),
 	{}
 };
 

@@ -1636,9 +1636,9 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 		/* Read after entering: an interrupt may have pushed. */
 		n = c->count;
 		if (likely(n < s->fast_max && hk_hdr_valid(s, obj) &&
-			   (!n || c->stack[n - 1] != obj))) {
+			   (unlikely(!n) || c->stack[n - 1] != obj))) {
 			/* fast_max is 0 if free_work has more than this. */
-			if (s->free_work)
+			if (unlikely(s->free_work))
 				*(u64 *)hk_hdr(obj) = s->hdr_free;
 			c->count = n + 1;
 			c->stack[n] = obj;

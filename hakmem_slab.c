@@ -751,7 +751,11 @@ static void hk_seg_free(struct hakmem_cache *s, struct hk_segment *seg)
 
 	set_page_private(head, 0);
 	head->index = 0;
-	/* Forget every CPU's proof of this segment (last_seg, kfree hints). */
+	/*
+	 * Forget every CPU's proof of this segment (last_seg, kfree hints);
+	 * the cleared private is visible before the new generations.
+	 */
+	smp_mb__before_atomic();
 	atomic_long_inc(&s->seg_gen);
 	atomic_long_inc(&hk_seg_gen_all);
 	atomic_long_dec(&s->nr_segments);
@@ -1565,6 +1569,8 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 		}
 		gen_all = atomic_long_read(&hk_seg_gen_all);
 	}
+	/* The generations before the lookup: pairs with hk_seg_free(). */
+	smp_rmb();
 	seg = hk_free_check(s, obj, caller);
 	if (unlikely(!seg))
 		goto out;

@@ -479,17 +479,28 @@ static void hk_stat_atomic(struct hakmem_cache *s, enum hakmem_stat_item i)
 	atomic_long_inc(&s->atomic_stat[i]);
 }
 
+/* A per-CPU re-entrancy guard: set and cleared with preemption disabled. */
+static __always_inline void hk_guard_enter(unsigned int *busy)
+{
+	*busy = 1;
+	barrier();
+}
+
+static __always_inline void hk_guard_exit(unsigned int *busy)
+{
+	barrier();
+	*busy = 0;
+}
+
 /* Take this CPU's guard; @c is this_cpu_ptr(s->cpu), preemption disabled. */
 static __always_inline void hk_cpu_enter(struct hk_cpu *c)
 {
-	c->busy = 1;
-	barrier();
+	hk_guard_enter(&c->busy);
 }
 
 static __always_inline void hk_cpu_exit(struct hk_cpu *c)
 {
-	barrier();
-	c->busy = 0;
+	hk_guard_exit(&c->busy);
 }
 
 static bool hk_is_depot(struct hakmem_cache *s, struct hk_heap *h)
@@ -1500,12 +1511,10 @@ static struct hk_segment *hk_kfree_hint(const void *obj)
 
 	if (unlikely(k->busy))
 		return NULL;
-	k->busy = 1;
-	barrier();
+	hk_guard_enter(&k->busy);
 	if (k->base[i] == base && k->gen == atomic_long_read(&hk_seg_gen_all))
 		seg = k->seg[i];
-	barrier();
-	k->busy = 0;
+	hk_guard_exit(&k->busy);
 	return seg;
 }
 
@@ -1517,16 +1526,14 @@ static void hk_kfree_hint_set(struct hk_segment *seg, long gen)
 
 	if (unlikely(k->busy))
 		return;
-	k->busy = 1;
-	barrier();
+	hk_guard_enter(&k->busy);
 	if (k->gen != gen) {
 		memset(k->base, 0, sizeof(k->base));
 		k->gen = gen;
 	}
 	k->base[i] = seg->base;
 	k->seg[i] = seg;
-	barrier();
-	k->busy = 0;
+	hk_guard_exit(&k->busy);
 }
 
 /*
@@ -1539,9 +1546,10 @@ static void hk_kfree_hint_set(struct hk_segment *seg, long gen)
 static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 			       unsigned long caller)
 {
+	bool by_cache = s;	/* remember the proof in last_* */
 	struct hk_segment *seg;
 	struct hk_cpu *c;
-	long gen, gen_all = 0;
+	long gen = 0, gen_all = 0;
 
 	preempt_disable();
 	/*
@@ -1562,11 +1570,8 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 	} else {
 		/* kfree(): a segment this CPU proved, if none was freed since. */
 		seg = hk_kfree_hint(obj);
-		if (seg && hk_hdr_valid(seg->cache, obj)) {
-			s = seg->cache;
-			gen = -1;	/* proved without a cache generation */
+		if (seg && hk_hdr_valid(seg->cache, obj))
 			goto proved;
-		}
 		gen_all = atomic_long_read(&hk_seg_gen_all);
 	}
 	/* The generations before the lookup: pairs with hk_seg_free(). */
@@ -1574,17 +1579,10 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 	seg = hk_free_check(s, obj, caller);
 	if (unlikely(!seg))
 		goto out;
-	if (!s) {
-		/*
-		 * gen_all was read before the proof.  gen is read after it:
-		 * the segment can be freed in between only if it held no
-		 * object in use, that is only if this free is a bad one.
-		 */
-		gen = atomic_long_read(&seg->cache->seg_gen);
+	if (!by_cache)
 		hk_kfree_hint_set(seg, gen_all);
-	}
-	s = seg->cache;
 proved:
+	s = seg->cache;
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->busy)) {
 		/* Nested in an interrupted hakmem call on this CPU. */
@@ -1595,7 +1593,7 @@ proved:
 		goto out;
 	}
 	hk_cpu_enter(c);
-	if (gen >= 0) {
+	if (by_cache) {
 		c->last_gen = gen;
 		c->last_base = seg->base;
 		c->last_seg = seg;

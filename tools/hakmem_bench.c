@@ -194,6 +194,13 @@ struct bench_classes {
 
 #define BENCH_MAX_PARTS		2
 
+/*
+ * Class-table arms (the header workload) give each repetition, up to this
+ * many, its own set of caches, all alive until the variant ends: see
+ * bench_variant_classes().
+ */
+#define BENCH_CLASS_SETS	8
+
 struct bench_sample {
 	u64 ps;			/* picoseconds per operation */
 	u64 peak_kb;
@@ -205,7 +212,8 @@ struct bench_arm {
 	enum bench_alloc alloc;
 	char name[BENCH_NAME_LEN];	/* the cache name, kept while it lives */
 	struct bench_cache cache;
-	struct bench_classes *classes;
+	struct bench_classes *classes;	/* the current repetition's set */
+	struct bench_classes *class_set[BENCH_CLASS_SETS];
 	u64 median_ps;
 	u64 min_ps;
 	u64 peak_kb;
@@ -788,9 +796,12 @@ static void bench_variant_free(struct bench_variant *v)
 {
 	unsigned int i;
 
+	unsigned int set;
+
 	for (i = 0; i < v->nr_arms; i++) {
 		bench_arm_destroy_cache(&v->arm[i]);
-		bench_classes_destroy(v->arm[i].classes);
+		for (set = 0; set < BENCH_CLASS_SETS; set++)
+			bench_classes_destroy(v->arm[i].class_set[set]);
 	}
 	kvfree(v->objs);
 	kfree(v->cls);
@@ -815,6 +826,16 @@ static u64 bench_median(u64 *vals, unsigned int nr)
 	if (nr & 1)
 		return vals[nr / 2];
 	return (vals[nr / 2 - 1] + vals[nr / 2]) / 2;
+}
+
+/*
+ * Points a class-table arm at the class set of repetition @rep (there is one
+ * for every repetition, or BENCH_CLASS_SETS of them).
+ */
+static void bench_arm_pick_classes(struct bench_arm *a, unsigned int rep)
+{
+	if (a->class_set[0])
+		a->classes = a->class_set[rep % BENCH_CLASS_SETS];
 }
 
 /* Median and minimum of an arm's repetitions, warm-up left out. */
@@ -898,6 +919,7 @@ static void bench_variant_finish(struct bench_variant *v, int err)
 
 	for (rep = 0; !err && rep <= v->run->cfg.reps; rep++) {
 		for (i = 0; !err && i < v->nr_arms; i++) {
+			bench_arm_pick_classes(&v->arm[i], rep);
 			err = v->measure(v, &v->arm[i], bench_seed(rep),
 					 &v->arm[i].sample[rep]);
 			cond_resched();
@@ -1714,22 +1736,37 @@ static int bench_run_bulk(struct bench_run *run)
 	return bench_run_batches(run, "bulk", bench_measure_bulk);
 }
 
-/* Gives the hakmem-full and hakmem-light arms their class tables. */
+/*
+ * Gives the hakmem-full and hakmem-light arms their class tables: one set of
+ * caches for each repetition (up to BENCH_CLASS_SETS, then round robin), made
+ * set by set across the arms and all kept until the variant ends, so no two
+ * sets share pages.  With one set an arm, the set's placement in memory was
+ * frozen for the whole run: in one boot out of three or four, one arm ran
+ * about 1.7x slower in every repetition (its minimum equal to its median)
+ * while the same code in the other arms did not, whatever the header mode of
+ * the arm in that position.  With a set per repetition an unlucky placement
+ * costs one repetition, which the median leaves out.
+ */
 static int bench_variant_classes(struct bench_variant *v)
 {
+	unsigned int i, set, sets;
 	struct bench_arm *a;
-	unsigned int i;
 
-	for (i = 0; i < v->nr_arms; i++) {
-		a = &v->arm[i];
-		if (a->alloc == BENCH_HAKMEM_FULL)
-			a->classes = bench_classes_create(HAKMEM_HEADER_FULL);
-		else if (a->alloc == BENCH_HAKMEM_LIGHT)
-			a->classes = bench_classes_create(HAKMEM_HEADER_LIGHT);
-		else
-			continue;
-		if (!a->classes)
-			return -ENOMEM;
+	sets = min_t(unsigned int, v->run->cfg.reps + 1, BENCH_CLASS_SETS);
+	for (set = 0; set < sets; set++) {
+		for (i = 0; i < v->nr_arms; i++) {
+			a = &v->arm[i];
+			if (a->alloc == BENCH_HAKMEM_FULL)
+				a->class_set[set] =
+					bench_classes_create(HAKMEM_HEADER_FULL);
+			else if (a->alloc == BENCH_HAKMEM_LIGHT)
+				a->class_set[set] =
+					bench_classes_create(HAKMEM_HEADER_LIGHT);
+			else
+				continue;
+			if (!a->class_set[set])
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }

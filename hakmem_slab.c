@@ -98,6 +98,7 @@
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/init.h>
+#include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/llist.h>
@@ -215,9 +216,26 @@ struct hk_heap {
 	int node;
 };
 
+/*
+ * A CPU's guard and stack depth as one word: a fast path leaves the guard
+ * and sets the depth with one store.
+ */
+union hk_guard_count {
+	struct {
+		unsigned int busy;	/* re-entrancy guard */
+		unsigned int count;	/* objects in stack[] */
+	};
+	u64 word;
+};
+
 struct hk_cpu {
-	unsigned int busy;		/* re-entrancy guard */
-	unsigned int count;		/* objects in stack[] */
+	union {
+		struct {
+			unsigned int busy;	/* re-entrancy guard */
+			unsigned int count;	/* objects in stack[] */
+		};
+		union hk_guard_count gc;
+	};
 	unsigned long cur_base;		/* heap.seg->base, or 0 */
 	unsigned long last_base;	/* the last segment __hk_free() proved */
 	struct hk_segment *last_seg;
@@ -304,9 +322,16 @@ const char *const hakmem_stat_names[HAKMEM_NR_STATS] = {
 };
 EXPORT_SYMBOL_GPL(hakmem_stat_names);
 static_assert(ARRAY_SIZE(hakmem_stat_names) == HAKMEM_NR_STATS);
+static_assert(offsetof(struct hk_cpu, busy) ==
+	      offsetof(struct hk_cpu, gc.busy));
+static_assert(offsetof(struct hk_cpu, count) ==
+	      offsetof(struct hk_cpu, gc.count));
 
-static unsigned int hk_seg_order = 6;
+#define HK_SEG_ORDER_DEFAULT	6
+static unsigned int hk_seg_order = HK_SEG_ORDER_DEFAULT;
 static unsigned long hk_seg_mask;	/* ~(segment size - 1) */
+/* True unless seg_order was set: hk_seg_base() then masks with a constant. */
+static DEFINE_STATIC_KEY_TRUE(hk_seg_order_default);
 static atomic_long_t hk_seg_gen_all;	/* bumped when any segment is freed */
 
 /*
@@ -409,6 +434,9 @@ static __always_inline void hk_set_link(struct hakmem_cache *s, void *obj,
 
 static __always_inline unsigned long hk_seg_base(const void *obj)
 {
+	if (static_branch_likely(&hk_seg_order_default))
+		return (unsigned long)obj &
+		       ~((PAGE_SIZE << HK_SEG_ORDER_DEFAULT) - 1);
 	return (unsigned long)obj & hk_seg_mask;
 }
 
@@ -501,6 +529,16 @@ static __always_inline void hk_cpu_enter(struct hk_cpu *c)
 static __always_inline void hk_cpu_exit(struct hk_cpu *c)
 {
 	hk_guard_exit(&c->busy);
+}
+
+/* Leave the guard with @count objects on the stack: one store for both. */
+static __always_inline void hk_cpu_exit_count(struct hk_cpu *c,
+					      unsigned int count)
+{
+	union hk_guard_count gc = { .busy = 0, .count = count };
+
+	barrier();
+	c->gc.word = gc.word;
 }
 
 static bool hk_is_depot(struct hakmem_cache *s, struct hk_heap *h)
@@ -1412,10 +1450,9 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 		/* Read after entering: an interrupt may have popped. */
 		n = c->count;
 		if (likely(n)) {
-			c->count = --n;
-			obj = c->stack[n];
+			obj = c->stack[--n];
 			hk_stat(c, HAKMEM_ALLOC_FAST);
-			hk_cpu_exit(c);
+			hk_cpu_exit_count(c, n);
 			preempt_enable();
 			if (unlikely(hk_alloc_work_of(s, gfp)))
 				return hk_alloc_work(s, obj, gfp);
@@ -1644,10 +1681,9 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 			/* fast_max is 0 if free_work has more than this. */
 			if (unlikely(s->free_work))
 				*(u64 *)hk_hdr(obj) = s->hdr_free;
-			c->count = n + 1;
 			c->stack[n] = obj;
 			hk_stat(c, HAKMEM_FREE_FAST);
-			hk_cpu_exit(c);
+			hk_cpu_exit_count(c, n + 1);
 			preempt_enable();
 			return;
 		}
@@ -2823,6 +2859,8 @@ static int __init hakmem_slab_init(void)
 	if (ret)
 		return ret;
 	hk_seg_mask = ~((PAGE_SIZE << hk_seg_order) - 1);
+	if (hk_seg_order != HK_SEG_ORDER_DEFAULT)
+		static_branch_disable(&hk_seg_order_default);
 	hk_cookie = get_random_long();
 	hk_large_cookie = get_random_long();
 	hk_debugfs_root = debugfs_create_dir("hakmem_slab", NULL);

@@ -185,6 +185,11 @@ struct hk_page {
 	void *freelist;		/* free objects, linked through the link word */
 	unsigned short inuse;	/* objects out of this page (users, stacks) */
 	unsigned short carved;	/* objects carved so far */
+	/*
+	 * Slots the constructor has built since the segment came from the
+	 * page allocator: carving the page again does not rebuild them.
+	 */
+	unsigned short constructed;
 	unsigned char state;	/* enum hk_page_state */
 };
 
@@ -842,6 +847,7 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 {
 	struct hk_segment *seg;
 	struct page *head;
+	unsigned int i;
 	gfp_t pgfp;
 
 #ifdef CONFIG_FAULT_INJECTION
@@ -870,6 +876,8 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	INIT_LIST_HEAD(&seg->list);
 	init_llist_head(&seg->remote);
 	hk_seg_reset(s, seg);
+	for (i = 0; i < s->pages_per_seg; i++)
+		seg->pages[i].constructed = 0;	/* fresh memory */
 	/* Publish: hk_seg_lookup() checks index against private. */
 	head->index = (unsigned long)seg ^ hk_cookie;
 	/* index before private: a lookup that sees private sees index. */
@@ -1123,11 +1131,18 @@ static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
 		for (i = 0; i < nr; i++) {
 			if (s->debug)
 				hk_debug_carve(s, p[i]);
-			if (s->ctor)
+			/*
+			 * Once a slot: an object freed in its constructed
+			 * state stays so (SLAB_TYPESAFE_BY_RCU readers may
+			 * still look at it), as SLUB constructs a slab's
+			 * objects only when the slab is allocated.
+			 */
+			if (s->ctor && page->carved + i >= page->constructed)
 				s->ctor(p[i]);
 		}
 	}
 	page->carved += nr;
+	page->constructed = max(page->constructed, page->carved);
 	return nr;
 }
 

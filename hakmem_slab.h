@@ -115,8 +115,10 @@ struct hakmem_cache_info {
  * @align: the minimum alignment of each object (0 for the default of
  *	sizeof(void *)); a power of two up to PAGE_SIZE
  * @flags: SLAB_* flags, within %HAKMEM_SUPPORTED_FLAGS
- * @ctor: run once on each object when its page is carved; objects must be
- *	freed in their constructed state
+ * @ctor: run once on each object slot, when it is first carved (a page
+ *	emptied and carved again keeps its objects as they were freed, until
+ *	its segment goes back to the page allocator); objects must be freed
+ *	in their constructed state
  *
  * Context: process context, may sleep.
  * Return: the cache, or NULL with one pr_err() naming the problem (bad size,

@@ -1006,8 +1006,9 @@ static void hk_page_release(struct hakmem_cache *s, struct hk_heap *h,
 /*
  * Put one object back on its page; the caller owns the page's heap.  Keeps
  * the bitmaps, the segment lists and the empty-segment pool in step.
+ * Return: false if the page had no object in use (reported double free).
  */
-static void hk_page_put(struct hakmem_cache *s, struct hk_heap *h,
+static bool hk_page_put(struct hakmem_cache *s, struct hk_heap *h,
 			struct hk_cpu *c, struct hk_segment *seg, void *obj)
 {
 	struct hk_page *page = hk_page_of(s, seg, obj);
@@ -1015,19 +1016,19 @@ static void hk_page_put(struct hakmem_cache *s, struct hk_heap *h,
 	if (unlikely(!page->inuse || page->state == HK_PAGE_FREE)) {
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
 			  "object freed to a page with no object in use (late double free)");
-		return;
+		return false;
 	}
 	hk_set_link(s, obj, page->freelist);
 	page->freelist = obj;
 	page->inuse--;
 
 	if (page->state == HK_PAGE_ACTIVE)
-		return;
+		return true;
 	if (!page->inuse) {
 		hk_page_release(s, h, c, seg, page);
 		if (!seg->used) {
 			hk_heap_release_seg(s, h, c, seg);
-			return;
+			return true;
 		}
 	} else if (page->state == HK_PAGE_FULL) {
 		page->state = HK_PAGE_PARTIAL;
@@ -1037,6 +1038,7 @@ static void hk_page_put(struct hakmem_cache *s, struct hk_heap *h,
 		seg->full = false;
 		list_move(&seg->list, &h->avail);
 	}
+	return true;
 }
 
 /* Take whole the objects other CPUs (or nested frees) gave back. */
@@ -1662,11 +1664,14 @@ push:
 	 * once the stack is half full: a flush would only take it there later.
 	 */
 	if (seg != c->heap.seg && seg->heap == &c->heap &&
-	    c->count >= s->stack_max / 2)
-		hk_page_put(s, &c->heap, c, seg, obj);
-	else
+	    c->count >= s->stack_max / 2) {
+		/* A late double free is reported there and not counted. */
+		if (hk_page_put(s, &c->heap, c, seg, obj))
+			hk_stat(c, HAKMEM_FREE_SLOW);
+	} else {
 		hk_cpu_push(s, c, obj);
-	hk_stat(c, HAKMEM_FREE_SLOW);
+		hk_stat(c, HAKMEM_FREE_SLOW);
+	}
 	hk_cpu_exit(c);
 out:
 	preempt_enable();

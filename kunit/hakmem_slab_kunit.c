@@ -2225,6 +2225,75 @@ static void hakmem_cache_free_reports_any_double_free_in_full_mode(struct kunit 
 }
 
 /*
+ * A free of an object of the heap's older segment goes straight to its page
+ * once the per-CPU stack is half full.  A light-mode double free of such an
+ * object, after its whole page came back, is caught there: reported, and
+ * not counted as a free.
+ */
+static void hakmem_cache_free_rejects_late_double_free_of_older_segment(struct kunit *test)
+{
+	struct hakmem_test_stats st;
+	struct hakmem_cache_info info;
+	unsigned long seg_mask, page_mask, inuse;
+	struct hakmem_cache *s;
+	size_t i, n, max, first_new = 0;
+	void **p;
+	void *a;
+
+	hakmem_test_pin_cpu(test);
+	s = hakmem_test_create_mode(test, "hakmem_test_err_double_old", 64,
+				    0, 0, NULL, HAKMEM_HEADER_LIGHT);
+	info = hakmem_test_info(s);
+	seg_mask = ~((PAGE_SIZE << info.segment_order) - 1);
+	page_mask = ~((PAGE_SIZE << info.page_order) - 1);
+	max = 3 * (PAGE_SIZE << info.segment_order) / info.size;
+	p = hakmem_test_ptrs(test, max);
+
+	/* fill the first segment, then 300 objects of a second one */
+	for (n = 0; n < max; n++) {
+		p[n] = hakmem_cache_alloc(s, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[n]);
+		if (!first_new &&
+		    ((unsigned long)p[n] & seg_mask) !=
+		    ((unsigned long)p[0] & seg_mask))
+			first_new = n;
+		if (first_new && n == first_new + 300)
+			break;
+	}
+	KUNIT_ASSERT_NE(test, first_new, 0);
+	KUNIT_ASSERT_LT(test, n, max);
+	n++;
+
+	/* half fill the per-CPU stack with objects of the new segment */
+	for (i = first_new; i < first_new + 200; i++) {
+		hakmem_cache_free(s, p[i]);
+		p[i] = NULL;
+	}
+	/* give a's whole page back: each free goes straight to it */
+	a = p[0];
+	for (i = 0; i < first_new; i++) {
+		if (((unsigned long)p[i] & page_mask) !=
+		    ((unsigned long)a & page_mask))
+			continue;
+		hakmem_cache_free(s, p[i]);
+		p[i] = NULL;
+	}
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
+
+	inuse = hakmem_test_inuse(s);
+	hakmem_test_snap(s, &st);
+	hakmem_cache_free(s, a);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
+	hakmem_test_expect_errors(test, s, &st, HAKMEM_ERR_DOUBLE_FREE);
+	KUNIT_EXPECT_EQ(test, hakmem_test_delta(s, &st, HAKMEM_FREE_FAST) +
+			hakmem_test_delta(s, &st, HAKMEM_FREE_SLOW), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), inuse);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
+	hakmem_test_free_n(s, p, n);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+}
+
+/*
  * In HAKMEM_HEADER_FULL mode, a double free of an object whose page has
  * become empty (and was given back to its segment, which other objects keep)
  * is a double free too.
@@ -2431,6 +2500,7 @@ static struct kunit_case hakmem_errors_cases[] = {
 			 hakmem_test_mode_gen_params),
 	KUNIT_CASE(hakmem_cache_free_reports_any_double_free_in_full_mode),
 	KUNIT_CASE(hakmem_cache_free_reports_double_free_on_empty_page),
+	KUNIT_CASE(hakmem_cache_free_rejects_late_double_free_of_older_segment),
 	KUNIT_CASE_PARAM(hakmem_cache_destroy_reports_leaked_objects,
 			 hakmem_test_mode_gen_params),
 	KUNIT_CASE(hakmem_kfree_reports_foreign_pointer),

@@ -2126,11 +2126,14 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	s->hdr_free = hk_hdr_val(s->tag, HK_STATE_FREE);
 	/* Debug caches check every operation: no per-CPU stack. */
 	s->stack_max = s->debug ? 0 : hk_stack_max(s->object_size);
-	/* The same choices SLUB's slab_want_init_on_alloc/free() make. */
+	/*
+	 * The same choices SLUB's slab_want_init_on_alloc/free() make, on the
+	 * flags with the debug= parameter's (P poisons, as SLAB_POISON).
+	 */
 	s->init_alloc = want_init_on_alloc(0) && !ctor &&
-			!(flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+			!(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
 	s->init_free = want_init_on_free() && !ctor &&
-		       !(flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+		       !(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
 	s->hdr_live = s->full_mode ? s->hdr_alloc : s->hdr_light;
 	s->alloc_work = (s->debug ? HK_WORK_DEBUG : 0) |
 			(s->full_mode ? HK_WORK_HEADER : 0) |
@@ -2456,6 +2459,19 @@ unsigned long hakmem_test_shrinker_scan(unsigned long nr)
 	return hk_shrink_scan(&hk_shrinker, &sc);
 }
 EXPORT_SYMBOL_GPL(hakmem_test_shrinker_scan);
+
+/*
+ * Set the debug= parameter's flags for the caches created next; returns the
+ * old ones.  Only between cache creations, from one test at a time.
+ */
+slab_flags_t hakmem_test_set_debug_flags(slab_flags_t flags)
+{
+	slab_flags_t old = hk_debug_flags;
+
+	hk_debug_flags = flags;
+	return old;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_set_debug_flags);
 
 /* What hk_cpu_dead() does for every cache, as the owner of this CPU. */
 void hakmem_test_cpu_dead_self(void)

@@ -7,10 +7,12 @@
  */
 
 #include <kunit/test.h>
+#include <linux/mm.h>
 #include <linux/poison.h>
 #include <linux/slab.h>
 
 #include "hakmem_slab.h"
+#include "hakmem_slab_test.h"
 
 #define HK_DBG_SIZE	64
 
@@ -166,6 +168,38 @@ static void hakmem_cache_alloc_reports_nothing_when_clean(struct kunit *test)
 	hk_dbg_finish(test, s);
 }
 
+/*
+ * The debug= parameter's P poisons free objects as SLAB_POISON does, so
+ * init_on_free must not zero them then (SLUB's slab_want_init_on_free()
+ * looks at the cache's flags, debug ones included): the next allocation
+ * would report the poison overwritten.
+ */
+static void hakmem_cache_alloc_keeps_debug_poison_with_init_on_free(struct kunit *test)
+{
+	struct hakmem_cache *s;
+	slab_flags_t old;
+	void *a, *b;
+
+	if (!want_init_on_free())
+		kunit_skip(test, "init_on_free is off (the x86_64 run sets it)");
+	old = hakmem_test_set_debug_flags(SLAB_POISON);
+	s = hakmem_cache_create_mode("hakmem_test_dbg_param_poison",
+				     HK_DBG_SIZE, 0, 0, NULL,
+				     HAKMEM_HEADER_LIGHT);
+	hakmem_test_set_debug_flags(old);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+
+	a = hk_dbg_alloc(test, s);
+	memset(a, 0x5a, HK_DBG_SIZE);
+	hakmem_cache_free(s, a);
+	b = hk_dbg_alloc(test, s);
+	KUNIT_EXPECT_PTR_EQ(test, b, a);
+	KUNIT_EXPECT_EQ(test, hk_dbg_take(), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_POISON), 0ULL);
+	hakmem_cache_free(s, b);
+	hk_dbg_finish(test, s);
+}
+
 static struct kunit_case hakmem_debug_cases[] = {
 	KUNIT_CASE(hakmem_cache_alloc_reports_write_after_free),
 	KUNIT_CASE(hakmem_cache_validate_reports_write_after_free),
@@ -173,6 +207,7 @@ static struct kunit_case hakmem_debug_cases[] = {
 	KUNIT_CASE(hakmem_cache_validate_reports_red_zone_overwrite),
 	KUNIT_CASE(hakmem_cache_free_reports_double_free_with_debug),
 	KUNIT_CASE(hakmem_cache_alloc_reports_nothing_when_clean),
+	KUNIT_CASE(hakmem_cache_alloc_keeps_debug_poison_with_init_on_free),
 	{}
 };
 

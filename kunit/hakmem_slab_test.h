@@ -9,5 +9,6 @@
 unsigned long hakmem_test_shrinker_count(void);
 unsigned long hakmem_test_shrinker_scan(unsigned long nr);
 void hakmem_test_cpu_dead_self(void);
+slab_flags_t hakmem_test_set_debug_flags(slab_flags_t flags);
 
 #endif /* _HAKMEM_SLAB_TEST_H */

@@ -48,7 +48,10 @@ uml)
 x86_64 | x86_64-kasan)
 	kunitconfig=$repo/kunit/x86_64.kunitconfig
 	# TCG: KVM does not work on these machines (see ENVIRONMENT.md).
-	arch_args=(--arch=x86_64 "--qemu_args=-smp 4")
+	# init_on_alloc/init_on_free on here (off in UML): the tests of
+	# zeroing, and of what must not be zeroed, run in one of the two.
+	arch_args=(--arch=x86_64 "--qemu_args=-smp 4"
+		--kernel_args=init_on_alloc=1 --kernel_args=init_on_free=1)
 	[[ $arch == x86_64 ]] || arch_args+=(--kconfig_add=CONFIG_KASAN=y)
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 not found: run 'make setup'"

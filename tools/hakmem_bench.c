@@ -207,6 +207,14 @@ struct bench_sample {
 	u64 part_ps[BENCH_MAX_PARTS];	/* the same, of each part */
 };
 
+/* Series of a sample: the whole run (0), then each part (1 + part). */
+#define BENCH_NR_SERIES		(1 + BENCH_MAX_PARTS)
+
+static u64 bench_sample_ps(const struct bench_sample *s, unsigned int series)
+{
+	return series ? s->part_ps[series - 1] : s->ps;
+}
+
 /* One allocator measured in a variant. */
 struct bench_arm {
 	enum bench_alloc alloc;
@@ -214,11 +222,9 @@ struct bench_arm {
 	struct bench_cache cache;
 	struct bench_classes *classes;	/* the current repetition's set */
 	struct bench_classes *class_set[BENCH_CLASS_SETS];
-	u64 median_ps;
-	u64 min_ps;
+	u64 median_ps[BENCH_NR_SERIES];	/* of each series */
+	u64 min_ps[BENCH_NR_SERIES];
 	u64 peak_kb;
-	u64 part_median_ps[BENCH_MAX_PARTS];
-	u64 part_min_ps[BENCH_MAX_PARTS];
 	struct bench_sample sample[BENCH_MAX_REPS + 1];
 };
 
@@ -841,29 +847,25 @@ static void bench_arm_pick_classes(struct bench_arm *a, unsigned int rep)
 /* Median and minimum of an arm's repetitions, warm-up left out. */
 static void bench_arm_stats(struct bench_variant *v, struct bench_arm *a)
 {
-	unsigned int reps = v->run->cfg.reps, i, p;
+	unsigned int reps = v->run->cfg.reps, i, k;
 
-	for (i = 0; i < reps; i++)
-		v->scratch[i] = a->sample[i + 1].ps;
-	a->median_ps = bench_median(v->scratch, reps);
-	a->min_ps = v->scratch[0];
+	for (k = 0; k <= v->nr_parts; k++) {
+		for (i = 0; i < reps; i++)
+			v->scratch[i] = bench_sample_ps(&a->sample[i + 1], k);
+		a->median_ps[k] = bench_median(v->scratch, reps);
+		a->min_ps[k] = v->scratch[0];
+	}
 	for (i = 0; i < reps; i++)
 		v->scratch[i] = a->sample[i + 1].peak_kb;
 	a->peak_kb = bench_median(v->scratch, reps);
-	for (p = 0; p < v->nr_parts; p++) {
-		for (i = 0; i < reps; i++)
-			v->scratch[i] = a->sample[i + 1].part_ps[p];
-		a->part_median_ps[p] = bench_median(v->scratch, reps);
-		a->part_min_ps[p] = v->scratch[0];
-	}
 }
 
-/* Adds the rows of one workload (or part, @part >= 0) of @v. */
+/* Adds the rows of one series of @v: the whole workload, or a part. */
 static void bench_variant_emit_rows(struct bench_variant *v,
-				    const char *workload, int part)
+				    const char *workload, unsigned int series)
 {
 	struct bench_run *run = v->run;
-	u64 slub_ps = 0, median_ps, min_ps;
+	u64 slub_ps = 0, median_ps;
 	struct bench_row *row;
 	struct bench_arm *a;
 	unsigned int i;
@@ -871,8 +873,7 @@ static void bench_variant_emit_rows(struct bench_variant *v,
 	for (i = 0; i < v->nr_arms; i++) {
 		a = &v->arm[i];
 		if (a->alloc == BENCH_SLUB)
-			slub_ps = part < 0 ? a->median_ps :
-					     a->part_median_ps[part];
+			slub_ps = a->median_ps[series];
 	}
 	for (i = 0; i < v->nr_arms; i++) {
 		a = &v->arm[i];
@@ -880,15 +881,14 @@ static void bench_variant_emit_rows(struct bench_variant *v,
 			bench_note(run, "too many results, some left out");
 			return;
 		}
-		median_ps = part < 0 ? a->median_ps : a->part_median_ps[part];
-		min_ps = part < 0 ? a->min_ps : a->part_min_ps[part];
+		median_ps = a->median_ps[series];
 		row = &run->rows[run->nr_rows++];
 		row->workload = workload;
 		strscpy(row->param, v->param, sizeof(row->param));
 		row->alloc = a->alloc;
 		row->median_ps = median_ps;
-		row->min_ps = min_ps;
-		row->peak_kb = part < 0 ? a->peak_kb : 0;
+		row->min_ps = a->min_ps[series];
+		row->peak_kb = series ? 0 : a->peak_kb;
 		row->mops_c = median_ps ?
 			div64_u64(100000000ULL * v->parallel, median_ps) : 0;
 		row->speedup_c = 100;
@@ -904,9 +904,9 @@ static void bench_variant_emit(struct bench_variant *v)
 
 	for (i = 0; i < v->nr_arms; i++)
 		bench_arm_stats(v, &v->arm[i]);
-	bench_variant_emit_rows(v, v->workload, -1);
+	bench_variant_emit_rows(v, v->workload, 0);
 	for (i = 0; i < v->nr_parts; i++)
-		bench_variant_emit_rows(v, v->parts[i], i);
+		bench_variant_emit_rows(v, v->parts[i], 1 + i);
 }
 
 /*

@@ -221,26 +221,9 @@ struct hk_heap {
 	int node;
 };
 
-/*
- * A CPU's guard and stack depth as one word: a fast path leaves the guard
- * and sets the depth with one store.
- */
-union hk_guard_count {
-	struct {
-		unsigned int busy;	/* re-entrancy guard */
-		unsigned int count;	/* objects in stack[] */
-	};
-	u64 word;
-};
-
 struct hk_cpu {
-	union {
-		struct {
-			unsigned int busy;	/* re-entrancy guard */
-			unsigned int count;	/* objects in stack[] */
-		};
-		union hk_guard_count gc;
-	};
+	unsigned int busy;		/* re-entrancy guard */
+	unsigned int count;		/* objects in stack[] */
 	unsigned long cur_base;		/* heap.seg->base, or 0 */
 	unsigned long last_base;	/* the last segment __hk_free() proved */
 	struct hk_segment *last_seg;
@@ -327,10 +310,6 @@ const char *const hakmem_stat_names[HAKMEM_NR_STATS] = {
 };
 EXPORT_SYMBOL_GPL(hakmem_stat_names);
 static_assert(ARRAY_SIZE(hakmem_stat_names) == HAKMEM_NR_STATS);
-static_assert(offsetof(struct hk_cpu, busy) ==
-	      offsetof(struct hk_cpu, gc.busy));
-static_assert(offsetof(struct hk_cpu, count) ==
-	      offsetof(struct hk_cpu, gc.count));
 
 #define HK_SEG_ORDER_DEFAULT	6
 static unsigned int hk_seg_order = HK_SEG_ORDER_DEFAULT;
@@ -439,7 +418,9 @@ static __always_inline void hk_set_link(struct hakmem_cache *s, void *obj,
 
 static __always_inline unsigned long hk_seg_base(const void *obj)
 {
-	if (static_branch_likely(&hk_seg_order_default))
+	/* Without jump labels the key is a load too: use the mask then. */
+	if (IS_ENABLED(CONFIG_JUMP_LABEL) &&
+	    static_branch_likely(&hk_seg_order_default))
 		return (unsigned long)obj &
 		       ~((PAGE_SIZE << HK_SEG_ORDER_DEFAULT) - 1);
 	return (unsigned long)obj & hk_seg_mask;
@@ -534,16 +515,6 @@ static __always_inline void hk_cpu_enter(struct hk_cpu *c)
 static __always_inline void hk_cpu_exit(struct hk_cpu *c)
 {
 	hk_guard_exit(&c->busy);
-}
-
-/* Leave the guard with @count objects on the stack: one store for both. */
-static __always_inline void hk_cpu_exit_count(struct hk_cpu *c,
-					      unsigned int count)
-{
-	union hk_guard_count gc = { .busy = 0, .count = count };
-
-	barrier();
-	c->gc.word = gc.word;
 }
 
 static bool hk_is_depot(struct hakmem_cache *s, struct hk_heap *h)
@@ -1467,9 +1438,10 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 		/* Read after entering: an interrupt may have popped. */
 		n = c->count;
 		if (likely(n)) {
-			obj = c->stack[--n];
+			c->count = --n;
+			obj = c->stack[n];
 			hk_stat(c, HAKMEM_ALLOC_FAST);
-			hk_cpu_exit_count(c, n);
+			hk_cpu_exit(c);
 			preempt_enable();
 			if (unlikely(hk_alloc_work_of(s, gfp)))
 				return hk_alloc_work(s, obj, gfp);
@@ -1701,9 +1673,10 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 			/* fast_max is 0 if free_work has more than this. */
 			if (unlikely(s->free_work))
 				*(u64 *)hk_hdr(obj) = s->hdr_free;
+			c->count = n + 1;
 			c->stack[n] = obj;
 			hk_stat(c, HAKMEM_FREE_FAST);
-			hk_cpu_exit_count(c, n + 1);
+			hk_cpu_exit(c);
 			preempt_enable();
 			return;
 		}
@@ -2550,13 +2523,20 @@ void hakmem_cache_destroy(struct hakmem_cache *s)
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
 
-void *hakmem_cache_alloc(struct hakmem_cache *s, gfp_t gfp)
+/*
+ * The exported fast paths start a cache line: each is about two lines of
+ * code, and where the link put them moved the UML pair time by 10-15% (the
+ * same code at 32-byte and at 64-byte starts: 4.85 against 4.45 ns).
+ */
+#define HK_FAST_ENTRY	__aligned(SMP_CACHE_BYTES)
+
+HK_FAST_ENTRY void *hakmem_cache_alloc(struct hakmem_cache *s, gfp_t gfp)
 {
 	return hk_alloc(s, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
 
-void hakmem_cache_free(struct hakmem_cache *s, void *obj)
+HK_FAST_ENTRY void hakmem_cache_free(struct hakmem_cache *s, void *obj)
 {
 	hk_free(s, obj, _RET_IP_);
 }
@@ -2780,7 +2760,7 @@ static struct page *hk_large_page(const void *obj)
 	return page;
 }
 
-void *hakmem_kmalloc(size_t size, gfp_t gfp)
+HK_FAST_ENTRY void *hakmem_kmalloc(size_t size, gfp_t gfp)
 {
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
@@ -2790,7 +2770,7 @@ void *hakmem_kmalloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(hakmem_kmalloc);
 
-void hakmem_kfree(const void *obj)
+HK_FAST_ENTRY void hakmem_kfree(const void *obj)
 {
 	struct page *page;
 

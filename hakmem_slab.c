@@ -1411,11 +1411,44 @@ out:
 	return hk_post_alloc(s, obj, gfp, caller);
 }
 
+/*
+ * might_alloc() after a fast allocation.  With preemptible RCU and neither
+ * lockdep nor CONFIG_DEBUG_ATOMIC_SLEEP (Debian's kernels, for one), all
+ * it does is a voluntary preemption point: a call to __cond_resched(),
+ * which does nothing unless should_resched(0).  Test that inline and make
+ * the call only then; every other kernel makes the whole might_alloc()
+ * here.  True if the caller must still call might_alloc() (the fast path:
+ * hk_alloc_resched(), so that no frame is needed around the test).
+ * The KUnit kernels build the second variant (lockdep); hakmem_stress.ko
+ * tests the first on Debian's kernel (kunit/hakmem_slab_resched.h).
+ */
+#if IS_ENABLED(CONFIG_PREEMPT_RCU) && !IS_ENABLED(CONFIG_LOCKDEP) && \
+	!IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP)
+static __always_inline bool hk_might_alloc_due(gfp_t gfp)
+{
+	return gfpflags_allow_blocking(gfp) && should_resched(0);
+}
+#else
+static __always_inline bool hk_might_alloc_due(gfp_t gfp)
+{
+	might_alloc(gfp);
+	return false;
+}
+#endif
+
+/* The preemption point hk_might_alloc_due() found due, out of line. */
+static noinline void *hk_alloc_resched(void *obj, gfp_t gfp)
+{
+	might_alloc(gfp);
+	return obj;
+}
+
 /* The header and zeroing of a fast allocation, out of line. */
 static noinline void *hk_alloc_work(struct hakmem_cache *s, void *obj,
 				    gfp_t gfp)
 {
-	might_alloc(gfp);
+	if (unlikely(hk_might_alloc_due(gfp)))
+		might_alloc(gfp);
 	/* Not a debug cache's: their stack stays empty. */
 	return hk_post_alloc(s, obj, gfp, 0);
 }
@@ -1447,10 +1480,11 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 				return hk_alloc_work(s, obj, gfp);
 			/*
 			 * The same check as before the pop, but only @obj
-			 * lives across its call (a voluntary preemption
-			 * point in some kernels): no frame before the pop.
+			 * lives across a call it makes: no frame before the
+			 * pop, and none at all where the call is rare.
 			 */
-			might_alloc(gfp);
+			if (unlikely(hk_might_alloc_due(gfp)))
+				return hk_alloc_resched(obj, gfp);
 			return obj;
 		}
 		hk_cpu_exit(c);

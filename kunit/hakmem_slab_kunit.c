@@ -41,6 +41,7 @@
 #include <asm/unaligned.h>
 
 #include "hakmem_slab.h"
+#include "hakmem_slab_resched.h"
 
 #define HAKMEM_TEST_CTOR_BYTE	0xc3
 #define HAKMEM_TEST_DIRTY_BYTE	0xff
@@ -2531,6 +2532,9 @@ static struct kunit_suite hakmem_errors_suite = {
  * rate, so the loop runs until enough callbacks and process loops ran, with
  * a generous time cap for a loaded host; only the number of callbacks is
  * checked, never the time.
+ *
+ * The suite also checks the other side of context: that an allocation
+ * takes a pending reschedule where SLUB's would.
  */
 
 #define HAKMEM_TEST_IRQ_HELD		8
@@ -2945,6 +2949,36 @@ static void hakmem_cache_alloc_works_with_bh_disabled(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 }
 
+/*
+ * A fast allocation takes a pending reschedule where SLUB's would: a
+ * blocking one at its might_sleep() with voluntary preemption, any one at
+ * preempt_enable() with full preemption, none without preemption.
+ */
+static void hakmem_test_expect_resched(struct kunit *test,
+				       struct hakmem_cache *s, gfp_t gfp)
+{
+	int taken = hakmem_resched_taken(s, gfp);
+
+	KUNIT_ASSERT_GE_MSG(test, taken, 0, "gfp %pGg: no fast allocation",
+			    &gfp);
+	KUNIT_EXPECT_EQ_MSG(test, taken, hakmem_resched_expected(gfp),
+			    "gfp %pGg, preemption %s", &gfp,
+			    preempt_model_preemptible() ? "full" :
+			    preempt_model_voluntary() ? "voluntary" : "none");
+}
+
+static void hakmem_cache_alloc_takes_pending_reschedule(struct kunit *test)
+{
+	struct hakmem_cache *s;
+
+	hakmem_test_pin_cpu(test);
+	s = hakmem_test_create_mode(test, "hakmem_test_resched", 256, 0, 0,
+				    NULL, hakmem_test_mode(test));
+	hakmem_test_expect_resched(test, s, GFP_KERNEL);
+	hakmem_test_expect_resched(test, s, GFP_NOWAIT);
+	hakmem_test_expect_resched(test, s, GFP_ATOMIC);
+}
+
 static struct kunit_case hakmem_irq_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_cache_alloc_reenters_from_hardirq,
 			 hakmem_test_mode_gen_params),
@@ -2954,6 +2988,8 @@ static struct kunit_case hakmem_irq_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_cache_alloc_works_with_irqs_disabled,
 			 hakmem_test_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_cache_alloc_works_with_bh_disabled,
+			 hakmem_test_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_cache_alloc_takes_pending_reschedule,
 			 hakmem_test_mode_gen_params),
 	{}
 };

@@ -8,7 +8,9 @@
  *
  * The test creates two caches per size, one per header mode (full and
  * light); with rcu=1 they are SLAB_TYPESAFE_BY_RCU caches with a constructor
- * that writes a per-cache type word into every object.  Then:
+ * that writes a per-cache type word into every object.  First a fast
+ * allocation from each cache, blocking and not, must take a reschedule left
+ * pending where SLUB's would (the preemption model's rule).  Then:
  *
  * - One worker kthread per online CPU (unbound: they migrate, and survive
  *   CPU hotplug) allocates from random caches into a per-worker array of
@@ -98,6 +100,7 @@
 #include <linux/vmalloc.h>
 
 #include "hakmem_slab.h"
+#include "kunit/hakmem_slab_resched.h"
 
 /* === Configuration ======================================================== */
 
@@ -937,6 +940,47 @@ static int stress_create_caches(struct stress_run *run)
 	return 0;
 }
 
+static const char *stress_preempt_model(void)
+{
+	if (preempt_model_preemptible())
+		return "full";
+	return preempt_model_voluntary() ? "voluntary" : "none";
+}
+
+/*
+ * Before the workers start: a fast allocation from each cache takes a
+ * pending reschedule where SLUB's would (kunit/hakmem_slab_resched.h).
+ * On a kernel like Debian's (preemptible RCU, no lockdep) this is the one
+ * test of the inline preemption point of hakmem_slab.c's fast path: the
+ * KUnit kernels build the whole might_alloc() instead.
+ */
+static void stress_check_resched(struct stress_run *run)
+{
+	static const gfp_t gfps[] = { GFP_KERNEL, GFP_NOWAIT };
+	unsigned int c, g, tries;
+	int taken;
+	bool want;
+
+	for (c = 0; c < run->nr_caches; c++) {
+		for (g = 0; g < ARRAY_SIZE(gfps); g++) {
+			/* -EAGAIN: migrated away from the stack it filled. */
+			tries = 0;
+			do {
+				taken = hakmem_resched_taken(run->caches[c].s,
+							     gfps[g]);
+			} while (taken == -EAGAIN && ++tries < 3);
+			want = hakmem_resched_expected(gfps[g]);
+			if (taken != want)
+				stress_fail(run, "%s: gfp %pGg: reschedule taken %d, want %d (%s)",
+					    run->caches[c].name, &gfps[g],
+					    taken, want, stress_preempt_model());
+		}
+	}
+	if (!stress_nr_fail(run))
+		pr_info("pending reschedules: taken as expected (%s), %u caches\n",
+			stress_preempt_model(), run->nr_caches);
+}
+
 static void stress_destroy_caches(struct stress_run *run)
 {
 	unsigned int c;
@@ -1228,6 +1272,7 @@ static int stress_run_test(void)
 	ret = stress_create_caches(run);
 	if (ret)
 		goto out_caches;
+	stress_check_resched(run);
 	atomic_set(&run->running, run->nr_workers);
 	ret = stress_start_threads(run);
 	if (ret)

@@ -221,17 +221,25 @@ struct hk_heap {
 	int node;
 };
 
+/*
+ * What the fast paths touch is in the first cache line: the guard, the
+ * count, the segment compare and the two fast counters (then the slot of
+ * stack[] they pop or push).
+ */
 struct hk_cpu {
 	unsigned int busy;		/* re-entrancy guard */
 	unsigned int count;		/* objects in stack[] */
 	unsigned long cur_base;		/* heap.seg->base, or 0 */
+	u64 stat[HAKMEM_NR_STATS];
 	unsigned long last_base;	/* the last segment __hk_free() proved */
 	struct hk_segment *last_seg;
 	unsigned long last_gen;		/* hk_cache.seg_gen when proved */
 	void *stack[HK_STACK_MAX];
 	struct hk_heap heap;
-	u64 stat[HAKMEM_NR_STATS];
-};
+} ____cacheline_aligned_in_smp;
+
+static_assert(offsetofend(struct hk_cpu, stat[HAKMEM_FREE_FAST]) <=
+	      L1_CACHE_BYTES);
 
 struct hakmem_cache {
 	/* Read on the fast paths. */

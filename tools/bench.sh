@@ -11,6 +11,8 @@
 #   2. QEMU TCG, Debian's kernel (tools/vm.sh, -smp 2): insmod
 #      hakmem_slab.ko and hakmem_bench.ko, read debugfs.  Every instruction
 #      is emulated: only the ratios between the allocators mean anything.
+#      Two boots: the kernel's default (Debian's: init_on_alloc=1), then
+#      init_on_alloc=0 (both allocators zero every object, or neither).
 #
 #   tools/bench.sh [-o DIR] [-s uml|qemu]
 #
@@ -18,16 +20,19 @@
 #   -s ENV   skip one of the two environments
 #
 # Files: uml.csv, uml.txt, uml-console.log, uml-config.txt, uml.png;
-# qemu.csv, qemu.txt, qemu-console.log, qemu.png; summary.txt (speedups per
-# workload, both environments); meta.txt (commit, host, settings, times).
+# qemu.csv, qemu.txt, qemu-console.log, qemu.png (the default boot) and the
+# same as qemu-init0.* (init_on_alloc=0); summary.txt (speedups per
+# workload, one column per run); meta.txt (commit, host, settings, times).
 #
 # Environment:
 #   BENCH_REPS        measured repetitions (default: the module's, 7)
 #   BENCH_WORKLOADS   comma list (default: all)
 #   BENCH_SCALE_UML   percent of the default loop counts in UML (100)
 #   BENCH_SCALE_QEMU  the same under TCG, 20-50x slower (default 10)
-#   INIT_ON_ALLOC     0/1: pass init_on_alloc= to both kernels (default:
-#                     each kernel's own: off in UML, on in Debian's)
+#   INIT_ON_ALLOC     0/1: pass init_on_alloc= to both kernels, and boot
+#                     the QEMU guest once only (default: each kernel's own,
+#                     off in UML, on in Debian's, and a second QEMU boot
+#                     with init_on_alloc=0)
 #   SMP, MEM          for the QEMU guest (2, 2048)
 #   CPU               QEMU guest CPU model (default qemu64, QEMU's own
 #                     default: with -cpu max the kernel zeroes objects
@@ -114,51 +119,67 @@ if [ "$skip" != uml ]; then
 fi
 
 # --- 2. QEMU TCG ----------------------------------------------------------------
+# run_qemu NAME INIT: one boot of the guest; files NAME.csv, NAME.txt,
+# NAME-console.log, NAME-slabinfo.txt, NAME-vm/; INIT is init_on_alloc= for
+# the guest ("" for the kernel's default).
+run_qemu() {
+	local name=$1 init=$2 t=$SECONDS vmdir=$outdir/$1-vm append rc
+
+	note "=== QEMU TCG ($name): Debian kernel, -smp ${SMP:-2} -cpu $qemu_cpu, init_on_alloc=${init:-default} (emulated: ratios only) ==="
+	mkdir -p "$vmdir"
+	cat > "$vmdir/guest.sh" <<-EOF
+		run insmod hakmem_slab.ko
+		run insmod hakmem_bench.ko $(params "$scale_qemu")
+		emit results /sys/kernel/debug/hakmem_bench/results
+		emit results.csv /sys/kernel/debug/hakmem_bench/results.csv
+		[ ! -e /sys/kernel/debug/hakmem_slab/slabinfo ] ||
+			emit slabinfo /sys/kernel/debug/hakmem_slab/slabinfo
+		run rmmod hakmem_bench
+		run rmmod hakmem_slab
+	EOF
+	append=${EXTRA_APPEND:-}
+	[ -z "$init" ] || append+=" init_on_alloc=$init"
+	set +e
+	EXTRA_APPEND=$append SMP=${SMP:-2} CPU=$qemu_cpu "$here/vm.sh" -t "${BENCH_QEMU_TIMEOUT:-900}" \
+		-o "$vmdir" "$vmdir/guest.sh" "$repo/hakmem_slab.ko" "$repo/hakmem_bench.ko"
+	rc=$?
+	set -e
+	[ $rc = 0 ] || failed+=("QEMU run $name (tools/vm.sh status $rc, log $vmdir/console.log)")
+	cp "$vmdir/console.log" "$outdir/$name-console.log"
+	[ ! -f "$vmdir/results.csv" ] || cp "$vmdir/results.csv" "$outdir/$name.csv"
+	[ ! -f "$vmdir/results" ] || cp "$vmdir/results" "$outdir/$name.txt"
+	[ ! -f "$vmdir/slabinfo" ] || cp "$vmdir/slabinfo" "$outdir/$name-slabinfo.txt"
+	sed "s/^/${name//-/_}_vm_/" "$vmdir/vm-times.txt" >> "$outdir/meta.txt"
+	echo "${name//-/_}_total_s $((SECONDS - t))" >> "$outdir/meta.txt"
+}
+
+# The kernel's default (Debian's: init_on_alloc=1), then init_on_alloc=0,
+# unless INIT_ON_ALLOC asks for one of them only.
+qemu_runs=("qemu=${INIT_ON_ALLOC:-}")
+[ -n "${INIT_ON_ALLOC:-}" ] || qemu_runs+=("qemu-init0=0")
 if [ "$skip" != qemu ]; then
-	note "=== 2/2: QEMU TCG, Debian kernel, -smp ${SMP:-2} -cpu $qemu_cpu (emulated: ratios only) ==="
-	t=$SECONDS
 	if make -C "$repo" -s modules >/dev/null; then
-		vmdir=$outdir/qemu-vm
-		mkdir -p "$vmdir"
-		cat > "$vmdir/guest.sh" <<-EOF
-			run insmod hakmem_slab.ko
-			run insmod hakmem_bench.ko $(params "$scale_qemu")
-			emit results /sys/kernel/debug/hakmem_bench/results
-			emit results.csv /sys/kernel/debug/hakmem_bench/results.csv
-			[ ! -e /sys/kernel/debug/hakmem_slab/slabinfo ] ||
-				emit slabinfo /sys/kernel/debug/hakmem_slab/slabinfo
-			run rmmod hakmem_bench
-			run rmmod hakmem_slab
-		EOF
-		append=${EXTRA_APPEND:-}
-		[ -z "${INIT_ON_ALLOC:-}" ] || append+=" init_on_alloc=$INIT_ON_ALLOC"
-		set +e
-		EXTRA_APPEND=$append SMP=${SMP:-2} CPU=$qemu_cpu "$here/vm.sh" -t "${BENCH_QEMU_TIMEOUT:-900}" \
-			-o "$vmdir" "$vmdir/guest.sh" "$repo/hakmem_slab.ko" "$repo/hakmem_bench.ko"
-		rc=$?
-		set -e
-		[ $rc = 0 ] || failed+=("QEMU run (tools/vm.sh status $rc, log $vmdir/console.log)")
-		cp "$vmdir/console.log" "$outdir/qemu-console.log"
-		[ ! -f "$vmdir/results.csv" ] || cp "$vmdir/results.csv" "$outdir/qemu.csv"
-		[ ! -f "$vmdir/results" ] || cp "$vmdir/results" "$outdir/qemu.txt"
-		[ ! -f "$vmdir/slabinfo" ] || cp "$vmdir/slabinfo" "$outdir/qemu-slabinfo.txt"
-		sed 's/^/vm_/' "$vmdir/vm-times.txt" >> "$outdir/meta.txt"
+		for r in "${qemu_runs[@]}"; do
+			run_qemu "${r%%=*}" "${r#*=}"
+		done
 	else
 		failed+=("'make' (the modules do not build)")
 	fi
-	echo "qemu_total_s $((SECONDS - t))" >> "$outdir/meta.txt"
 fi
 
 # --- report ----------------------------------------------------------------------
 csvs=()
-for e in uml qemu; do
+for e in uml qemu qemu-init0; do
 	f=$outdir/$e.csv
 	[ -s "$f" ] || continue
 	if ! python3 "$here/bench-report.py" check "$f" >/dev/null; then
 		failed+=("$e.csv is malformed")
 		continue
 	fi
-	csvs+=("$f")
+	case $e in
+	qemu-init0) csvs+=("TCG init_on_alloc=0=$f") ;;
+	*) csvs+=("$f") ;;
+	esac
 	if command -v gnuplot >/dev/null; then
 		p_env='' p_envlabel='' p_kernel='' p_cpus='' p_init_on_alloc=''
 		p_init_on_free=''
@@ -199,12 +220,13 @@ if [ -s "$outdir/uml.txt" ]; then
 	cat "$outdir/uml.txt"
 	echo
 fi
-if [ -s "$outdir/qemu.txt" ]; then
-	kv=$(awk -F, 'NR == 2 { print $2 }' "$outdir/qemu.csv" 2>/dev/null || true)
-	echo "==== QEMU TCG, Debian ${kv:-kernel}, -cpu $qemu_cpu, emulated: ratios only ===="
-	cat "$outdir/qemu.txt"
+for e in qemu qemu-init0; do
+	[ -s "$outdir/$e.txt" ] || continue
+	kv=$(awk -F, 'NR == 2 { print $2 }' "$outdir/$e.csv" 2>/dev/null || true)
+	echo "==== QEMU TCG ($e), Debian ${kv:-kernel}, -cpu $qemu_cpu, emulated: ratios only ===="
+	cat "$outdir/$e.txt"
 	echo
-fi
+done
 if [ -s "$outdir/summary.txt" ]; then
 	echo "========================= summary ==========================="
 	cat "$outdir/summary.txt"

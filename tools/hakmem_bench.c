@@ -195,9 +195,9 @@ struct bench_classes {
 #define BENCH_MAX_PARTS		2
 
 /*
- * Class-table arms (the header workload) give each repetition, up to this
- * many, its own set of caches, all alive until the variant ends: see
- * bench_variant_classes().
+ * Each repetition, up to this many, has its own cache (or, for class-table
+ * arms, its own set of caches), all alive until the variant ends: see
+ * bench_variant_classes() and bench_variant_caches().
  */
 #define BENCH_CLASS_SETS	8
 
@@ -218,8 +218,11 @@ static u64 bench_sample_ps(const struct bench_sample *s, unsigned int series)
 /* One allocator measured in a variant. */
 struct bench_arm {
 	enum bench_alloc alloc;
-	char name[BENCH_NAME_LEN];	/* the cache name, kept while it lives */
-	struct bench_cache cache;
+	/* The cache names, kept while they live. */
+	char name[BENCH_CLASS_SETS][BENCH_NAME_LEN];
+	struct bench_cache cache;	/* the current repetition's */
+	struct bench_cache cache_set[BENCH_CLASS_SETS];
+	unsigned int nr_sets;		/* of cache_set[] */
 	struct bench_classes *classes;	/* the current repetition's set */
 	struct bench_classes *class_set[BENCH_CLASS_SETS];
 	u64 median_ps[BENCH_NR_SERIES];	/* of each series */
@@ -619,53 +622,87 @@ static enum bench_ws_kind bench_ws_kind_of(const struct bench_arm *a)
 
 /* === Caches =============================================================== */
 
+/* Creates @a's cache @set (a->cache_set[@set]) and makes it the current one. */
 static int bench_arm_create_cache(struct bench_variant *v, struct bench_arm *a,
-				  unsigned int size)
+				  unsigned int size, unsigned int set)
 {
-	snprintf(a->name, sizeof(a->name), "hb-%s-%s-%u", v->workload,
-		 bench_alloc_names[a->alloc], size);
+	char *name = a->name[set];
+	struct bench_cache c = {};
+
+	/* Unique: SLUB names its sysfs directory after an unmerged cache. */
+	snprintf(name, BENCH_NAME_LEN, "hb-%s-%s-%u-%u", v->workload,
+		 bench_alloc_names[a->alloc], size, set);
 	switch (a->alloc) {
 	case BENCH_HAKMEM:
-		a->cache.hak = hakmem_cache_create(a->name, size, 0, 0, NULL);
+		c.hak = hakmem_cache_create(name, size, 0, 0, NULL);
 		break;
 	case BENCH_HAKMEM_FULL:
-		a->cache.hak = hakmem_cache_create_mode(a->name, size, 0, 0,
-							NULL,
-							HAKMEM_HEADER_FULL);
+		c.hak = hakmem_cache_create_mode(name, size, 0, 0, NULL,
+						 HAKMEM_HEADER_FULL);
 		break;
 	case BENCH_HAKMEM_LIGHT:
-		a->cache.hak = hakmem_cache_create_mode(a->name, size, 0, 0,
-							NULL,
-							HAKMEM_HEADER_LIGHT);
+		c.hak = hakmem_cache_create_mode(name, size, 0, 0, NULL,
+						 HAKMEM_HEADER_LIGHT);
 		break;
 	case BENCH_SLUB:
 		/* A usercopy region makes the cache unmergeable. */
-		a->cache.slub = kmem_cache_create_usercopy(a->name, size, 0, 0,
-							   0, size, NULL);
+		c.slub = kmem_cache_create_usercopy(name, size, 0, 0, 0, size,
+						    NULL);
 		break;
 	case BENCH_NONE:
 	case BENCH_FLOOR_INLINE:
 	case BENCH_FLOOR_CALL:
 		return 0;
 	}
-	if (a->cache.hak || a->cache.slub)
-		return 0;
-	pr_err("%s: cannot create cache %s\n", v->workload, a->name);
-	return -ENOMEM;
+	if (!c.hak && !c.slub) {
+		pr_err("%s: cannot create cache %s\n", v->workload, name);
+		return -ENOMEM;
+	}
+	a->cache_set[set] = c;
+	a->cache = c;
+	a->nr_sets = max(a->nr_sets, set + 1);
+	return 0;
 }
 
+/*
+ * One allocation and free, untimed, so that a repetition's first operation
+ * does not take the cache's first segment or slab from the page allocator.
+ */
+static int bench_arm_prime_cache(struct bench_arm *a, unsigned int set)
+{
+	const struct bench_cache *c = &a->cache_set[set];
+	bool hak = bench_is_hakmem(a->alloc);
+	void *p;
+
+	if (!c->hak && !c->slub)
+		return 0;
+	p = bench_cache_alloc(c, hak);
+	if (!p)
+		return -ENOMEM;
+	bench_cache_free(c, hak, p);
+	return 0;
+}
+
+/* Destroys every cache of @a. */
 static void bench_arm_destroy_cache(struct bench_arm *a)
 {
-	if (a->cache.hak) {
-		hakmem_cache_shrink(a->cache.hak);
-		hakmem_cache_destroy(a->cache.hak);
-		a->cache.hak = NULL;
+	struct bench_cache *c;
+	unsigned int set;
+
+	for (set = 0; set < a->nr_sets; set++) {
+		c = &a->cache_set[set];
+		if (c->hak) {
+			hakmem_cache_shrink(c->hak);
+			hakmem_cache_destroy(c->hak);
+		}
+		if (c->slub) {
+			kmem_cache_shrink(c->slub);
+			kmem_cache_destroy(c->slub);
+		}
+		*c = (struct bench_cache){};
 	}
-	if (a->cache.slub) {
-		kmem_cache_shrink(a->cache.slub);
-		kmem_cache_destroy(a->cache.slub);
-		a->cache.slub = NULL;
-	}
+	a->nr_sets = 0;
+	a->cache = (struct bench_cache){};
 }
 
 static void bench_classes_destroy(struct bench_classes *cl)
@@ -784,16 +821,32 @@ static int bench_variant_objs(struct bench_variant *v, unsigned long nr)
 	return v->objs ? 0 : -ENOMEM;
 }
 
+/*
+ * Creates the arms' caches: one per repetition, up to BENCH_CLASS_SETS,
+ * for every allocator alike.  Under QEMU TCG a cache's placement (where
+ * its structures, per-CPU state and pages land) can make every operation
+ * on it about 1.6x slower for as long as it lives: in about one boot in
+ * seven every hakmem row with a single cache per variant was that slow,
+ * the caches of one variant reusing the memory of the last one's, while
+ * the header rows' caches, a set per repetition, were not.  With a cache
+ * per repetition an unlucky placement costs one repetition, which the
+ * median leaves out.
+ */
 static int bench_variant_caches(struct bench_variant *v, unsigned int size)
 {
-	unsigned int i;
+	unsigned int i, set, sets;
 	int err;
 
 	v->size = size;
-	for (i = 0; i < v->nr_arms; i++) {
-		err = bench_arm_create_cache(v, &v->arm[i], size);
-		if (err)
-			return err;
+	sets = min_t(unsigned int, v->run->cfg.reps + 1, BENCH_CLASS_SETS);
+	for (set = 0; set < sets; set++) {
+		for (i = 0; i < v->nr_arms; i++) {
+			err = bench_arm_create_cache(v, &v->arm[i], size,
+						     set) ?:
+			      bench_arm_prime_cache(&v->arm[i], set);
+			if (err)
+				return err;
+		}
 	}
 	return 0;
 }
@@ -835,13 +888,15 @@ static u64 bench_median(u64 *vals, unsigned int nr)
 }
 
 /*
- * Points a class-table arm at the class set of repetition @rep (there is one
- * for every repetition, or BENCH_CLASS_SETS of them).
+ * Points an arm at the cache, or class set, of repetition @rep (there is
+ * one for every repetition, or BENCH_CLASS_SETS of them).
  */
-static void bench_arm_pick_classes(struct bench_arm *a, unsigned int rep)
+static void bench_arm_pick_set(struct bench_arm *a, unsigned int rep)
 {
 	if (a->class_set[0])
 		a->classes = a->class_set[rep % BENCH_CLASS_SETS];
+	if (a->nr_sets)
+		a->cache = a->cache_set[rep % a->nr_sets];
 }
 
 /* Median and minimum of an arm's repetitions, warm-up left out. */
@@ -919,7 +974,7 @@ static void bench_variant_finish(struct bench_variant *v, int err)
 
 	for (rep = 0; !err && rep <= v->run->cfg.reps; rep++) {
 		for (i = 0; !err && i < v->nr_arms; i++) {
-			bench_arm_pick_classes(&v->arm[i], rep);
+			bench_arm_pick_set(&v->arm[i], rep);
 			err = v->measure(v, &v->arm[i], bench_seed(rep),
 					 &v->arm[i].sample[rep]);
 			cond_resched();
@@ -1351,7 +1406,7 @@ static int bench_measure_fill(struct bench_variant *v, struct bench_arm *a,
 	u64 t0, t1, t2, t3;
 	int err;
 
-	err = bench_arm_create_cache(v, a, v->size);
+	err = bench_arm_create_cache(v, a, v->size, 0);
 	if (err)
 		return err;
 	before = bench_free_pages();

@@ -9,7 +9,8 @@
 #   make check    checkpatch --strict on every .c/.h, sparse (C=2) and W=1
 #   make kunit    KUnit suites under UML (KASAN, lockdep, fault injection)
 #   make test     KUnit under UML, KUnit on x86_64 under QEMU (SMP,
-#                 preemption, atomic-sleep checks), tools/vm-smoke.sh and
+#                 preemption, atomic-sleep checks; hakmem_slab_irq once
+#                 more with preempt=voluntary), tools/vm-smoke.sh and
 #                 tools/vm-stress.sh (4-CPU SMP stress with CPU hotplug)
 #   make kunit-x86_64 / kunit-x86_64-kasan   one x86_64 KUnit run
 #   make bench    tools/bench.sh
@@ -119,6 +120,8 @@ test:
 	@failed=; \
 	$(RUN) tools/kunit.sh uml || failed+=" kunit-uml"; \
 	$(RUN) tools/kunit.sh x86_64 || failed+=" kunit-x86_64"; \
+	$(RUN) tools/kunit.sh x86_64-voluntary hakmem_slab_irq || \
+		failed+=" kunit-x86_64-voluntary"; \
 	$(RUN) tools/vm-smoke.sh || failed+=" vm-smoke"; \
 	$(RUN) tools/vm-stress.sh -n || failed+=" vm-stress"; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \

@@ -222,24 +222,26 @@ struct hk_heap {
 };
 
 /*
- * What the fast paths touch is in the first cache line: the guard, the
- * count, the segment compare and the two fast counters (then the slot of
- * stack[] they pop or push).
+ * What the fast paths touch is in the first cache line (on SMP, where the
+ * struct is aligned to one): the guard, the count, the segment compare and
+ * the two fast counters; then the slot of stack[] they pop or push.  The
+ * segment __hk_free() proved last has a line of its own.
  */
 struct hk_cpu {
 	unsigned int busy;		/* re-entrancy guard */
 	unsigned int count;		/* objects in stack[] */
 	unsigned long cur_base;		/* heap.seg->base, or 0 */
 	u64 stat[HAKMEM_NR_STATS];
-	unsigned long last_base;	/* the last segment __hk_free() proved */
+	/* The last segment __hk_free() proved, and hk_cache.seg_gen then. */
+	unsigned long last_base ____cacheline_aligned_in_smp;
 	struct hk_segment *last_seg;
-	unsigned long last_gen;		/* hk_cache.seg_gen when proved */
+	unsigned long last_gen;
 	void *stack[HK_STACK_MAX];
 	struct hk_heap heap;
 } ____cacheline_aligned_in_smp;
 
-static_assert(offsetofend(struct hk_cpu, stat[HAKMEM_FREE_FAST]) <=
-	      L1_CACHE_BYTES);
+static_assert(L1_CACHE_BYTES < 64 ||
+	      offsetofend(struct hk_cpu, stat[HAKMEM_FREE_FAST]) <= 64);
 
 struct hakmem_cache {
 	/* Read on the fast paths. */
@@ -2118,7 +2120,13 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 		why = "out of memory";
 		goto fail_msg;
 	}
-	s->name = name;
+	/* Copied, as SLUB does: a cache kept for its leaks outlives callers' names. */
+	s->name = kstrdup_const(name, GFP_KERNEL);
+	if (!s->name) {
+		kfree(s);
+		why = "out of memory";
+		goto fail_msg;
+	}
 	s->object_size = size;
 	s->flags = flags | hk_debug_flags;
 	s->ctor = ctor;
@@ -2178,6 +2186,7 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	return s;
 
 fail_free:
+	kfree_const(s->name);
 	kfree(s);
 fail_msg:
 	pr_err("cannot create cache %s: %s\n", name, why);
@@ -2561,6 +2570,7 @@ void hakmem_cache_destroy(struct hakmem_cache *s)
 	/* Segment frees go through RCU; they must finish before the module. */
 	rcu_barrier();
 	free_percpu(s->cpu);
+	kfree_const(s->name);
 	kfree(s);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_destroy);

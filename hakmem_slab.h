@@ -109,8 +109,8 @@ struct hakmem_cache_info {
 
 /**
  * hakmem_cache_create - create a cache of objects of one size
- * @name: a name for debugfs and error reports; the string must stay valid
- *	until the cache is destroyed, as for kmem_cache_create()
+ * @name: a name for debugfs and error reports, copied (the caller may free
+ *	it at once, as with kmem_cache_create())
  * @size: the object size, 1 to %HAKMEM_MAX_OBJECT_SIZE bytes
  * @align: the minimum alignment of each object (0 for the default of
  *	sizeof(void *)); a power of two up to PAGE_SIZE

@@ -672,6 +672,20 @@ static void hakmem_cache_get_info_reports_creation_params(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, info.flags & SLAB_RECLAIM_ACCOUNT);
 }
 
+/* The cache keeps a copy of its name: the caller's buffer may go. */
+static void hakmem_cache_create_copies_name(struct kunit *test)
+{
+	struct hakmem_cache *s;
+	char *name;
+
+	name = kstrdup("hakmem_test_name", GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, name);
+	s = hakmem_test_create(test, name, 64, 0, 0, NULL);
+	memset(name, 'x', strlen(name));
+	kfree(name);
+	KUNIT_EXPECT_STREQ(test, hakmem_test_info(s).name, "hakmem_test_name");
+}
+
 static void hakmem_cache_alloc_returns_distinct_objects(struct kunit *test)
 {
 	struct hakmem_cache *s;
@@ -929,6 +943,7 @@ static struct kunit_case hakmem_api_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_cache_alloc_handles_every_size,
 			 hakmem_test_size_gen_params),
 	KUNIT_CASE(hakmem_cache_size_returns_size_given),
+	KUNIT_CASE(hakmem_cache_create_copies_name),
 	KUNIT_CASE_PARAM(hakmem_cache_get_info_reports_creation_params,
 			 hakmem_test_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_cache_alloc_returns_distinct_objects,
@@ -2957,7 +2972,7 @@ static void hakmem_cache_alloc_works_with_bh_disabled(struct kunit *test)
 static void hakmem_test_expect_resched(struct kunit *test,
 				       struct hakmem_cache *s, gfp_t gfp)
 {
-	int taken = hakmem_resched_taken(s, gfp);
+	int taken = hakmem_resched_check(s, gfp);
 
 	KUNIT_ASSERT_GE_MSG(test, taken, 0, "gfp %pGg: no fast allocation",
 			    &gfp);

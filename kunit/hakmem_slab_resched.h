@@ -63,4 +63,21 @@ static inline int hakmem_resched_taken(struct hakmem_cache *s, gfp_t gfp)
 	return taken;
 }
 
+/*
+ * hakmem_resched_taken() until it gives hakmem_resched_expected(), three
+ * times at most: a wakeup or a tick may ask for a reschedule again right
+ * after the allocation took one, and a task that is not pinned may move
+ * away from the stack it filled (-EAGAIN).  A fast path that never takes a
+ * reschedule, or always does, fails all three.  Returns the last result.
+ */
+static inline int hakmem_resched_check(struct hakmem_cache *s, gfp_t gfp)
+{
+	int tries = 0, taken;
+
+	do {
+		taken = hakmem_resched_taken(s, gfp);
+	} while (taken != hakmem_resched_expected(gfp) && ++tries < 3);
+	return taken;
+}
+
 #endif /* _HAKMEM_SLAB_RESCHED_H */

@@ -957,18 +957,13 @@ static const char *stress_preempt_model(void)
 static void stress_check_resched(struct stress_run *run)
 {
 	static const gfp_t gfps[] = { GFP_KERNEL, GFP_NOWAIT };
-	unsigned int c, g, tries;
+	unsigned int c, g;
 	int taken;
 	bool want;
 
 	for (c = 0; c < run->nr_caches; c++) {
 		for (g = 0; g < ARRAY_SIZE(gfps); g++) {
-			/* -EAGAIN: migrated away from the stack it filled. */
-			tries = 0;
-			do {
-				taken = hakmem_resched_taken(run->caches[c].s,
-							     gfps[g]);
-			} while (taken == -EAGAIN && ++tries < 3);
+			taken = hakmem_resched_check(run->caches[c].s, gfps[g]);
 			want = hakmem_resched_expected(gfps[g]);
 			if (taken != want)
 				stress_fail(run, "%s: gfp %pGg: reschedule taken %d, want %d (%s)",

@@ -4,14 +4,18 @@
 # Run the hakmem_slab KUnit suites with kunit.py in the cached kernel tree
 # (tools/ktree.sh).
 #
-#   tools/kunit.sh [uml|x86_64|x86_64-kasan] [filter_glob]
+#   tools/kunit.sh [uml|x86_64|x86_64-voluntary|x86_64-kasan] [filter_glob]
 #
 #   uml     (default) kunit/.kunitconfig: KASAN, lockdep, fault injection
 #   x86_64  kunit/x86_64.kunitconfig under QEMU (TCG, -smp 4): SMP,
 #           preemption, atomic-sleep and preemption-safety checks
+#   x86_64-voluntary  the same kernel booted with preempt=voluntary
+#           (a fast allocation's might_sleep() must take a pending
+#           reschedule there; with full preemption preempt_enable() does)
 #   x86_64-kasan  the same plus CONFIG_KASAN=y (about 3x slower to run)
 #
-# Build directories: $HAKMEM_CACHE/build-ARCH, kept between runs.
+# Build directories: $HAKMEM_CACHE/build-ARCH, kept between runs
+# (x86_64-voluntary shares x86_64's).
 #
 # Fails when kunit.py fails (config, build, test), when any test fails or
 # no test ran, or when the kernel log has a KASAN, lockdep, BUG, Oops,
@@ -45,19 +49,20 @@ uml)
 	kunitconfig=$repo/kunit/.kunitconfig
 	arch_args=()
 	;;
-x86_64 | x86_64-kasan)
+x86_64 | x86_64-voluntary | x86_64-kasan)
 	kunitconfig=$repo/kunit/x86_64.kunitconfig
 	# TCG: KVM does not work on these machines (see ENVIRONMENT.md).
 	# init_on_alloc/init_on_free on here (off in UML): the tests of
 	# zeroing, and of what must not be zeroed, run in one of the two.
 	arch_args=(--arch=x86_64 "--qemu_args=-smp 4"
 		--kernel_args=init_on_alloc=1 --kernel_args=init_on_free=1)
-	[[ $arch == x86_64 ]] || arch_args+=(--kconfig_add=CONFIG_KASAN=y)
+	[[ $arch != x86_64-kasan ]] || arch_args+=(--kconfig_add=CONFIG_KASAN=y)
+	[[ $arch != x86_64-voluntary ]] || arch_args+=(--kernel_args=preempt=voluntary)
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 not found: run 'make setup'"
 	;;
 *)
-	die "usage: $0 [uml|x86_64|x86_64-kasan] [filter_glob]"
+	die "usage: $0 [uml|x86_64|x86_64-voluntary|x86_64-kasan] [filter_glob]"
 	;;
 esac
 [[ -f $kunitconfig ]] || die "$kunitconfig not found"
@@ -66,7 +71,7 @@ command -v python3 >/dev/null || die "python3 not found: run 'make setup'"
 
 tree=$(HAKMEM_CACHE=$cache "$repo/tools/ktree.sh")
 cache=$(cd "$cache" && pwd -P)
-build=$cache/build-$arch
+build=$cache/build-${arch%-voluntary}
 logdir=$cache/logs
 mkdir -p "$build" "$logdir" "$repo/results"
 out=$logdir/kunit-$arch.out
@@ -74,7 +79,7 @@ json=$logdir/kunit-$arch.json
 rawlog=$logdir/kunit-$arch.log
 
 # One run per build directory at a time.
-exec 8>"$cache/.build-$arch.lock"
+exec 8>"$cache/.build-${arch%-voluntary}.lock"
 if ! flock -n 8; then
 	echo "kunit: $build is in use by another run; waiting" >&2
 	flock 8

@@ -664,25 +664,6 @@ static int bench_arm_create_cache(struct bench_variant *v, struct bench_arm *a,
 	return 0;
 }
 
-/*
- * One allocation and free, untimed, so that a repetition's first operation
- * does not take the cache's first segment or slab from the page allocator.
- */
-static int bench_arm_prime_cache(struct bench_arm *a, unsigned int set)
-{
-	const struct bench_cache *c = &a->cache_set[set];
-	bool hak = bench_is_hakmem(a->alloc);
-	void *p;
-
-	if (!c->hak && !c->slub)
-		return 0;
-	p = bench_cache_alloc(c, hak);
-	if (!p)
-		return -ENOMEM;
-	bench_cache_free(c, hak, p);
-	return 0;
-}
-
 /* Destroys every cache of @a. */
 static void bench_arm_destroy_cache(struct bench_arm *a)
 {
@@ -842,8 +823,7 @@ static int bench_variant_caches(struct bench_variant *v, unsigned int size)
 	for (set = 0; set < sets; set++) {
 		for (i = 0; i < v->nr_arms; i++) {
 			err = bench_arm_create_cache(v, &v->arm[i], size,
-						     set) ?:
-			      bench_arm_prime_cache(&v->arm[i], set);
+						     set);
 			if (err)
 				return err;
 		}
@@ -968,11 +948,46 @@ static void bench_variant_emit(struct bench_variant *v)
  * Runs the warm-up and the measured repetitions of every arm, interleaved,
  * and adds the results.  Notes a failure, and frees @v in any case.
  */
+/* The caches (or class sets) an arm measures, one per repetition. */
+static unsigned int bench_arm_nr_sets(const struct bench_arm *a)
+{
+	unsigned int sets = 0;
+
+	while (sets < BENCH_CLASS_SETS && a->class_set[sets])
+		sets++;
+	return max(sets, a->nr_sets);
+}
+
+/*
+ * The warm-up repetition, discarded: the arm's workload once on each of its
+ * caches, with an eighth of the operations if there are several, so that
+ * no measured repetition is the first run of a cache on any CPU (its first
+ * segment or slab, its first carving).
+ */
+static int bench_arm_warm_up(struct bench_variant *v, struct bench_arm *a)
+{
+	unsigned int set, sets = bench_arm_nr_sets(a);
+	unsigned long iters = v->iters;
+	int err = 0;
+
+	if (sets > 1)
+		v->iters = max(iters / BENCH_CLASS_SETS, 1UL);
+	for (set = 0; !err && set < max(sets, 1U); set++) {
+		bench_arm_pick_set(a, set);
+		err = v->measure(v, a, bench_seed(0), &a->sample[0]);
+		cond_resched();
+	}
+	v->iters = iters;
+	return err;
+}
+
 static void bench_variant_finish(struct bench_variant *v, int err)
 {
 	unsigned int rep, i;
 
-	for (rep = 0; !err && rep <= v->run->cfg.reps; rep++) {
+	for (i = 0; !err && i < v->nr_arms; i++)
+		err = bench_arm_warm_up(v, &v->arm[i]);
+	for (rep = 1; !err && rep <= v->run->cfg.reps; rep++) {
 		for (i = 0; !err && i < v->nr_arms; i++) {
 			bench_arm_pick_set(&v->arm[i], rep);
 			err = v->measure(v, &v->arm[i], bench_seed(rep),

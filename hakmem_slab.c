@@ -222,10 +222,11 @@ struct hk_heap {
 };
 
 /*
- * What the fast paths touch is in the first cache line (on SMP, where the
- * struct is aligned to one): the guard, the count, the segment compare and
- * the two fast counters; then the slot of stack[] they pop or push.  The
- * segment __hk_free() proved last has a line of its own.
+ * What the fast paths touch is in the first cache line: the guard, the
+ * count, the segment compare and the two fast counters; then the slot of
+ * stack[] they pop or push.  The segment __hk_free() proved last has a line
+ * of its own.  Aligned on UP kernels too: the point is how many lines a
+ * fast path touches, not false sharing.
  */
 struct hk_cpu {
 	unsigned int busy;		/* re-entrancy guard */
@@ -233,12 +234,12 @@ struct hk_cpu {
 	unsigned long cur_base;		/* heap.seg->base, or 0 */
 	u64 stat[HAKMEM_NR_STATS];
 	/* The last segment __hk_free() proved, and hk_cache.seg_gen then. */
-	unsigned long last_base ____cacheline_aligned_in_smp;
+	unsigned long last_base ____cacheline_aligned;
 	struct hk_segment *last_seg;
 	unsigned long last_gen;
 	void *stack[HK_STACK_MAX];
 	struct hk_heap heap;
-} ____cacheline_aligned_in_smp;
+} ____cacheline_aligned;
 
 static_assert(L1_CACHE_BYTES < 64 ||
 	      offsetofend(struct hk_cpu, stat[HAKMEM_FREE_FAST]) <= 64);

@@ -6,7 +6,8 @@
 #   make          build hakmem_slab.ko, hakmem_bench.ko and hakmem_stress.ko
 #                 against Debian's kernel headers (KVER/KDIR below);
 #                 C=1 runs sparse
-#   make check    checkpatch --strict on every .c/.h, sparse (C=2) and W=1
+#   make check    checkpatch --strict on every .c/.h, kernel-doc of the API,
+#                 sparse (C=2) and W=1
 #   make kunit    KUnit suites under UML (KASAN, lockdep, fault injection)
 #   make test     KUnit under UML, KUnit on x86_64 under QEMU (SMP,
 #                 preemption, atomic-sleep checks; hakmem_slab_irq once
@@ -37,7 +38,7 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KCONFIG_SYMS)
 # this make's flags (C=1, -j job server, ...) into them.
 RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
-.PHONY: all modules clean setup check checkpatch sparse kunit kunit-uml \
+.PHONY: all modules clean setup check checkpatch kerneldoc sparse kunit kunit-uml \
 	kunit-x86_64 kunit-x86_64-kasan test bench ktree help check-kdir
 
 all: modules
@@ -70,7 +71,18 @@ setup:
 ktree:
 	@$(RUN) tools/ktree.sh
 
-check: checkpatch sparse
+check: checkpatch kerneldoc sparse
+
+# The API's kernel-doc (Documentation/hakmem_slab.rst includes it): every
+# warning fails.
+kerneldoc:
+	@set -eu; tree=$$($(RUN) tools/ktree.sh); \
+	out=$$(perl "$$tree/scripts/kernel-doc" -none -v hakmem_slab.h 2>&1 | \
+		grep -i 'warning' || true); \
+	if [ -n "$$out" ]; then \
+		echo "$$out"; echo "kernel-doc: FAILED" >&2; exit 1; \
+	fi; \
+	echo "kernel-doc: clean"
 
 # checkpatch exits non-zero only on ERROR/WARNING; --strict CHECKs count too.
 checkpatch:
@@ -131,4 +143,4 @@ bench:
 	$(RUN) tools/bench.sh
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'

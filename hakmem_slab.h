@@ -51,27 +51,49 @@ enum hakmem_header_mode {
  * hakmem_stat_names[] and appear in debugfs as <cache>/stats.
  */
 enum hakmem_stat_item {
-	HAKMEM_ALLOC_FAST,	/* allocation served by the per-CPU stack */
-	HAKMEM_ALLOC_SLOW,	/* allocation that had to refill the stack */
-	HAKMEM_ALLOC_LOCKED,	/* allocation from the locked depot (re-entry) */
-	HAKMEM_FREE_FAST,	/* free pushed on the per-CPU stack */
-	HAKMEM_FREE_SLOW,	/* free that flushed the stack or had to look up */
-	HAKMEM_FREE_REMOTE,	/* object handed back to another CPU's page */
-	HAKMEM_REFILL,		/* per-CPU stack refills */
-	HAKMEM_FLUSH,		/* per-CPU stack flushes */
-	HAKMEM_CARVE,		/* objects carved out of fresh pages */
-	HAKMEM_PAGE_ALLOC,	/* pages taken from a segment's free bitmap */
-	HAKMEM_PAGE_FREE,	/* empty pages given back to the bitmap */
-	HAKMEM_SEGMENT_ALLOC,	/* segments taken from the page allocator */
-	HAKMEM_SEGMENT_FREE,	/* segments given back to the page allocator */
-	HAKMEM_SEGMENT_FAIL,	/* failed segment allocations */
-	HAKMEM_SHRINK,		/* hakmem_cache_shrink() and shrinker runs */
-	HAKMEM_ERR_INVALID,	/* free of a pointer hakmem did not hand out */
-	HAKMEM_ERR_WRONG_CACHE,	/* free to a cache the object is not from */
-	HAKMEM_ERR_HEADER,	/* corrupt header or interior pointer */
-	HAKMEM_ERR_DOUBLE_FREE,	/* free of an object that is already free */
-	HAKMEM_ERR_POISON,	/* poison overwritten while free */
-	HAKMEM_ERR_REDZONE,	/* red zone overwritten */
+	/** @HAKMEM_ALLOC_FAST: allocation served by the per-CPU stack */
+	HAKMEM_ALLOC_FAST,
+	/** @HAKMEM_ALLOC_SLOW: allocation that had to refill the stack */
+	HAKMEM_ALLOC_SLOW,
+	/** @HAKMEM_ALLOC_LOCKED: allocation from the locked depot (re-entry) */
+	HAKMEM_ALLOC_LOCKED,
+	/** @HAKMEM_FREE_FAST: free pushed on the per-CPU stack */
+	HAKMEM_FREE_FAST,
+	/** @HAKMEM_FREE_SLOW: free that flushed the stack or had to look up */
+	HAKMEM_FREE_SLOW,
+	/** @HAKMEM_FREE_REMOTE: object handed back to another CPU's page */
+	HAKMEM_FREE_REMOTE,
+	/** @HAKMEM_REFILL: per-CPU stack refills */
+	HAKMEM_REFILL,
+	/** @HAKMEM_FLUSH: per-CPU stack flushes */
+	HAKMEM_FLUSH,
+	/** @HAKMEM_CARVE: objects carved out of fresh pages */
+	HAKMEM_CARVE,
+	/** @HAKMEM_PAGE_ALLOC: pages taken from a segment's free bitmap */
+	HAKMEM_PAGE_ALLOC,
+	/** @HAKMEM_PAGE_FREE: empty pages given back to the bitmap */
+	HAKMEM_PAGE_FREE,
+	/** @HAKMEM_SEGMENT_ALLOC: segments taken from the page allocator */
+	HAKMEM_SEGMENT_ALLOC,
+	/** @HAKMEM_SEGMENT_FREE: segments given back to the page allocator */
+	HAKMEM_SEGMENT_FREE,
+	/** @HAKMEM_SEGMENT_FAIL: failed segment allocations */
+	HAKMEM_SEGMENT_FAIL,
+	/** @HAKMEM_SHRINK: hakmem_cache_shrink() and shrinker runs */
+	HAKMEM_SHRINK,
+	/** @HAKMEM_ERR_INVALID: free of a pointer hakmem did not hand out */
+	HAKMEM_ERR_INVALID,
+	/** @HAKMEM_ERR_WRONG_CACHE: free to a cache the object is not from */
+	HAKMEM_ERR_WRONG_CACHE,
+	/** @HAKMEM_ERR_HEADER: corrupt header or interior pointer */
+	HAKMEM_ERR_HEADER,
+	/** @HAKMEM_ERR_DOUBLE_FREE: free of an object that is already free */
+	HAKMEM_ERR_DOUBLE_FREE,
+	/** @HAKMEM_ERR_POISON: poison overwritten while free */
+	HAKMEM_ERR_POISON,
+	/** @HAKMEM_ERR_REDZONE: red zone overwritten */
+	HAKMEM_ERR_REDZONE,
+	/** @HAKMEM_NR_STATS: the number of counters */
 	HAKMEM_NR_STATS
 };
 

@@ -1471,8 +1471,8 @@ static noinline void *hk_alloc_work(struct hakmem_cache *s, void *obj,
 static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 				      unsigned long caller)
 {
+	unsigned int n, work;
 	struct hk_cpu *c;
-	unsigned int n;
 	void *obj;
 
 	preempt_disable();
@@ -1487,8 +1487,14 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 			hk_stat(c, HAKMEM_ALLOC_FAST);
 			hk_cpu_exit(c);
 			preempt_enable();
-			if (unlikely(hk_alloc_work_of(s, gfp)))
+			work = hk_alloc_work_of(s, gfp);
+			if (unlikely(work)) {
+				/* Zeroing only: memset() returns @obj. */
+				if (!(work & ~(HK_WORK_ZERO | ___GFP_ZERO)) &&
+				    !hk_might_alloc_due(gfp))
+					return memset(obj, 0, s->object_size);
 				return hk_alloc_work(s, obj, gfp);
+			}
 			/*
 			 * The same check as before the pop, but only @obj
 			 * lives across a call it makes: no frame before the

@@ -1428,8 +1428,8 @@ out:
  * it does is a voluntary preemption point: a call to __cond_resched(),
  * which does nothing unless should_resched(0).  Test that inline and make
  * the call only then; every other kernel makes the whole might_alloc()
- * here.  True if the caller must still call might_alloc() (the fast path:
- * hk_alloc_resched(), so that no frame is needed around the test).
+ * here.  True if the caller must still call might_alloc(), out of line
+ * (hk_alloc_work()), so that no frame is needed around the test.
  * The KUnit kernels build the second variant (lockdep); hakmem_stress.ko
  * tests the first on Debian's kernel (kunit/hakmem_slab_resched.h).
  */
@@ -1447,14 +1447,10 @@ static __always_inline bool hk_might_alloc_due(gfp_t gfp)
 }
 #endif
 
-/* The preemption point hk_might_alloc_due() found due, out of line. */
-static noinline void *hk_alloc_resched(void *obj, gfp_t gfp)
-{
-	might_alloc(gfp);
-	return obj;
-}
-
-/* The header and zeroing of a fast allocation, out of line. */
+/*
+ * What a fast allocation does besides the pop, out of line: a preemption
+ * point found due, the header, zeroing with a due preemption point.
+ */
 static noinline void *hk_alloc_work(struct hakmem_cache *s, void *obj,
 				    gfp_t gfp)
 {
@@ -1487,21 +1483,18 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 			hk_stat(c, HAKMEM_ALLOC_FAST);
 			hk_cpu_exit(c);
 			preempt_enable();
-			work = hk_alloc_work_of(s, gfp);
-			if (unlikely(work)) {
-				/* Zeroing only: memset() returns @obj. */
-				if (!(work & ~(HK_WORK_ZERO | ___GFP_ZERO)) &&
-				    !hk_might_alloc_due(gfp))
-					return memset(obj, 0, s->object_size);
-				return hk_alloc_work(s, obj, gfp);
-			}
 			/*
-			 * The same check as before the pop, but only @obj
+			 * might_alloc(), as before the pop, but only @obj
 			 * lives across a call it makes: no frame before the
 			 * pop, and none at all where the call is rare.
 			 */
-			if (unlikely(hk_might_alloc_due(gfp)))
-				return hk_alloc_resched(obj, gfp);
+			work = hk_alloc_work_of(s, gfp);
+			if (unlikely(work & ~(HK_WORK_ZERO | ___GFP_ZERO)) ||
+			    unlikely(hk_might_alloc_due(gfp)))
+				return hk_alloc_work(s, obj, gfp);
+			/* Zeroing only: memset() returns @obj. */
+			if (unlikely(work))
+				return memset(obj, 0, s->object_size);
 			return obj;
 		}
 		hk_cpu_exit(c);
@@ -2130,9 +2123,8 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	/* Copied, as SLUB does: a cache kept for its leaks outlives callers' names. */
 	s->name = kstrdup_const(name, GFP_KERNEL);
 	if (!s->name) {
-		kfree(s);
 		why = "out of memory";
-		goto fail_msg;
+		goto fail_free;
 	}
 	s->object_size = size;
 	s->flags = flags | hk_debug_flags;

@@ -222,9 +222,9 @@ struct bench_arm {
 	char name[BENCH_CLASS_SETS][BENCH_NAME_LEN];
 	struct bench_cache cache;	/* the current repetition's */
 	struct bench_cache cache_set[BENCH_CLASS_SETS];
-	unsigned int nr_sets;		/* of cache_set[] */
 	struct bench_classes *classes;	/* the current repetition's set */
 	struct bench_classes *class_set[BENCH_CLASS_SETS];
+	unsigned int nr_sets;		/* of cache_set[] or class_set[] */
 	u64 median_ps[BENCH_NR_SERIES];	/* of each series */
 	u64 min_ps[BENCH_NR_SERIES];
 	u64 peak_kb;
@@ -833,9 +833,7 @@ static int bench_variant_caches(struct bench_variant *v, unsigned int size)
 
 static void bench_variant_free(struct bench_variant *v)
 {
-	unsigned int i;
-
-	unsigned int set;
+	unsigned int i, set;
 
 	for (i = 0; i < v->nr_arms; i++) {
 		bench_arm_destroy_cache(&v->arm[i]);
@@ -873,10 +871,10 @@ static u64 bench_median(u64 *vals, unsigned int nr)
  */
 static void bench_arm_pick_set(struct bench_arm *a, unsigned int rep)
 {
-	if (a->class_set[0])
-		a->classes = a->class_set[rep % BENCH_CLASS_SETS];
-	if (a->nr_sets)
-		a->cache = a->cache_set[rep % a->nr_sets];
+	if (!a->nr_sets)
+		return;
+	a->cache = a->cache_set[rep % a->nr_sets];
+	a->classes = a->class_set[rep % a->nr_sets];
 }
 
 /* Median and minimum of an arm's repetitions, warm-up left out. */
@@ -945,20 +943,6 @@ static void bench_variant_emit(struct bench_variant *v)
 }
 
 /*
- * Runs the warm-up and the measured repetitions of every arm, interleaved,
- * and adds the results.  Notes a failure, and frees @v in any case.
- */
-/* The caches (or class sets) an arm measures, one per repetition. */
-static unsigned int bench_arm_nr_sets(const struct bench_arm *a)
-{
-	unsigned int sets = 0;
-
-	while (sets < BENCH_CLASS_SETS && a->class_set[sets])
-		sets++;
-	return max(sets, a->nr_sets);
-}
-
-/*
  * The warm-up repetition, discarded: the arm's workload once on each of its
  * caches, with an eighth of the operations if there are several, so that
  * no measured repetition is the first run of a cache on any CPU (its first
@@ -966,7 +950,7 @@ static unsigned int bench_arm_nr_sets(const struct bench_arm *a)
  */
 static int bench_arm_warm_up(struct bench_variant *v, struct bench_arm *a)
 {
-	unsigned int set, sets = bench_arm_nr_sets(a);
+	unsigned int set, sets = a->nr_sets;
 	unsigned long iters = v->iters;
 	int err = 0;
 
@@ -981,6 +965,10 @@ static int bench_arm_warm_up(struct bench_variant *v, struct bench_arm *a)
 	return err;
 }
 
+/*
+ * Runs the warm-up and the measured repetitions of every arm, interleaved,
+ * and adds the results.  Notes a failure, and frees @v in any case.
+ */
 static void bench_variant_finish(struct bench_variant *v, int err)
 {
 	unsigned int rep, i;
@@ -1836,6 +1824,7 @@ static int bench_variant_classes(struct bench_variant *v)
 				continue;
 			if (!a->class_set[set])
 				return -ENOMEM;
+			a->nr_sets = set + 1;
 		}
 	}
 	return 0;

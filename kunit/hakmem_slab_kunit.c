@@ -2978,8 +2978,7 @@ static void hakmem_test_expect_resched(struct kunit *test,
 			    &gfp);
 	KUNIT_EXPECT_EQ_MSG(test, taken, hakmem_resched_expected(gfp),
 			    "gfp %pGg, preemption %s", &gfp,
-			    preempt_model_preemptible() ? "full" :
-			    preempt_model_voluntary() ? "voluntary" : "none");
+			    hakmem_resched_model());
 }
 
 static void hakmem_cache_alloc_takes_pending_reschedule(struct kunit *test)

@@ -29,6 +29,14 @@ static inline bool hakmem_resched_expected(gfp_t gfp)
 	return preempt_model_voluntary() && gfpflags_allow_blocking(gfp);
 }
 
+/* The preemption model, for messages. */
+static inline const char *hakmem_resched_model(void)
+{
+	if (preempt_model_preemptible())
+		return "full";
+	return preempt_model_voluntary() ? "voluntary" : "none";
+}
+
 /*
  * Allocate once from @s's per-CPU stack with @gfp while a reschedule is
  * pending, free the object, and return 1 if the allocation took the

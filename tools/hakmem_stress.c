@@ -940,13 +940,6 @@ static int stress_create_caches(struct stress_run *run)
 	return 0;
 }
 
-static const char *stress_preempt_model(void)
-{
-	if (preempt_model_preemptible())
-		return "full";
-	return preempt_model_voluntary() ? "voluntary" : "none";
-}
-
 /*
  * Before the workers start: a fast allocation from each cache takes a
  * pending reschedule where SLUB's would (kunit/hakmem_slab_resched.h).
@@ -968,12 +961,12 @@ static void stress_check_resched(struct stress_run *run)
 			if (taken != want)
 				stress_fail(run, "%s: gfp %pGg: reschedule taken %d, want %d (%s)",
 					    run->caches[c].name, &gfps[g],
-					    taken, want, stress_preempt_model());
+					    taken, want, hakmem_resched_model());
 		}
 	}
 	if (!stress_nr_fail(run))
 		pr_info("pending reschedules: taken as expected (%s), %u caches\n",
-			stress_preempt_model(), run->nr_caches);
+			hakmem_resched_model(), run->nr_caches);
 }
 
 static void stress_destroy_caches(struct stress_run *run)

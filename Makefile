@@ -4,15 +4,19 @@
 #
 #   make setup    install every Debian package the project needs (root)
 #   make          build hakmem_slab.ko, hakmem_bench.ko and hakmem_stress.ko
-#                 against Debian's kernel headers (KVER/KDIR below);
-#                 C=1 runs sparse
+#                 against a Debian kernel's headers: KERNEL=6.1 (default),
+#                 6.1-rt, 6.12 or 6.12-rt (or KVER=/KDIR=); C=1 runs sparse
 #   make check    checkpatch --strict on every .c/.h, kernel-doc of the API,
-#                 sparse (C=2) and W=1
+#                 shellcheck on the scripts, and sparse (C=2) with W=1 on
+#                 each of the four kernels (KERNELS=)
 #   make kunit    KUnit suites under UML (KASAN, lockdep, fault injection)
-#   make test     KUnit under UML, KUnit on x86_64 under QEMU (SMP,
-#                 preemption, atomic-sleep checks; hakmem_slab_irq once
-#                 more with preempt=voluntary), tools/vm-smoke.sh and
+#   make test     KUnit on Linux 6.1 under UML and on x86_64 under QEMU
+#                 (SMP, preemption, atomic-sleep checks; hakmem_slab_irq
+#                 once more with preempt=voluntary), KUnit on 6.12 under
+#                 UML and on x86_64 with PREEMPT_RT; tools/vm-smoke.sh and
 #                 tools/vm-stress.sh (4-CPU SMP stress with CPU hotplug)
+#                 on each of $(KERNELS); tools/vm-churn.sh (destroy vs
+#                 debugfs vs hotplug, 2 minutes)
 #   make kunit-x86_64 / kunit-x86_64-kasan   one x86_64 KUnit run
 #   make bench    tools/bench.sh
 #   make clean
@@ -22,31 +26,35 @@
 
 SHELL := /bin/bash
 
-# The running kernel may have no headers: build against the newest Debian
-# kernel whose headers are installed (linux-headers-amd64), e.g.
-# make KVER=6.1.0-56-amd64.
-KVER ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
-		sed 's|^/usr/src/linux-headers-||' | sort -V | tail -n 1)
+# The running kernel may have no headers: build against a Debian kernel
+# named explicitly (tools/kver.sh: never "the newest installed", which is
+# the -rt flavour when both are there), e.g. make KERNEL=6.12-rt, or
+# make KVER=6.1.0-57-amd64.
+KERNEL ?= 6.1
+KERNELS ?= 6.1 6.1-rt 6.12 6.12-rt
+KVER ?= $(shell tools/kver.sh $(KERNEL) 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
 
 # Kbuild symbols for the out-of-tree build (no Kconfig there).  The KUnit
 # suites need a KUnit kernel: tools/kunit.sh builds them in tree.
-KCONFIG_SYMS := CONFIG_HAKMEM_SLAB=m CONFIG_HAKMEM_BENCH=m CONFIG_HAKMEM_STRESS=m
+KCONFIG_SYMS := CONFIG_HAKMEM_SLAB=m CONFIG_HAKMEM_BENCH=m CONFIG_HAKMEM_STRESS=m \
+		CONFIG_HAKMEM_CHURN=m
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KCONFIG_SYMS)
 
 # Scripts below run their own make (kunit.py, the VM scripts): do not leak
 # this make's flags (C=1, -j job server, ...) into them.
 RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
-.PHONY: all modules clean setup check checkpatch kerneldoc sparse kunit kunit-uml \
+.PHONY: all modules clean setup check checkpatch kerneldoc sparse sparse-all shellcheck kunit kunit-uml \
 	kunit-x86_64 kunit-x86_64-kasan test bench ktree help check-kdir
 
 all: modules
 
 check-kdir:
 	@if [ -z "$(KVER)" ] || [ ! -d "$(KDIR)" ]; then \
-		echo "error: no kernel headers at '$(KDIR)' (KVER='$(KVER)')." >&2; \
-		echo "error: run 'make setup' (installs linux-headers-amd64) or pass KVER=/KDIR=." >&2; \
+		echo "error: no kernel headers at '$(KDIR)' (KERNEL='$(KERNEL)', KVER='$(KVER)')." >&2; \
+		tools/kver.sh $(KERNEL) >/dev/null || true; \
+		echo "error: run 'make setup' or pass KERNEL=, KVER= or KDIR=." >&2; \
 		exit 1; \
 	fi
 
@@ -71,7 +79,21 @@ setup:
 ktree:
 	@$(RUN) tools/ktree.sh
 
-check: checkpatch kerneldoc sparse
+check: checkpatch kerneldoc shellcheck sparse-all
+
+# Sparse and W=1 on every supported kernel, one after another (the objects
+# of each build replace the last one's).
+sparse-all:
+	@set -e; for k in $(KERNELS); do \
+		echo "=== sparse: $$k ($$(tools/kver.sh $$k))"; \
+		$(MAKE) --no-print-directory KERNEL=$$k KVER= KDIR= sparse; \
+	done
+
+shellcheck:
+	@set -eu; files=$$(git ls-files --cached --others --exclude-standard -- \
+		'*.sh' .ci/run tools/hakmem-slabinfo | \
+		xargs -r grep -l '^#!.*\(ba\)\{0,1\}sh' 2>/dev/null || true); \
+	shellcheck -x $$files && echo "shellcheck: clean"
 
 # The API's kernel-doc (Documentation/hakmem_slab.rst includes it): every
 # warning fails.
@@ -134,8 +156,13 @@ test:
 	$(RUN) tools/kunit.sh x86_64 || failed+=" kunit-x86_64"; \
 	$(RUN) tools/kunit.sh x86_64-voluntary hakmem_slab_irq || \
 		failed+=" kunit-x86_64-voluntary"; \
-	$(RUN) tools/vm-smoke.sh || failed+=" vm-smoke"; \
-	$(RUN) tools/vm-stress.sh -n || failed+=" vm-stress"; \
+	$(RUN) tools/kunit.sh 6.12-uml || failed+=" kunit-6.12-uml"; \
+	$(RUN) tools/kunit.sh 6.12-x86_64-rt || failed+=" kunit-6.12-x86_64-rt"; \
+	for k in $(KERNELS); do \
+		$(RUN) KERNEL=$$k tools/vm-smoke.sh || failed+=" vm-smoke-$$k"; \
+		$(RUN) KERNEL=$$k tools/vm-stress.sh -n || failed+=" vm-stress-$$k"; \
+	done; \
+	$(RUN) KERNEL=6.1 tools/vm-churn.sh || failed+=" vm-churn"; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "make test: all suites passed"
 
@@ -143,4 +170,4 @@ bench:
 	$(RUN) tools/bench.sh
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^$$/p' Makefile | sed 's/^# \{0,1\}//'

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Prepare (once, cached) a writable Linux 6.1 tree with this repository in
-# it as drivers/hakmem_slab, for kunit.py (UML and x86_64) and checkpatch.pl.
+# Prepare (once, cached) a writable Linux tree (Debian's linux-source-6.1
+# or linux-source-6.12) with this repository in it as drivers/hakmem_slab,
+# for kunit.py (UML and x86_64) and checkpatch.pl.
 #
-#   tree=$(tools/ktree.sh)
+#   tree=$(tools/ktree.sh [6.1|6.12])        (default 6.1)
 #
 # stdout: the tree's path, nothing else.  Logs go to stderr.
 #
 # Environment:
 #   HAKMEM_CACHE  cache directory (default $HOME/.cache/hakmem_slab).  The
-#                 tree is $HAKMEM_CACHE/linux-source-6.1; kernel build
-#                 directories for it must be named $HAKMEM_CACHE/build-*
-#                 (this script clears parts of them, see below).
-#   HAKMEM_KSRC   tarball (default /usr/src/linux-source-6.1.tar.xz, from
-#                 the linux-source-6.1 package).
+#                 tree is $HAKMEM_CACHE/linux-source-VER; kernel build
+#                 directories for 6.1 must be named $HAKMEM_CACHE/build-*
+#                 (but not build-6.12-*), those for 6.12
+#                 $HAKMEM_CACHE/build-6.12-* (this script clears parts of
+#                 them, see below).
+#   HAKMEM_KSRC   tarball (default /usr/src/linux-source-VER.tar.xz, from
+#                 the linux-source-VER package).
 #
 # The tree is extracted from the tarball when missing, when it is only
 # partly extracted (no stamp file), or when the tarball has changed (a new
@@ -31,10 +34,15 @@ set -euo pipefail
 log() { echo "ktree: $*" >&2; }
 die() { echo "ktree: error: $*" >&2; exit 1; }
 
+ver=${1:-6.1}
+case $ver in
+6.1 | 6.12) ;;
+*) die "usage: ktree.sh [6.1|6.12]" ;;
+esac
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
-tarball=${HAKMEM_KSRC:-/usr/src/linux-source-6.1.tar.xz}
-name=linux-source-6.1
+tarball=${HAKMEM_KSRC:-/usr/src/linux-source-$ver.tar.xz}
+name=linux-source-$ver
 tree=$cache/$name
 stamp=$tree/.hakmem-extracted
 
@@ -46,13 +54,13 @@ tree=$cache/$name
 stamp=$tree/.hakmem-extracted
 
 # One ktree.sh at a time per cache (the build itself is locked by callers).
-exec 9>"$cache/.ktree.lock"
+exec 9>"$cache/.ktree-$ver.lock"
 flock 9
 
 if [[ ! -f $tarball ]]; then
 	# Without the tarball, a complete extracted tree is still usable.
 	[[ -f $stamp ]] ||
-		die "$tarball not found: run 'make setup' (installs linux-source-6.1)"
+		die "$tarball not found: run 'make setup' (installs linux-source-$ver)"
 	want=$(cat "$stamp")
 else
 	want=$(stat -c '%s %Y' "$tarball")
@@ -76,6 +84,10 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
 	# Objects built from the old tree must not survive it.
 	for b in "$cache"/build-*; do
 		[[ -d $b ]] || continue
+		case ${b##*/} in
+		build-6.12-*) [[ $ver == 6.12 ]] || continue ;;
+		*) [[ $ver == 6.1 ]] || continue ;;
+		esac
 		log "removing $b (built from the previous tree)"
 		rm -rf "$b"
 	done
@@ -114,6 +126,7 @@ if ! grep -qxF "$src_line" "$kconfig"; then
 fi
 
 makefile=$tree/drivers/Makefile
+# shellcheck disable=SC2016 # a make variable, not a shell one
 obj_line='obj-$(CONFIG_HAKMEM_SLAB) += hakmem_slab/'
 if ! grep -qxF "$obj_line" "$makefile"; then
 	printf '%s\n' "$obj_line" >>"$makefile"

@@ -4,7 +4,11 @@
 # Run the hakmem_slab KUnit suites with kunit.py in the cached kernel tree
 # (tools/ktree.sh).
 #
-#   tools/kunit.sh [uml|x86_64|x86_64-voluntary|x86_64-kasan] [filter_glob]
+#   tools/kunit.sh [TARGET] [filter_glob]
+#
+# TARGET is [6.12-]uml, [6.12-]x86_64, x86_64-voluntary, x86_64-kasan or
+# 6.12-x86_64-rt; without "6.12-" the kernel is Linux 6.1 (Debian's
+# linux-source-6.1), with it 6.12 (linux-source-6.12):
 #
 #   uml     (default) kunit/.kunitconfig: KASAN, lockdep, fault injection
 #   x86_64  kunit/x86_64.kunitconfig under QEMU (TCG, -smp 4): SMP,
@@ -13,8 +17,12 @@
 #           (a fast allocation's might_sleep() must take a pending
 #           reschedule there; with full preemption preempt_enable() does)
 #   x86_64-kasan  the same plus CONFIG_KASAN=y (about 3x slower to run)
+#   6.12-x86_64-rt  kunit/x86_64-rt.kunitconfig: PREEMPT_RT with
+#           DEBUG_ATOMIC_SLEEP, PROVE_LOCKING and PROVE_RAW_LOCK_NESTING,
+#           which make a sleeping lock or a page allocation inside a
+#           preemption-disabled section a deterministic report
 #
-# Build directories: $HAKMEM_CACHE/build-ARCH, kept between runs
+# Build directories: $HAKMEM_CACHE/build-TARGET, kept between runs
 # (x86_64-voluntary shares x86_64's).
 #
 # Fails when kunit.py fails (config, build, test), when any test fails or
@@ -35,9 +43,13 @@ set -euo pipefail
 
 die() { echo "kunit: error: $*" >&2; exit 2; }
 
-arch=${1:-uml}
+target=${1:-uml}
 shift || true
 filter=("$@")
+case $target in
+6.12-*) kver=6.12; arch=${target#6.12-} ;;
+*) kver=6.1; arch=$target ;;
+esac
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
@@ -49,8 +61,9 @@ uml)
 	kunitconfig=$repo/kunit/.kunitconfig
 	arch_args=()
 	;;
-x86_64 | x86_64-voluntary | x86_64-kasan)
+x86_64 | x86_64-voluntary | x86_64-kasan | x86_64-rt)
 	kunitconfig=$repo/kunit/x86_64.kunitconfig
+	[[ $arch != x86_64-rt ]] || kunitconfig=$repo/kunit/x86_64-rt.kunitconfig
 	# TCG: KVM does not work on these machines (see ENVIRONMENT.md).
 	# init_on_alloc/init_on_free on here (off in UML): the tests of
 	# zeroing, and of what must not be zeroed, run in one of the two.
@@ -62,31 +75,32 @@ x86_64 | x86_64-voluntary | x86_64-kasan)
 		die "qemu-system-x86_64 not found: run 'make setup'"
 	;;
 *)
-	die "usage: $0 [uml|x86_64|x86_64-voluntary|x86_64-kasan] [filter_glob]"
+	die "usage: $0 [[6.12-]uml|[6.12-]x86_64|x86_64-voluntary|x86_64-kasan|6.12-x86_64-rt] [filter_glob]"
 	;;
 esac
 [[ -f $kunitconfig ]] || die "$kunitconfig not found"
 command -v python3 >/dev/null || die "python3 not found: run 'make setup'"
 [[ -x $repo/tools/logscan.sh ]] || die "$repo/tools/logscan.sh not found"
 
-tree=$(HAKMEM_CACHE=$cache "$repo/tools/ktree.sh")
+tree=$(HAKMEM_CACHE=$cache "$repo/tools/ktree.sh" "$kver")
 cache=$(cd "$cache" && pwd -P)
-build=$cache/build-${arch%-voluntary}
+bname=${target%-voluntary}
+build=$cache/build-$bname
 logdir=$cache/logs
 mkdir -p "$build" "$logdir" "$repo/results"
-out=$logdir/kunit-$arch.out
-json=$logdir/kunit-$arch.json
-rawlog=$logdir/kunit-$arch.log
+out=$logdir/kunit-$target.out
+json=$logdir/kunit-$target.json
+rawlog=$logdir/kunit-$target.log
 
 # One run per build directory at a time.
-exec 8>"$cache/.build-${arch%-voluntary}.lock"
+exec 8>"$cache/.build-$bname.lock"
 if ! flock -n 8; then
 	echo "kunit: $build is in use by another run; waiting" >&2
 	flock 8
 fi
 
 rm -f "$build/test.log" "$json"
-echo "kunit: $arch, tree $tree, build $build" >&2
+echo "kunit: $target (Linux $kver, $arch), tree $tree, build $build" >&2
 start=$SECONDS
 set +e
 (cd "$tree" && python3 tools/testing/kunit/kunit.py run \
@@ -99,15 +113,15 @@ set -e
 elapsed=$((SECONDS - start))
 
 # kunit.py tees the kernel's whole console output to $build/test.log.
-rm -f "$repo/results/kunit-$arch".{log,out,json}
+rm -f "$repo/results/kunit-$target".{log,out,json}
 if [[ -f $build/test.log ]]; then
 	cp "$build/test.log" "$rawlog"
 else
 	: >"$rawlog"
 fi
-cp "$rawlog" "$repo/results/kunit-$arch.log"
-cp "$out" "$repo/results/kunit-$arch.out"
-[[ -f $json ]] && cp "$json" "$repo/results/kunit-$arch.json"
+cp "$rawlog" "$repo/results/kunit-$target.log"
+cp "$out" "$repo/results/kunit-$target.out"
+[[ -f $json ]] && cp "$json" "$repo/results/kunit-$target.json"
 
 fail=()
 ((kunit_rc == 0)) || fail+=("kunit.py exited with status $kunit_rc")
@@ -153,13 +167,13 @@ case $scan_rc in
 esac
 
 echo
-echo "kunit: $arch: ${elapsed}s; kernel log: $rawlog"
+echo "kunit: $target: ${elapsed}s; kernel log: $rawlog"
 [[ -z $summary ]] || echo "$summary"
 ((skipped == 0)) || echo "$skipped skipped"
 echo "$passed passed, $failed failed"
 if ((${#fail[@]})); then
 	for f in "${fail[@]}"; do
-		echo "kunit: FAIL ($arch): $f" >&2
+		echo "kunit: FAIL ($target): $f" >&2
 	done
 	if [[ -n $bad ]]; then
 		head -n 60 <<<"$bad" >&2
@@ -168,4 +182,4 @@ if ((${#fail[@]})); then
 	fi
 	exit 1
 fi
-echo "kunit: PASS ($arch)"
+echo "kunit: PASS ($target)"

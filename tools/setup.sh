@@ -12,15 +12,24 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
 packages=(
 	# kernel sources for kunit.py/UML and checkpatch.pl
-	linux-source-6.1 xz-utils
-	# out-of-tree module build; install the two meta-packages together so
-	# the headers match the image the VM boots
+	linux-source-6.1 linux-source-6.12 xz-utils
+	# out-of-tree module builds for the four supported kernels; install
+	# each pair of meta-packages together so the headers match the image
+	# the VM boots (the images are only booted by QEMU, never on the host)
 	linux-headers-amd64 linux-image-amd64
+	linux-headers-rt-amd64 linux-image-rt-amd64
+	linux-headers-6.12-amd64 linux-image-6.12-amd64
+	linux-headers-6.12-rt-amd64 linux-image-6.12-rt-amd64
+	# modules against Debian's 6.12 headers are linked with BTF
+	pahole
 	gcc make libc6-dev perl bc flex bison libelf-dev libssl-dev kmod
 	# KUnit on x86_64 and the VM (busybox initramfs)
 	qemu-system-x86 busybox-static cpio
 	# tools: kunit.py, sparse, benchmark plots, misc
-	python3 sparse gnuplot-nox rsync git util-linux
+	python3 sparse gnuplot-nox rsync git util-linux shellcheck
+	# the userspace harness: ThreadSanitizer, ASan/UBSan, libFuzzer,
+	# instruction counts
+	clang libclang-rt-14-dev valgrind
 )
 
 missing=()
@@ -62,19 +71,16 @@ else
 	fi
 fi
 
-# The headers and the image should be the same version.
-kver=$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' -printf '%f\n' |
-	sed 's/^linux-headers-//' | sort -V | tail -n 1)
-if [[ -z $kver ]]; then
-	echo "setup: error: no /usr/src/linux-headers-*-amd64 after install" >&2
-	exit 1
-fi
-if [[ ! -e /boot/vmlinuz-$kver ]]; then
-	echo "setup: warning: headers $kver have no matching /boot/vmlinuz-$kver;" \
-	     "run apt-get install linux-image-amd64 linux-headers-amd64" >&2
-fi
-echo "setup: kernel headers $kver" >&2
+# Each supported kernel: headers and the image of the same version.
+for name in 6.1 6.1-rt 6.12 6.12-rt; do
+	kver=$("$here/kver.sh" "$name") || exit 1
+	if [[ ! -e /boot/vmlinuz-$kver ]]; then
+		echo "setup: warning: headers $kver have no matching /boot/vmlinuz-$kver" >&2
+	fi
+	echo "setup: kernel $name: $kver" >&2
+done
 
-# Extract the writable kernel tree once (cached in $HAKMEM_CACHE).
-"$here/ktree.sh" >/dev/null
+# Extract the writable kernel trees once (cached in $HAKMEM_CACHE).
+"$here/ktree.sh" 6.1 >/dev/null
+"$here/ktree.sh" 6.12 >/dev/null
 echo "setup: done" >&2

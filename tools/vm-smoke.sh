@@ -13,7 +13,11 @@
 #
 #   tools/vm-smoke.sh [-o OUTDIR]
 #
-# OUTDIR (default results/vm-smoke) gets the console log and every file
+# The kernel is $KERNEL (tools/kver.sh names: 6.1 by default, 6.1-rt, 6.12,
+# 6.12-rt): the modules are built against its headers and the guest boots
+# its image.
+#
+# OUTDIR (default results/vm-smoke-$KERNEL) gets the console log and every file
 # read in the guest.  Timings under TCG are emulated: this checks
 # behaviour, not speed.
 #
@@ -29,7 +33,8 @@ start=$SECONDS
 
 die() { echo "$prog: error: $*" >&2; echo "vm-smoke: FAIL ($*)"; exit 2; }
 
-outdir=$repo/results/vm-smoke
+kernel=${KERNEL:-6.1}
+outdir=$repo/results/vm-smoke-$kernel
 while getopts "o:h" opt; do
 	case $opt in
 	o) outdir=$OPTARG ;;
@@ -43,9 +48,9 @@ reps=${SMOKE_REPS:-5}
 all_workloads=loop,pair,floor,batch,bulk,ws400-c6,ws400-mixed,fill,header,smp-pair,remote-free
 
 if [ "${SMOKE_NO_BUILD:-0}" != 1 ]; then
-	echo "$prog: building the modules (make)"
-	make -C "$repo" -s modules >/dev/null ||
-		die "'make' failed: the modules do not build"
+	echo "$prog: building the modules (make KERNEL=$kernel)"
+	make -C "$repo" -s KERNEL="$kernel" modules >/dev/null ||
+		die "'make KERNEL=$kernel' failed: the modules do not build"
 fi
 slab_ko=$repo/hakmem_slab.ko
 bench_ko=$repo/hakmem_bench.ko
@@ -148,4 +153,4 @@ if [ ${#problems[@]} -gt 0 ]; then
 	echo "vm-smoke: FAIL (${elapsed}s; logs in $outdir)"
 	exit 1
 fi
-echo "vm-smoke: PASS (${elapsed}s; $(($(wc -l < "$outdir/results.csv") - 1)) measurements; logs in $outdir)"
+echo "vm-smoke: PASS (kernel $kernel, ${elapsed}s; $(($(wc -l < "$outdir/results.csv") - 1)) measurements; logs in $outdir)"

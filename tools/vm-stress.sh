@@ -12,6 +12,10 @@
 #
 #   tools/vm-stress.sh [-o DIR] [-n] [-v]
 #
+# The kernel is $KERNEL (tools/kver.sh names: 6.1 by default, 6.1-rt, 6.12,
+# 6.12-rt): the modules are built against its headers (with -n they must
+# have been) and the guest boots its image.
+#
 #   -o DIR  output directory (console.log, the result blocks); default: a
 #           new temporary directory
 #   -n      do not run make; use the .ko files already built
@@ -75,9 +79,9 @@ trap 'rm -rf "$work"' EXIT
 
 # --- build ------------------------------------------------------------------
 if [ "$build" = 1 ]; then
-	note "building the modules (make -C $repo)"
+	note "building the modules (make -C $repo KERNEL=${KERNEL:-6.1})"
 	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-		make -C "$repo" > "$work/make.log" 2>&1; then
+		make -C "$repo" KERNEL="${KERNEL:-6.1}" > "$work/make.log" 2>&1; then
 		cat "$work/make.log" >&2
 		die "make failed"
 	fi
@@ -219,9 +223,9 @@ fi
 
 elapsed=$(awk -v a="$t_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
 if [ ${#fail[@]} -eq 0 ]; then
-	echo "vm-stress: PASS (2 runs of $ops ops, SMP=$smp, CPU hotplug, ${elapsed}s; output in $outdir)"
+	echo "vm-stress: PASS (kernel ${KERNEL:-6.1}, 2 runs of $ops ops, SMP=$smp, CPU hotplug, ${elapsed}s; output in $outdir)"
 	exit 0
 fi
 msg=$(printf '%s; ' "${fail[@]}")
-echo "vm-stress: FAIL ${msg%; } (output in $outdir)"
+echo "vm-stress: FAIL (kernel ${KERNEL:-6.1}) ${msg%; } (output in $outdir)"
 exit 1

@@ -5,28 +5,34 @@
  * Data structures
  * ===============
  *
- * A *segment* is a naturally aligned block of 2^hk_seg_order pages from the
- * page allocator (module parameter seg_order, 256 KiB by default).  It is cut
- * into equal *pages* (spans of 2^page_order base pages, chosen per cache so
- * little is wasted); objects are carved from one page at a time.  The
- * metadata lives out of line, in a struct hk_segment that the head struct
- * page of the segment points to:
+ * A *segment* is a naturally aligned block of 2^order pages from the page
+ * allocator: 2^hk_seg_order (module parameter seg_order, 256 KiB by default)
+ * once a heap is busy, smaller while it is young (a heap's first segment is
+ * one cache page, and each new one is four times the last) and when the
+ * buddy allocator has nothing that large (___hk_seg_alloc() falls back, down
+ * to the smallest order that holds one object).  It is cut into equal
+ * *pages* (spans of 2^page_order base pages, per cache; a segment smaller
+ * than that is one page of its own size); objects are carved from one page
+ * at a time.  The metadata lives out of line, in a struct hk_segment that
+ * every struct page of the segment points to:
  *
- *   segment base (aligned to 2^seg_order pages)
+ *   segment base (aligned to its own size, 2^order pages)
  *   |
  *   v
  *   +-----------+-----------+-----------+-- ... --+-----------+
  *   |  page 0   |  page 1   |  page 2   |         |  page N-1 |
  *   +-----------+-----------+-----------+-- ... --+-----------+
- *   head struct page: ->private = hk_segment, ->index = hk_segment ^ cookie
+ *   each struct page: ->private = hk_segment, ->index = hk_segment ^ cookie
  *
- *   struct hk_segment: free_map (1 bit a free page), partial_map (1 bit a
- *   page with free objects that is not being allocated from), remote list,
- *   owner heap, and pages[N] (struct hk_page: freelist, inuse, carved).
+ *   struct hk_segment: base, order, the page geometry, free_map (1 bit a
+ *   free page), partial_map (1 bit a page with free objects that is not
+ *   being allocated from), remote list, owner heap, and pages[N]
+ *   (struct hk_page: freelist, inuse, carved).
  *
- * page_meta_of(obj) is O(1): mask obj to the segment base, read the head
- * struct page, index pages[] by (obj - base) >> page_shift.  A free page is
- * found with __ffs() on the bitmaps.
+ * page_meta_of(obj) is O(1): virt_to_page(obj)->private is the segment, and
+ * (obj - base) >> page_shift indexes pages[].  The fast free path needs no
+ * lookup at all: it compares obj with the CPU's current segment's bounds.
+ * A free page is found with __ffs() on the bitmaps.
  *
  * One object slot (the stride, hk_cache.size):
  *
@@ -46,43 +52,64 @@
  *
  * The header is written when a page is carved (header_mode=light) and also on
  * every allocation and free (header_mode=full, which records the allocation
- * state and so catches every double free).  The free path always validates
- * it.
+ * state and so catches every double free).  In light mode a page that goes
+ * back to its segment's free map has its headers set to HK_STATE_DEAD, so a
+ * late double free into a free page or an empty segment fails the check.
+ * The free path always validates the header.
  *
  * Per CPU, each cache has a struct hk_cpu: a stack of free object pointers
  * (the fast paths only push and pop it) in front of a *heap*: the CPU's
  * segments, its current segment and its one current (partial) page.
  *
- * Locking and context
- * ===================
+ * Lock order
+ * ==========
  *
- * - hk_cpu (stack, heap, counters) belongs to its CPU.  It is used with
- *   preemption disabled and with hk_cpu.busy set, a re-entrancy guard: an
- *   interrupt (softirq or hardirq) that finds busy set does not touch the
- *   per-CPU state.  Such a nested allocation takes the cache's depot (a heap
- *   under depot_lock, IRQ-safe), and a nested free pushes the object on its
- *   segment's remote list.  No lock and no atomic read-modify-write is taken
- *   on the fast paths; UML and x86 both handle this without irq masking.
- * - A heap's segments, pages and free lists are changed only by the heap's
- *   owner: the CPU (busy set), or for the depot a holder of depot_lock, or
- *   for an offline CPU the hotplug callback or a caller of
- *   hk_on_each_cpu() (which holds cpus_read_lock()).
- * - Remote frees (an object whose segment another heap owns) are lock-free:
- *   llist_add() on hk_segment.remote; the freer that makes that list
- *   non-empty also queues the segment on the owner's heap.remote_segs.  The
- *   owner takes both lists whole with llist_del_all().  The queued object
- *   keeps its page's inuse count up, so the segment cannot be freed before
- *   the owner has seen it; and the freer touches the segment only before its
- *   object becomes visible, or (when it queues) before the segment is
- *   reachable by the owner.
- * - hk_pool_lock (per cache, IRQ-safe) protects the pool of empty segments.
- * - hk_caches_mutex protects the list of caches and nests inside
- *   cpus_read_lock().
+ *   1. cpus_read_lock()		(hk_on_each_cpu(); the hotplug callbacks
+ *					 run under the hotplug write lock)
+ *   2.   hk_cpu_work_mutex		(hk_on_each_cpu(): the per-CPU works)
+ *   3. hk_caches_mutex			(the list of caches, debugfs creation)
+ *   4.   hk_cpu guard (hk_cpu.busy)	(with preemption disabled: a CPU's stack,
+ *					 heap, counters and last_* proof)
+ *   5.     hakmem_cache.depot_lock	(spinlock_t, IRQ-safe: the depot heap;
+ *					 taken instead of 4 when 4 is busy)
+ *   6.       hakmem_cache.pool_lock	(raw_spinlock_t, IRQ-safe: the pool of
+ *					 empty segments)
+ *   6.       hk_validate.lock		(raw_spinlock_t: a validate pass's map)
+ *
+ * 1 and 3 are never held together: hakmem_cache_destroy() takes 3 only to
+ * unlink the cache, then removes its debugfs files (which waits for writers
+ * inside 1) without it.  The hotplug teardown (under the write side of 1)
+ * takes 3.  Remote frees (an object whose segment another heap owns) take
+ * no lock: llist_add() on hk_segment.remote; the freer that makes that list
+ * non-empty also queues the segment on the owner's heap.remote_segs.  The
+ * owner takes both lists whole with llist_del_all().  The queued object
+ * keeps its page's inuse count up, so the segment cannot be freed before
+ * the owner has seen it; and the freer touches the segment only before its
+ * object becomes visible, or (when it queues) before the segment is
+ * reachable by the owner.
+ *
+ * Preemption and PREEMPT_RT
+ * =========================
+ *
+ * The guard (4) is held with preemption disabled and only for what a CPU's
+ * own state needs: pops, pushes, carving, moving objects between the stack
+ * and its pages, and taking raw locks (6).  Under it nothing may take a
+ * spinlock_t, a mutex, or call the page allocator, kmalloc() or anything
+ * else that sleeps on PREEMPT_RT.  The page allocator is called only from
+ * ___hk_seg_alloc(), with the guard released and preemption enabled (the
+ * caller's own context decides whether it may sleep), or from the depot
+ * (5), whose spinlock_t is a sleeping lock on PREEMPT_RT.  On PREEMPT_RT
+ * the guard is never found busy outside hardirq context (it is only held
+ * with preemption disabled), so the depot serves only non-threaded hardirq
+ * callers there, which must not allocate on PREEMPT_RT anyway.
  *
  * Contexts: hakmem_cache_alloc()/hakmem_kmalloc() from any context where
  * kmem_cache_alloc() with the same gfp may be called (they sleep only if gfp
  * allows); the free calls from any context; create, destroy, shrink and
- * validate from process context only.
+ * validate from process context only.  A heap's segments, pages and free
+ * lists are changed only by the heap's owner: the CPU (guard held), for the
+ * depot a holder of depot_lock, or for an offline CPU the hotplug callback
+ * or a caller of hk_on_each_cpu() (which holds cpus_read_lock()).
  *
  * Paths, as in mm/slub.c: hk_alloc()/hk_free() are the inline fast paths,
  * __hk_alloc()/__hk_free() the slow paths (refill or flush the stack, look
@@ -114,12 +141,14 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/shrinker.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 #include <kunit/test.h>
 
+#include "hakmem_compat.h"
 #include "hakmem_slab.h"
 #include "kunit/hakmem_slab_test.h"
 
@@ -127,6 +156,8 @@
 
 #define HK_STACK_MAX		256	/* per-CPU stack slots */
 #define HK_POOL_MAX		2	/* empty segments kept per cache */
+/* Pages of empty segments kept in all pools together, per online node. */
+#define HK_POOL_PAGES_PER_NODE	(SZ_1M >> PAGE_SHIFT)
 #define HK_MAX_PAGES_PER_SEG	BITS_PER_LONG
 #define HK_MIN_OBJS_PER_PAGE	4
 #define HK_HDR_SIZE		sizeof(struct hk_hdr)
@@ -138,12 +169,16 @@
 				 __GFP_HIGH | __GFP_NORETRY |		\
 				 __GFP_RETRY_MAYFAIL | __GFP_MEMALLOC |	\
 				 __GFP_NOMEMALLOC | __GFP_HARDWALL |	\
-				 __GFP_THISNODE)
+				 __GFP_THISNODE | __GFP_NOFAIL)
+
+/* Each new segment of a heap is 2^HK_SEG_GROWTH times the last. */
+#define HK_SEG_GROWTH		2
 
 /* hk_hdr.state values */
 #define HK_STATE_LIGHT		0x11947e55U	/* light mode: written at carve */
 #define HK_STATE_ALLOC		0xa110c8edU	/* full mode: allocated */
 #define HK_STATE_FREE		0xf7eef7eeU	/* full mode: free */
+#define HK_STATE_DEAD		0xdeadf7eeU	/* light mode: page is free */
 
 /* hk_page.state */
 enum hk_page_state {
@@ -197,7 +232,12 @@ struct hk_heap;
 
 struct hk_segment {
 	unsigned long base;		/* address of the first byte */
+	unsigned long size;		/* bytes: PAGE_SIZE << order */
 	struct hakmem_cache *cache;
+	unsigned int order;		/* of the page allocation */
+	unsigned int page_shift;	/* log2 of a page's bytes */
+	unsigned int nr_pages;		/* pages[] entries */
+	unsigned int objs_per_page;
 	struct hk_heap *heap;		/* owner; NULL while in the pool */
 	unsigned long free_map;		/* owner: free pages */
 	unsigned long partial_map;	/* owner: pages with free objects */
@@ -218,6 +258,7 @@ struct hk_heap {
 	struct list_head full;		/* segments without */
 	struct llist_head remote_segs;	/* segments with remote frees */
 	long nr_pages;			/* pages taken minus pages released */
+	unsigned int next_order;	/* of the next new segment */
 	int node;
 };
 
@@ -232,9 +273,11 @@ struct hk_cpu {
 	unsigned int busy;		/* re-entrancy guard */
 	unsigned int count;		/* objects in stack[] */
 	unsigned long cur_base;		/* heap.seg->base, or 0 */
+	unsigned long cur_size;		/* heap.seg->size, or 0 */
 	u64 stat[HAKMEM_NR_STATS];
 	/* The last segment __hk_free() proved, and hk_cache.seg_gen then. */
 	unsigned long last_base ____cacheline_aligned;
+	unsigned long last_size;
 	struct hk_segment *last_seg;
 	unsigned long last_gen;
 	void *stack[HK_STACK_MAX];
@@ -254,6 +297,7 @@ struct hakmem_cache {
 	u64 hdr_live;			/* an allocated object's header */
 	u8 alloc_work;			/* HK_WORK_*: beyond the pop, or 0 */
 	u8 free_work;			/* HK_WORK_*: beyond the push, or 0 */
+	unsigned int gfp_zero;		/* __GFP_ZERO, or 0 for ctor caches */
 	u64 hdr_light;			/* light-mode header value */
 	u64 hdr_alloc;			/* full mode: allocated */
 	u64 hdr_free;			/* full mode: free */
@@ -272,8 +316,10 @@ struct hakmem_cache {
 	unsigned int align;
 	unsigned int page_order;
 	unsigned int page_shift;
-	unsigned int objs_per_page;
-	unsigned int pages_per_seg;
+	unsigned int objs_per_page;	/* in a page of page_order */
+	unsigned int min_order;		/* smallest segment: holds one object */
+	unsigned int first_order;	/* a heap's first segment: one page */
+	bool wipe_link;			/* clear the link word on allocation */
 	slab_flags_t flags;
 	enum hakmem_header_mode header_mode;
 	void (*ctor)(void *obj);
@@ -283,11 +329,12 @@ struct hakmem_cache {
 	spinlock_t depot_lock;		/* protects depot */
 	struct hk_heap depot;
 
-	spinlock_t pool_lock;		/* protects pool and nr_pool */
+	raw_spinlock_t pool_lock;	/* protects pool and nr_pool */
 	struct list_head pool;		/* empty segments */
 	unsigned int nr_pool;
 
 	atomic_long_t nr_segments;
+	atomic_long_t nr_seg_pages;	/* PAGE_SIZE pages in segments */
 	atomic_long_t seg_gen;		/* bumped when a segment is freed */
 	atomic_long_t atomic_stat[HAKMEM_NR_STATS];	/* nested paths, errors */
 	u64 stat_base[HAKMEM_NR_STATS];			/* values at last clear */
@@ -324,10 +371,8 @@ static_assert(ARRAY_SIZE(hakmem_stat_names) == HAKMEM_NR_STATS);
 
 #define HK_SEG_ORDER_DEFAULT	6
 static unsigned int hk_seg_order = HK_SEG_ORDER_DEFAULT;
-static unsigned long hk_seg_mask;	/* ~(segment size - 1) */
-/* True unless seg_order was set: hk_seg_base() then masks with a constant. */
-static DEFINE_STATIC_KEY_TRUE(hk_seg_order_default);
-static atomic_long_t hk_seg_gen_all;	/* bumped when any segment is freed */
+static atomic_long_t hk_seg_gen_all;
+static atomic_long_t hk_pooled_pages;	/* in every cache's pool */	/* bumped when any segment is freed */
 
 /*
  * The segments hakmem_kfree() proved last on this CPU, by base address, so
@@ -339,6 +384,7 @@ struct hk_kfree_cpu {
 	unsigned int busy;
 	long gen;
 	unsigned long base[HK_KFREE_HINTS];
+	unsigned long size[HK_KFREE_HINTS];
 	struct hk_segment *seg[HK_KFREE_HINTS];
 };
 
@@ -393,7 +439,7 @@ module_param_named(debug, hk_debug_str, charp, 0444);
 MODULE_PARM_DESC(debug, "debug checks for every cache, as slub_debug: P (poison), Z (red zone), U (store user), e.g. debug=PZU");
 
 module_param_named(seg_order, hk_seg_order, uint, 0444);
-MODULE_PARM_DESC(seg_order, "segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages)");
+MODULE_PARM_DESC(seg_order, "largest segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages)");
 
 /* === Internals: helpers =================================================== */
 
@@ -427,21 +473,21 @@ static __always_inline void hk_set_link(struct hakmem_cache *s, void *obj,
 	*hk_link(s, obj) = next;
 }
 
-static __always_inline unsigned long hk_seg_base(const void *obj)
+/*
+ * Is @obj inside [@base, @base + @size)?  One compare; false for every
+ * pointer when @size is 0 (no segment), whatever @base holds.
+ */
+static __always_inline bool hk_in_range(const void *obj, unsigned long base,
+					unsigned long size)
 {
-	/* Without jump labels the key is a load too: use the mask then. */
-	if (IS_ENABLED(CONFIG_JUMP_LABEL) &&
-	    static_branch_likely(&hk_seg_order_default))
-		return (unsigned long)obj &
-		       ~((PAGE_SIZE << HK_SEG_ORDER_DEFAULT) - 1);
-	return (unsigned long)obj & hk_seg_mask;
+	return (unsigned long)obj - base < size;
 }
 
 static __always_inline unsigned int hk_page_index(struct hakmem_cache *s,
 						  struct hk_segment *seg,
 						  const void *obj)
 {
-	return ((unsigned long)obj - seg->base) >> s->page_shift;
+	return ((unsigned long)obj - seg->base) >> seg->page_shift;
 }
 
 /* page_meta_of(): O(1), no search. */
@@ -456,33 +502,35 @@ static __always_inline unsigned long hk_page_addr(struct hakmem_cache *s,
 						  struct hk_segment *seg,
 						  struct hk_page *page)
 {
-	return seg->base + ((unsigned long)(page - seg->pages) << s->page_shift);
+	return seg->base + ((unsigned long)(page - seg->pages) << seg->page_shift);
 }
 
 /* The segment of an object that is known to be hakmem's. */
 static __always_inline struct hk_segment *hk_seg_of_trusted(const void *obj)
 {
-	return (struct hk_segment *)virt_to_page((void *)hk_seg_base(obj))->private;
+	return (struct hk_segment *)page_private(virt_to_page(obj));
 }
 
 /*
  * The segment of an arbitrary pointer, or NULL if it is not inside a live
- * hakmem segment.  Reads only struct pages until the segment is proven.
+ * hakmem segment.  Reads only its struct page until the segment is proven:
+ * every page of a segment carries the segment and the same XOR the cookie.
  */
 static struct hk_segment *hk_seg_lookup(const void *obj)
 {
-	unsigned long base = hk_seg_base(obj);
 	struct hk_segment *seg;
-	struct page *head;
+	struct page *page;
 
 	if (unlikely(!virt_addr_valid(obj)))
 		return NULL;
-	head = virt_to_page((void *)base);
-	seg = (struct hk_segment *)READ_ONCE(head->private);
+	page = virt_to_page(obj);
+	seg = (struct hk_segment *)READ_ONCE(page->private);
+	/* private before index: pairs with the smp_wmb() of publishing. */
+	smp_rmb();
 	if (unlikely(!seg ||
-		     ((unsigned long)seg ^ hk_cookie) != READ_ONCE(head->index)))
+		     ((unsigned long)seg ^ hk_cookie) != READ_ONCE(page->index)))
 		return NULL;
-	if (unlikely(seg->base != base))
+	if (unlikely(!hk_in_range(obj, seg->base, seg->size)))
 		return NULL;
 	return seg;
 }
@@ -502,6 +550,16 @@ static __always_inline void hk_stat_add(struct hk_cpu *c,
 static void hk_stat_atomic(struct hakmem_cache *s, enum hakmem_stat_item i)
 {
 	atomic_long_inc(&s->atomic_stat[i]);
+}
+
+/* Count for a heap's owner: its CPU's counter, or @c NULL (depot, dead CPU). */
+static void hk_stat_of(struct hakmem_cache *s, struct hk_cpu *c,
+		       enum hakmem_stat_item i)
+{
+	if (c)
+		hk_stat(c, i);
+	else
+		hk_stat_atomic(s, i);
 }
 
 /* A per-CPU re-entrancy guard: set and cleared with preemption disabled. */
@@ -554,28 +612,55 @@ static bool hk_obj_on_boundary(struct hakmem_cache *s, struct hk_segment *seg,
 	if (off < s->obj_off)
 		return false;
 	off -= s->obj_off;
-	return off % s->size == 0 && off / s->size < s->objs_per_page;
+	return off % s->size == 0 && off / s->size < seg->objs_per_page;
 }
 
 /* === Internals: error reports ============================================= */
 
-#if IS_ENABLED(CONFIG_KUNIT)
-/* Lets KUnit tests count reports, as lib/slub_kunit.c does. */
+#if IS_ENABLED(CONFIG_HAKMEM_SLAB_KUNIT_TEST)
+/*
+ * Lets KUnit tests count reports, as lib/slub_kunit.c does, but without a
+ * lock: reports are made with the guard held (preemption disabled) and under
+ * raw locks, where KUnit's resource lookup (a spinlock_t) may not be taken
+ * on PREEMPT_RT.  The test that counts registers itself
+ * (hakmem_test_errors_begin()); reports made in its task count.
+ */
+static struct kunit *hk_kunit_test;
+static atomic_t hk_kunit_errors = ATOMIC_INIT(0);
+
 static void hk_add_kunit_error(void)
 {
-	struct kunit_resource *resource;
+	struct kunit *test = current->kunit_test;
 
-	if (likely(!current->kunit_test))
+	if (likely(!test) || READ_ONCE(hk_kunit_test) != test)
 		return;
-	resource = kunit_find_named_resource(current->kunit_test,
-					     "hakmem_errors");
-	if (!resource)
-		return;
-	(*(int *)resource->data)++;
-	kunit_put_resource(resource);
+	atomic_inc(&hk_kunit_errors);
+}
+
+/* Override init_on_alloc/init_on_free for the caches created next. */
+static int hk_test_init_alloc = -1, hk_test_init_free = -1;
+
+static void hk_test_init_override(struct hakmem_cache *s)
+{
+	if (hk_test_init_alloc >= 0)
+		s->init_alloc = hk_test_init_alloc && !s->ctor;
+	if (hk_test_init_free >= 0)
+		s->init_free = hk_test_init_free && !s->ctor;
+}
+
+/* Above this order, segment allocations fail: a fragmented buddy allocator. */
+static int hk_test_max_order = -1;
+
+static bool hk_test_order_fails(unsigned int order)
+{
+	int max = READ_ONCE(hk_test_max_order);
+
+	return max >= 0 && order > max;
 }
 #else
 static inline void hk_add_kunit_error(void) { }
+static inline void hk_test_init_override(struct hakmem_cache *s) { }
+static inline bool hk_test_order_fails(unsigned int order) { return false; }
 #endif
 
 static DEFINE_RATELIMIT_STATE(hk_report_rs, 5 * HZ, 10);
@@ -614,6 +699,11 @@ static void hk_report_bad_free(struct hakmem_cache *s, struct hk_segment *seg,
 	}
 	if (h->tag == seg->cache->tag && h->state == HK_STATE_FREE) {
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller, "double free");
+		return;
+	}
+	if (h->tag == seg->cache->tag && h->state == HK_STATE_DEAD) {
+		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller,
+			  "double free (the object's page is free)");
 		return;
 	}
 	hk_report(s, HAKMEM_ERR_HEADER, obj, caller,
@@ -757,13 +847,20 @@ static noinline void hk_debug_alloc(struct hakmem_cache *s, void *obj,
 	hk_set_track(s, obj, HK_TRACK_ALLOC, caller);
 }
 
+/*
+ * The header says "free" before the red zone and the poison change, so that
+ * a validate pass that reads the old header also read the old red zone
+ * (hk_validate_live()): a free in progress is never reported as damage.
+ */
 static noinline void hk_debug_free(struct hakmem_cache *s, void *obj,
 				   unsigned long caller)
 {
-	if (s->red_size) {
+	if (s->red_size)
 		hk_check_redzone(s, obj, SLUB_RED_ACTIVE, caller);
+	WRITE_ONCE(*(u64 *)hk_hdr(obj), s->hdr_free);
+	smp_wmb();
+	if (s->red_size)
 		memset(hk_redzone(s, obj), SLUB_RED_INACTIVE, s->red_size);
-	}
 	if (s->poison)
 		hk_poison(s, obj);
 	hk_set_track(s, obj, HK_TRACK_FREE, caller);
@@ -774,19 +871,29 @@ static noinline void hk_debug_free(struct hakmem_cache *s, void *obj,
 static void hk_seg_free_rcu(struct rcu_head *rcu)
 {
 	struct hk_segment *seg = container_of(rcu, struct hk_segment, rcu);
-	struct page *head = virt_to_page((void *)seg->base);
 
-	__free_pages(head, hk_seg_order);
+	__free_pages(virt_to_page((void *)seg->base), seg->order);
 	kfree(seg);
+}
+
+/* Mark (or with @seg NULL, unmark) every struct page of a segment. */
+static void hk_seg_mark(struct page *head, unsigned int order,
+			struct hk_segment *seg)
+{
+	unsigned long i, n = 1UL << order;
+
+	for (i = 0; i < n; i++)
+		head[i].index = seg ? (unsigned long)seg ^ hk_cookie : 0;
+	/* index before private: a lookup that sees private sees index. */
+	smp_wmb();
+	for (i = 0; i < n; i++)
+		set_page_private(&head[i], (unsigned long)seg);
 }
 
 /* Give a segment back to the page allocator. */
 static void hk_seg_free(struct hakmem_cache *s, struct hk_segment *seg)
 {
-	struct page *head = virt_to_page((void *)seg->base);
-
-	set_page_private(head, 0);
-	head->index = 0;
+	hk_seg_mark(virt_to_page((void *)seg->base), seg->order, NULL);
 	/*
 	 * Forget every CPU's proof of this segment (last_seg, kfree hints);
 	 * the cleared private is visible before the new generations.
@@ -795,6 +902,7 @@ static void hk_seg_free(struct hakmem_cache *s, struct hk_segment *seg)
 	atomic_long_inc(&s->seg_gen);
 	atomic_long_inc(&hk_seg_gen_all);
 	atomic_long_dec(&s->nr_segments);
+	atomic_long_sub(1L << seg->order, &s->nr_seg_pages);
 	hk_stat_atomic(s, HAKMEM_SEGMENT_FREE);
 	/*
 	 * After a grace period no reader that proved this segment (a racing
@@ -803,16 +911,16 @@ static void hk_seg_free(struct hakmem_cache *s, struct hk_segment *seg)
 	call_rcu(&seg->rcu, hk_seg_free_rcu);
 }
 
-static void hk_seg_reset(struct hakmem_cache *s, struct hk_segment *seg)
+static void hk_seg_reset(struct hk_segment *seg)
 {
 	unsigned int i;
 
-	seg->free_map = s->pages_per_seg == BITS_PER_LONG ?
-			~0UL : (1UL << s->pages_per_seg) - 1;
+	seg->free_map = seg->nr_pages == BITS_PER_LONG ?
+			~0UL : (1UL << seg->nr_pages) - 1;
 	seg->partial_map = 0;
 	seg->used = 0;
 	seg->full = false;
-	for (i = 0; i < s->pages_per_seg; i++) {
+	for (i = 0; i < seg->nr_pages; i++) {
 		seg->pages[i].freelist = NULL;
 		seg->pages[i].inuse = 0;
 		seg->pages[i].carved = 0;
@@ -821,56 +929,106 @@ static void hk_seg_reset(struct hakmem_cache *s, struct hk_segment *seg)
 }
 
 /*
- * ___hk_seg_alloc - the slowest path: a new segment from the page allocator.
- * May sleep if @gfp allows.
+ * The page geometry of a segment of @order: pages of the cache's
+ * page_order, or one page of the segment's own size when it is smaller.
  */
-static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
-					  int node)
+static void hk_seg_geometry(struct hakmem_cache *s, struct hk_segment *seg,
+			    unsigned int order)
+{
+	seg->order = order;
+	seg->size = PAGE_SIZE << order;
+	if (order >= s->page_order) {
+		seg->page_shift = s->page_shift;
+		seg->nr_pages = 1U << (order - s->page_order);
+		seg->objs_per_page = s->objs_per_page;
+	} else {
+		seg->page_shift = PAGE_SHIFT + order;
+		seg->nr_pages = 1;
+		seg->objs_per_page = seg->size / s->size;
+	}
+}
+
+/* Fault injection for segment allocations; never fails __GFP_NOFAIL. */
+static bool hk_should_fail_segment(gfp_t gfp, unsigned int order)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	if (!(gfp & __GFP_NOFAIL) &&
+	    should_fail(&hakmem_fail_segment, PAGE_SIZE << order))
+		return true;
+#endif
+	return false;
+}
+
+/* One attempt at a segment of exactly @order. */
+static struct hk_segment *hk_seg_alloc_order(struct hakmem_cache *s,
+					     gfp_t pgfp, int node,
+					     unsigned int order)
 {
 	struct hk_segment *seg;
+	unsigned int nr_pages;
 	struct page *head;
-	unsigned int i;
-	gfp_t pgfp;
 
-#ifdef CONFIG_FAULT_INJECTION
-	if (should_fail(&hakmem_fail_segment, PAGE_SIZE << hk_seg_order))
-		goto fail;
-#endif
-	pgfp = (gfp & HK_GFP_SEGMENT_MASK) | __GFP_NOWARN;
-	seg = kmalloc_node(struct_size(seg, pages, s->pages_per_seg),
-			   pgfp & ~__GFP_ZERO, node);
+	if (hk_should_fail_segment(pgfp, order) || hk_test_order_fails(order))
+		return NULL;
+	nr_pages = order >= s->page_order ? 1U << (order - s->page_order) : 1;
+	seg = kmalloc_node(struct_size(seg, pages, nr_pages), pgfp & ~__GFP_ZERO,
+			   node);
 	if (!seg)
-		goto fail;
-	head = alloc_pages_node(node, pgfp, hk_seg_order);
+		return NULL;
+	head = alloc_pages_node(node, pgfp, order);
 	if (!head) {
 		kfree(seg);
-		goto fail;
+		return NULL;
 	}
 	seg->base = (unsigned long)page_address(head);
-	if (WARN_ONCE(!IS_ALIGNED(seg->base, PAGE_SIZE << hk_seg_order),
-		      "hakmem_slab: the direct map is not aligned to segments\n")) {
-		__free_pages(head, hk_seg_order);
-		kfree(seg);
-		goto fail;
+	hk_seg_geometry(s, seg, order);
+	return seg;
+}
+
+/*
+ * ___hk_seg_alloc - the slowest path: a new segment from the page allocator.
+ * @order is the size wanted; when the buddy allocator has no block that
+ * large, smaller ones are tried, down to s->min_order, as SLUB falls back
+ * from its preferred slab order: the larger attempts do not retry or warn,
+ * the last one has the caller's gfp (so __GFP_NOFAIL does not fail).  May
+ * sleep if @gfp allows.  Called with no hakmem lock held and preemption
+ * enabled by hakmem (the caller's context may still be atomic), or under
+ * the depot lock.
+ */
+static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
+					  int node, unsigned int order)
+{
+	gfp_t pgfp = (gfp & HK_GFP_SEGMENT_MASK) | __GFP_NOWARN;
+	struct hk_segment *seg = NULL;
+	unsigned int i;
+
+	order = clamp(order, s->min_order, hk_seg_order);
+	for (;; order--) {
+		bool last = order == s->min_order;
+
+		seg = hk_seg_alloc_order(s, last ? pgfp :
+					 (pgfp | __GFP_NORETRY) & ~__GFP_NOFAIL,
+					 node, order);
+		if (seg || last)
+			break;
+	}
+	if (!seg) {
+		hk_stat_atomic(s, HAKMEM_SEGMENT_FAIL);
+		return NULL;
 	}
 	seg->cache = s;
 	seg->heap = NULL;
 	INIT_LIST_HEAD(&seg->list);
 	init_llist_head(&seg->remote);
-	hk_seg_reset(s, seg);
-	for (i = 0; i < s->pages_per_seg; i++)
+	hk_seg_reset(seg);
+	for (i = 0; i < seg->nr_pages; i++)
 		seg->pages[i].constructed = 0;	/* fresh memory */
 	/* Publish: hk_seg_lookup() checks index against private. */
-	head->index = (unsigned long)seg ^ hk_cookie;
-	/* index before private: a lookup that sees private sees index. */
-	smp_wmb();
-	set_page_private(head, (unsigned long)seg);
+	hk_seg_mark(virt_to_page((void *)seg->base), seg->order, seg);
 	atomic_long_inc(&s->nr_segments);
+	atomic_long_add(1L << seg->order, &s->nr_seg_pages);
 	hk_stat_atomic(s, HAKMEM_SEGMENT_ALLOC);
 	return seg;
-fail:
-	hk_stat_atomic(s, HAKMEM_SEGMENT_FAIL);
-	return NULL;
 }
 
 static struct hk_segment *hk_pool_get(struct hakmem_cache *s)
@@ -880,14 +1038,28 @@ static struct hk_segment *hk_pool_get(struct hakmem_cache *s)
 
 	if (!READ_ONCE(s->nr_pool))
 		return NULL;
-	spin_lock_irqsave(&s->pool_lock, flags);
+	raw_spin_lock_irqsave(&s->pool_lock, flags);
 	if (!list_empty(&s->pool)) {
 		seg = list_first_entry(&s->pool, struct hk_segment, list);
 		list_del_init(&seg->list);
 		s->nr_pool--;
+		atomic_long_sub(1L << seg->order, &hk_pooled_pages);
 	}
-	spin_unlock_irqrestore(&s->pool_lock, flags);
+	raw_spin_unlock_irqrestore(&s->pool_lock, flags);
 	return seg;
+}
+
+/*
+ * May one more segment of @order wait in a pool?  The pools together hold
+ * at most HK_POOL_PAGES_PER_NODE per online node, however many caches
+ * there are.
+ */
+static bool hk_pool_has_room(struct hakmem_cache *s, unsigned int order)
+{
+	long limit = HK_POOL_PAGES_PER_NODE * num_online_nodes();
+
+	return s->nr_pool < HK_POOL_MAX &&
+	       atomic_long_read(&hk_pooled_pages) + (1L << order) <= limit;
 }
 
 /* An empty segment goes to the pool, or back to the page allocator. */
@@ -896,13 +1068,14 @@ static void hk_pool_put(struct hakmem_cache *s, struct hk_segment *seg)
 	unsigned long flags;
 
 	seg->heap = NULL;
-	spin_lock_irqsave(&s->pool_lock, flags);
-	if (s->nr_pool < HK_POOL_MAX) {
+	raw_spin_lock_irqsave(&s->pool_lock, flags);
+	if (hk_pool_has_room(s, seg->order)) {
 		list_add(&seg->list, &s->pool);
 		s->nr_pool++;
+		atomic_long_add(1L << seg->order, &hk_pooled_pages);
 		seg = NULL;
 	}
-	spin_unlock_irqrestore(&s->pool_lock, flags);
+	raw_spin_unlock_irqrestore(&s->pool_lock, flags);
 	if (seg)
 		hk_seg_free(s, seg);
 }
@@ -917,7 +1090,7 @@ static void hk_pool_drain(struct hakmem_cache *s)
 
 /* === Internals: heaps ===================================================== */
 
-static void hk_heap_init(struct hk_heap *h, int node)
+static void hk_heap_init(struct hakmem_cache *s, struct hk_heap *h, int node)
 {
 	h->seg = NULL;
 	h->page = NULL;
@@ -925,6 +1098,7 @@ static void hk_heap_init(struct hk_heap *h, int node)
 	INIT_LIST_HEAD(&h->full);
 	init_llist_head(&h->remote_segs);
 	h->nr_pages = 0;
+	h->next_order = s->first_order;
 	h->node = node;
 }
 
@@ -932,8 +1106,10 @@ static void hk_heap_set_seg(struct hk_heap *h, struct hk_cpu *c,
 			    struct hk_segment *seg)
 {
 	h->seg = seg;
-	if (c)
+	if (c) {
 		c->cur_base = seg ? seg->base : 0;
+		c->cur_size = seg ? seg->size : 0;
+	}
 }
 
 /* Take a segment (new, or from the pool) into a heap as its current one. */
@@ -953,6 +1129,13 @@ static void hk_heap_adopt(struct hakmem_cache *s, struct hk_heap *h,
 	hk_heap_set_seg(h, c, seg);
 }
 
+/* A new segment came from the page allocator: the next one is larger. */
+static void hk_heap_grow(struct hk_heap *h, struct hk_segment *seg)
+{
+	h->next_order = min(max(h->next_order, seg->order) + HK_SEG_GROWTH,
+			    hk_seg_order);
+}
+
 /* The segment has no page in use: take it off the heap. */
 static void hk_heap_release_seg(struct hakmem_cache *s, struct hk_heap *h,
 				struct hk_cpu *c, struct hk_segment *seg)
@@ -961,8 +1144,25 @@ static void hk_heap_release_seg(struct hakmem_cache *s, struct hk_heap *h,
 		hk_heap_set_seg(h, c, NULL);
 	else
 		list_del_init(&seg->list);
-	hk_seg_reset(s, seg);
+	hk_seg_reset(seg);
 	hk_pool_put(s, seg);
+}
+
+/*
+ * Light mode: the objects of a page that goes back to the free map are not
+ * live any more, whatever their headers said; a late double free into the
+ * page (or into its segment, once empty and pooled) must fail the header
+ * check.  The next carve writes the headers again.
+ */
+static void hk_page_kill_headers(struct hakmem_cache *s, struct hk_segment *seg,
+				 struct hk_page *page)
+{
+	char *obj = (char *)hk_page_addr(s, seg, page) + s->obj_off;
+	u64 dead = hk_hdr_val(s->tag, HK_STATE_DEAD);
+	unsigned int i;
+
+	for (i = 0; i < page->carved; i++, obj += s->size)
+		*(u64 *)hk_hdr(obj) = dead;
 }
 
 static void hk_page_release(struct hakmem_cache *s, struct hk_heap *h,
@@ -971,10 +1171,9 @@ static void hk_page_release(struct hakmem_cache *s, struct hk_heap *h,
 {
 	unsigned int idx = page - seg->pages;
 
-	if (c)
-		hk_stat(c, HAKMEM_PAGE_FREE);
-	else
-		hk_stat_atomic(s, HAKMEM_PAGE_FREE);
+	hk_stat_of(s, c, HAKMEM_PAGE_FREE);
+	if (!s->full_mode)
+		hk_page_kill_headers(s, seg, page);
 	if (page->state == HK_PAGE_PARTIAL)
 		__clear_bit(idx, &seg->partial_map);
 	page->state = HK_PAGE_FREE;
@@ -1079,10 +1278,7 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 			page = &seg->pages[idx];
 			seg->used++;
 			h->nr_pages++;
-			if (c)
-				hk_stat(c, HAKMEM_PAGE_ALLOC);
-			else
-				hk_stat_atomic(s, HAKMEM_PAGE_ALLOC);
+			hk_stat_of(s, c, HAKMEM_PAGE_ALLOC);
 			break;
 		}
 		seg->full = true;
@@ -1102,13 +1298,16 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
 			     struct hk_page *page, void **p, unsigned int n)
 {
-	unsigned int i, nr = min(n, s->objs_per_page - page->carved);
+	unsigned int i, nr = min(n, seg->objs_per_page - page->carved);
 	char *obj = (char *)hk_page_addr(s, seg, page) +
 		    page->carved * s->size + s->obj_off;
 	u64 hdr = s->full_mode ? s->hdr_free : s->hdr_light;
 
 	for (i = 0; i < nr; i++, obj += s->size) {
 		*(u64 *)hk_hdr(obj) = hdr;
+		/* A page carved again may hold its last use's link words. */
+		if (s->wipe_link)
+			hk_set_link(s, obj, NULL);
 		p[i] = obj;
 	}
 	if (unlikely(s->debug || s->ctor)) {
@@ -1152,10 +1351,16 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 			void *obj = page->freelist;
 
 			page->freelist = hk_get_link(s, obj);
+			/*
+			 * init_on_free zeroed the object before the link went
+			 * in: take it out, as SLUB's maybe_wipe_obj_freeptr().
+			 */
+			if (s->wipe_link)
+				hk_set_link(s, obj, NULL);
 			page->inuse++;
 			p[got++] = obj;
 		}
-		if (got < n && page->carved < s->objs_per_page) {
+		if (got < n && page->carved < h->seg->objs_per_page) {
 			unsigned int k = hk_carve(s, h->seg, page, p + got,
 						  n - got);
 
@@ -1163,7 +1368,7 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 			got += k;
 			carved += k;
 		}
-		if (!page->freelist && page->carved == s->objs_per_page) {
+		if (!page->freelist && page->carved == h->seg->objs_per_page) {
 			page->state = HK_PAGE_FULL;
 			h->page = NULL;
 		}
@@ -1200,7 +1405,7 @@ static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 	if (seg) {
 		hk_heap_set_seg(h, c, NULL);
 		if (!seg->used) {
-			hk_seg_reset(s, seg);
+			hk_seg_reset(seg);
 			hk_pool_put(s, seg);
 		} else {
 			list_add(&seg->list, &h->avail);
@@ -1232,9 +1437,9 @@ static void hk_remote_free(struct hakmem_cache *s, struct hk_segment *seg,
 static __always_inline struct hk_segment *
 hk_seg_known(struct hakmem_cache *s, struct hk_cpu *c, const void *obj)
 {
-	if (hk_seg_base(obj) == c->cur_base)
+	if (hk_in_range(obj, c->cur_base, c->cur_size))
 		return c->heap.seg;
-	if (hk_seg_base(obj) == c->last_base &&
+	if (hk_in_range(obj, c->last_base, c->last_size) &&
 	    c->last_gen == atomic_long_read(&s->seg_gen))
 		return c->last_seg;
 	return NULL;
@@ -1250,12 +1455,13 @@ static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 		seg = hk_seg_of_trusted(obj);
 	if (seg->heap == h) {
 		hk_page_put(s, h, c, seg, obj);
+	} else if (unlikely(!READ_ONCE(seg->heap))) {
+		/* Only a double free can reach an empty, pooled segment. */
+		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
+			  "object freed to an empty segment (late double free)");
 	} else {
 		hk_remote_free(s, seg, obj);
-		if (c)
-			hk_stat(c, HAKMEM_FREE_REMOTE);
-		else
-			hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
+		hk_stat_of(s, c, HAKMEM_FREE_REMOTE);
 	}
 }
 
@@ -1308,7 +1514,7 @@ static unsigned int hk_cpu_refill(struct hakmem_cache *s, struct hk_cpu *c)
 static __always_inline unsigned int hk_alloc_work_of(struct hakmem_cache *s,
 						     gfp_t gfp)
 {
-	unsigned int zero = (__force unsigned int)(gfp & __GFP_ZERO);
+	unsigned int zero = (__force unsigned int)gfp & s->gfp_zero;
 
 	static_assert(!(___GFP_ZERO & (HK_WORK_DEBUG | HK_WORK_HEADER)));
 	return s->alloc_work | zero;
@@ -1344,8 +1550,9 @@ static void *hk_alloc_depot(struct hakmem_cache *s, gfp_t gfp)
 	spin_lock_irqsave(&s->depot_lock, flags);
 	if (!hk_heap_fill(s, &s->depot, NULL, &obj, 1)) {
 		seg = ___hk_seg_alloc(s, gfp & ~__GFP_DIRECT_RECLAIM,
-				      s->depot.node);
+				      s->depot.node, s->depot.next_order);
 		if (seg) {
+			hk_heap_grow(&s->depot, seg);
 			hk_heap_adopt(s, &s->depot, NULL, seg);
 			hk_heap_fill(s, &s->depot, NULL, &obj, 1);
 		}
@@ -1358,29 +1565,30 @@ static void *hk_alloc_depot(struct hakmem_cache *s, gfp_t gfp)
 
 /*
  * ___hk_alloc - the slowest path: the heap needs a new segment.
- * Entered and left with preemption disabled and @c busy; returns the hk_cpu
- * of the CPU it ends on, which may differ if it slept.
+ * Entered and left with preemption disabled and @c busy; the page allocator
+ * is called with both released (see "Preemption and PREEMPT_RT" at the
+ * top), so this returns the hk_cpu of the CPU it ends on, which may differ.
+ * Return: false if no segment could be had.
  */
-static struct hk_cpu *___hk_alloc(struct hakmem_cache *s, struct hk_cpu *c,
-				  gfp_t gfp)
+static bool ___hk_alloc(struct hakmem_cache *s, struct hk_cpu **cp, gfp_t gfp)
 {
+	struct hk_cpu *c = *cp;
+	unsigned int order = c->heap.next_order;
 	struct hk_segment *seg;
-	bool can_sleep = gfpflags_allow_blocking(gfp);
 	int node = c->heap.node;
 
-	if (can_sleep) {
-		hk_cpu_exit(c);
-		preempt_enable();
-	}
-	seg = ___hk_seg_alloc(s, gfp, node);
-	if (can_sleep) {
-		preempt_disable();
-		c = this_cpu_ptr(s->cpu);
-		hk_cpu_enter(c);
-	}
-	if (seg)
-		hk_heap_adopt(s, &c->heap, c, seg);
-	return c;
+	hk_cpu_exit(c);
+	preempt_enable();
+	seg = ___hk_seg_alloc(s, gfp, node, order);
+	preempt_disable();
+	c = this_cpu_ptr(s->cpu);
+	*cp = c;
+	hk_cpu_enter(c);
+	if (!seg)
+		return false;
+	hk_heap_grow(&c->heap, seg);
+	hk_heap_adopt(s, &c->heap, c, seg);
+	return true;
 }
 
 /*
@@ -1403,10 +1611,13 @@ static noinline void *__hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 		goto out;
 	}
 	hk_cpu_enter(c);
-	if (!c->count && !hk_cpu_refill(s, c)) {
-		c = ___hk_alloc(s, c, gfp);
-		/* After sleeping, another task may have refilled the stack. */
-		if (!c->count && !hk_cpu_refill(s, c)) {
+	/*
+	 * Another task or an interrupt may have used the new segment before
+	 * we took the guard again: try again, without end for __GFP_NOFAIL
+	 * (whose segment allocation does not fail).
+	 */
+	while (!c->count && !hk_cpu_refill(s, c)) {
+		if (!___hk_alloc(s, &c, gfp) && !(gfp & __GFP_NOFAIL)) {
 			hk_cpu_exit(c);
 			preempt_enable();
 			return NULL;
@@ -1566,23 +1777,28 @@ static struct hk_segment *hk_free_check(struct hakmem_cache *s, void *obj,
 	return seg;
 }
 
-static unsigned int hk_kfree_slot(unsigned long base)
+/*
+ * A segment lies inside one block of the largest segment size (it is
+ * aligned to its own, smaller or equal, size): hash by that block.
+ */
+static unsigned int hk_kfree_slot(const void *obj)
 {
-	return (base >> (PAGE_SHIFT + hk_seg_order)) % HK_KFREE_HINTS;
+	return ((unsigned long)obj >> (PAGE_SHIFT + hk_seg_order)) %
+	       HK_KFREE_HINTS;
 }
 
 /* The segment of @obj if this CPU's kfree hints prove it.  Preempt off. */
 static struct hk_segment *hk_kfree_hint(const void *obj)
 {
 	struct hk_kfree_cpu *k = this_cpu_ptr(&hk_kfree_cpu);
-	unsigned long base = hk_seg_base(obj);
-	unsigned int i = hk_kfree_slot(base);
+	unsigned int i = hk_kfree_slot(obj);
 	struct hk_segment *seg = NULL;
 
 	if (unlikely(k->busy))
 		return NULL;
 	hk_guard_enter(&k->busy);
-	if (k->base[i] == base && k->gen == atomic_long_read(&hk_seg_gen_all))
+	if (hk_in_range(obj, k->base[i], k->size[i]) &&
+	    k->gen == atomic_long_read(&hk_seg_gen_all))
 		seg = k->seg[i];
 	hk_guard_exit(&k->busy);
 	return seg;
@@ -1592,16 +1808,19 @@ static struct hk_segment *hk_kfree_hint(const void *obj)
 static void hk_kfree_hint_set(struct hk_segment *seg, long gen)
 {
 	struct hk_kfree_cpu *k = this_cpu_ptr(&hk_kfree_cpu);
-	unsigned int i = hk_kfree_slot(seg->base);
+	unsigned int i = hk_kfree_slot((void *)seg->base);
 
 	if (unlikely(k->busy))
 		return;
 	hk_guard_enter(&k->busy);
 	if (k->gen != gen) {
-		memset(k->base, 0, sizeof(k->base));
+		/* Every hint goes: no stale segment pointer stays behind. */
+		memset(k->size, 0, sizeof(k->size));
+		memset(k->seg, 0, sizeof(k->seg));
 		k->gen = gen;
 	}
 	k->base[i] = seg->base;
+	k->size[i] = seg->size;
 	k->seg[i] = seg;
 	hk_guard_exit(&k->busy);
 }
@@ -1666,6 +1885,7 @@ proved:
 	if (by_cache) {
 		c->last_gen = gen;
 		c->last_base = seg->base;
+		c->last_size = seg->size;
 		c->last_seg = seg;
 	}
 push:
@@ -1708,7 +1928,7 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 		return;
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
-	if (likely(hk_seg_base(obj) == c->cur_base && !c->busy)) {
+	if (likely(hk_in_range(obj, c->cur_base, c->cur_size) && !c->busy)) {
 		hk_cpu_enter(c);
 		/* Read after entering: an interrupt may have pushed. */
 		n = c->count;
@@ -1733,7 +1953,7 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 /* === Internals: validation ================================================ */
 
 struct hk_validate {
-	spinlock_t lock;	/* the CPUs' passes share map and errors */
+	raw_spinlock_t lock;	/* the CPUs' passes share map and errors */
 	unsigned long *map;	/* one bit a slot of the page being checked */
 	int errors;
 	int counted;		/* of them, reported in a KUnit test's task */
@@ -1762,26 +1982,58 @@ static void hk_bad(struct hakmem_cache *s, struct hk_validate *v,
 	       s->name, seg->base, page ? page - seg->pages : -1, what);
 }
 
-/* Red zone and poison of one object of a debug cache. */
-static void hk_validate_debug(struct hakmem_cache *s, struct hk_validate *v,
-			      struct hk_segment *seg, struct hk_page *page,
-			      void *obj, bool is_free)
+/*
+ * Red zone and poison of a free object of a debug cache, on its page's free
+ * list: the validating owner owns it, and repairs what it reports.
+ */
+static void hk_validate_free(struct hakmem_cache *s, struct hk_validate *v,
+			     void *obj)
 {
-	u8 red = is_free ? SLUB_RED_INACTIVE : SLUB_RED_ACTIVE;
+	u8 *bad;
 
-	if (s->red_size && hk_find_bad(hk_redzone(s, obj), s->red_size, red)) {
-		hk_report_damage(s, HAKMEM_ERR_REDZONE, obj,
-				 hk_find_bad(hk_redzone(s, obj), s->red_size, red),
-				 red, _RET_IP_, "validate: red zone overwritten");
-		memset(hk_redzone(s, obj), red, s->red_size);
-		hk_validate_error(v);
+	if (s->red_size) {
+		bad = hk_find_bad(hk_redzone(s, obj), s->red_size,
+				  SLUB_RED_INACTIVE);
+		if (bad) {
+			hk_report_damage(s, HAKMEM_ERR_REDZONE, obj, bad,
+					 SLUB_RED_INACTIVE, _RET_IP_,
+					 "validate: red zone overwritten");
+			memset(hk_redzone(s, obj), SLUB_RED_INACTIVE,
+			       s->red_size);
+			hk_validate_error(v);
+		}
 	}
-	if (s->poison && is_free &&
+	if (s->poison &&
 	    (hk_find_bad(obj, s->object_size - 1, POISON_FREE) ||
 	     ((u8 *)obj)[s->object_size - 1] != POISON_END)) {
 		hk_check_poison(s, obj, _RET_IP_);
 		hk_validate_error(v);
 	}
+}
+
+/*
+ * The red zone of an object that is not on its page's free list: in use, or
+ * being freed by another CPU or an interrupt, or on a remote list.  Only an
+ * object whose header says "allocated" before and after the red zone was
+ * read is checked (hk_debug_free() writes the header first); it is reported
+ * and not repaired, since its user owns it.
+ */
+static void hk_validate_live(struct hakmem_cache *s, struct hk_validate *v,
+			     void *obj)
+{
+	u64 *hdr = (u64 *)hk_hdr(obj);
+	u8 *bad;
+
+	if (!s->red_size || READ_ONCE(*hdr) != s->hdr_alloc)
+		return;
+	smp_rmb();
+	bad = hk_find_bad(hk_redzone(s, obj), s->red_size, SLUB_RED_ACTIVE);
+	smp_rmb();
+	if (!bad || READ_ONCE(*hdr) != s->hdr_alloc)
+		return;
+	hk_report_damage(s, HAKMEM_ERR_REDZONE, obj, bad, SLUB_RED_ACTIVE,
+			 _RET_IP_, "validate: red zone overwritten");
+	hk_validate_error(v);
 }
 
 static void hk_validate_page(struct hakmem_cache *s, struct hk_validate *v,
@@ -1791,7 +2043,7 @@ static void hk_validate_page(struct hakmem_cache *s, struct hk_validate *v,
 	unsigned int nfree = 0, i;
 	void *obj;
 
-	if (page->carved > s->objs_per_page) {
+	if (page->carved > seg->objs_per_page) {
 		hk_bad(s, v, seg, page, "more objects carved than fit");
 		return;
 	}
@@ -1813,21 +2065,26 @@ static void hk_validate_page(struct hakmem_cache *s, struct hk_validate *v,
 	if (nfree + page->inuse != page->carved)
 		hk_bad(s, v, seg, page, "free + in use != carved");
 	for (i = 0; i < page->carved; i++) {
-		struct hk_hdr *h = hk_hdr((void *)(start + i * s->size));
+		struct hk_hdr h, *hp = hk_hdr((void *)(start + i * s->size));
+		u64 raw = READ_ONCE(*(u64 *)hp);
 
-		if (h->tag != s->tag ||
-		    (s->full_mode && h->state != HK_STATE_ALLOC &&
-		     h->state != HK_STATE_FREE) ||
-		    (!s->full_mode && h->state != HK_STATE_LIGHT)) {
+		memcpy(&h, &raw, sizeof(h));
+		if (h.tag != s->tag ||
+		    (s->full_mode && h.state != HK_STATE_ALLOC &&
+		     h.state != HK_STATE_FREE) ||
+		    (!s->full_mode && h.state != HK_STATE_LIGHT)) {
 			hk_bad(s, v, seg, page, "object header overwritten");
 			return;
 		}
 		if (s->full_mode && test_bit(i, v->map) &&
-		    h->state != HK_STATE_FREE)
+		    h.state != HK_STATE_FREE)
 			hk_bad(s, v, seg, page, "free object marked allocated");
-		if (s->debug)
-			hk_validate_debug(s, v, seg, page, (void *)(h + 1),
-					  test_bit(i, v->map));
+		if (!s->debug)
+			continue;
+		if (test_bit(i, v->map))
+			hk_validate_free(s, v, hp + 1);
+		else
+			hk_validate_live(s, v, hp + 1);
 	}
 }
 
@@ -1838,7 +2095,7 @@ static void hk_validate_seg(struct hakmem_cache *s, struct hk_validate *v,
 
 	if (seg->heap != h || seg->cache != s)
 		hk_bad(s, v, seg, NULL, "segment has the wrong owner");
-	for (i = 0; i < s->pages_per_seg; i++) {
+	for (i = 0; i < seg->nr_pages; i++) {
 		struct hk_page *page = &seg->pages[i];
 		bool is_free = test_bit(i, &seg->free_map);
 		bool partial = test_bit(i, &seg->partial_map);
@@ -1884,9 +2141,9 @@ static void hk_cpu_validate(struct hakmem_cache *s, struct hk_cpu *c,
 	hk_cpu_flush(s, c, 0);
 	hk_heap_collect(s, &c->heap, c);
 	/* irqsave: the depot's pass takes it under the IRQ-safe depot lock. */
-	spin_lock_irqsave(&v->lock, flags);
+	raw_spin_lock_irqsave(&v->lock, flags);
 	hk_validate_heap(s, &c->heap, v);
-	spin_unlock_irqrestore(&v->lock, flags);
+	raw_spin_unlock_irqrestore(&v->lock, flags);
 }
 
 /* === Internals: work on every CPU ========================================= */
@@ -2001,6 +2258,11 @@ static void hk_drain_all(struct hakmem_cache *s)
 
 /* === Internals: cache setup =============================================== */
 
+/*
+ * As SLUB's calculate_alignment(), but a requested alignment that is not a
+ * power of two (SLUB accepts 24) is rounded up to one: SLUB only makes the
+ * stride a multiple of it, hakmem aligns every object's address to it.
+ */
 static unsigned int hk_calculate_align(slab_flags_t flags, unsigned int align,
 				       unsigned int size)
 {
@@ -2011,7 +2273,8 @@ static unsigned int hk_calculate_align(slab_flags_t flags, unsigned int align,
 			ralign /= 2;
 		align = max(align, ralign);
 	}
-	return max_t(unsigned int, align, sizeof(void *));
+	align = max_t(unsigned int, align, sizeof(void *));
+	return roundup_pow_of_two(align);
 }
 
 /*
@@ -2020,13 +2283,15 @@ static unsigned int hk_calculate_align(slab_flags_t flags, unsigned int align,
  * calculate_order() relaxes its fraction); never so small that a segment has
  * more pages than its bitmaps have bits.
  */
-static unsigned int hk_calculate_page_order(unsigned int stride)
+static unsigned int hk_calculate_page_order(unsigned int stride,
+					    unsigned int align_order)
 {
 	unsigned int min_order = hk_seg_order - ilog2(HK_MAX_PAGES_PER_SEG);
 	unsigned int order, fraction;
 
 	if (hk_seg_order < ilog2(HK_MAX_PAGES_PER_SEG))
 		min_order = 0;
+	min_order = max(min_order, align_order);
 	for (fraction = 32; fraction >= 8; fraction /= 2) {
 		for (order = min_order; order < hk_seg_order; order++) {
 			unsigned long bytes = PAGE_SIZE << order;
@@ -2046,8 +2311,7 @@ static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 	bool keep_contents = s->ctor || (s->flags & (SLAB_TYPESAFE_BY_RCU |
 						      SLAB_POISON));
 	unsigned int lead = HK_HDR_SIZE + (keep_contents ? HK_LINK_SIZE : 0);
-
-	unsigned int tail = size;
+	unsigned int tail = size, align_order;
 
 	if (s->flags & SLAB_RED_ZONE) {
 		s->red_off = size;
@@ -2063,11 +2327,15 @@ static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 	s->size = ALIGN(s->obj_off + tail, s->align);
 	/* A stride that is a multiple of align keeps every object aligned. */
 	s->link_off = keep_contents ? -(int)(HK_HDR_SIZE + HK_LINK_SIZE) : 0;
-	s->page_order = hk_calculate_page_order(s->size);
+	align_order = s->align > PAGE_SIZE ? ilog2(s->align) - PAGE_SHIFT : 0;
+	s->page_order = hk_calculate_page_order(s->size, align_order);
 	s->page_shift = PAGE_SHIFT + s->page_order;
 	s->objs_per_page = (PAGE_SIZE << s->page_order) / s->size;
-	s->pages_per_seg = 1U << (hk_seg_order - s->page_order);
-	if (!s->objs_per_page || s->objs_per_page > USHRT_MAX)
+	/* Fallback segments hold one object at least, every one aligned. */
+	s->min_order = max_t(unsigned int, get_order(s->size), align_order);
+	s->first_order = max(s->page_order, s->min_order);
+	if (!s->objs_per_page || s->objs_per_page > USHRT_MAX ||
+	    s->page_order > hk_seg_order || s->min_order > hk_seg_order)
 		return -EINVAL;
 	return 0;
 }
@@ -2090,8 +2358,8 @@ static const char *hk_check_args(const char *name, unsigned int size,
 		return "no name";
 	if (!size || size > HAKMEM_MAX_OBJECT_SIZE)
 		return "object size out of range (1 .. HAKMEM_MAX_OBJECT_SIZE)";
-	if (align && (!is_power_of_2(align) || align > PAGE_SIZE))
-		return "alignment is not a power of two up to PAGE_SIZE";
+	if (align > HAKMEM_MAX_ALIGN)
+		return "alignment above HAKMEM_MAX_ALIGN";
 	if (flags & ~HAKMEM_SUPPORTED_FLAGS)
 		return "unsupported SLAB_ flags";
 	return NULL;
@@ -2156,6 +2424,11 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 			!(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
 	s->init_free = want_init_on_free() && !ctor &&
 		       !(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+	hk_test_init_override(s);
+	/* The link word is in the object only when link_off is 0. */
+	s->wipe_link = s->init_free && !s->init_alloc && !s->link_off;
+	/* As SLUB: __GFP_ZERO does not zero the objects of a ctor cache. */
+	s->gfp_zero = ctor ? 0 : (__force unsigned int)__GFP_ZERO;
 	s->hdr_live = s->full_mode ? s->hdr_alloc : s->hdr_light;
 	s->alloc_work = (s->debug ? HK_WORK_DEBUG : 0) |
 			(s->full_mode ? HK_WORK_HEADER : 0) |
@@ -2166,8 +2439,8 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	/* Frees with more to do than the header take the slow path. */
 	s->fast_max = s->free_work & ~HK_WORK_HEADER ? 0 : s->stack_max;
 	spin_lock_init(&s->depot_lock);
-	hk_heap_init(&s->depot, numa_mem_id());
-	spin_lock_init(&s->pool_lock);
+	hk_heap_init(s, &s->depot, numa_mem_id());
+	raw_spin_lock_init(&s->pool_lock);
 	INIT_LIST_HEAD(&s->pool);
 	s->cpu = alloc_percpu(struct hk_cpu);
 	if (!s->cpu) {
@@ -2175,7 +2448,7 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 		goto fail_free;
 	}
 	for_each_possible_cpu(cpu)
-		hk_heap_init(&per_cpu_ptr(s->cpu, cpu)->heap,
+		hk_heap_init(s, &per_cpu_ptr(s->cpu, cpu)->heap,
 			     cpu_to_mem(cpu));
 
 	mutex_lock(&hk_caches_mutex);
@@ -2237,7 +2510,7 @@ static unsigned long hk_report_leaks_heap(struct hakmem_cache *s,
 
 	for (l = 0; l < ARRAY_SIZE(lists); l++) {
 		list_for_each_entry(seg, lists[l], list) {
-			for (i = 0; i < s->pages_per_seg; i++) {
+			for (i = 0; i < seg->nr_pages; i++) {
 				struct hk_page *page = &seg->pages[i];
 
 				n += page->inuse;
@@ -2406,14 +2679,8 @@ static void hk_debugfs_add(struct hakmem_cache *s)
 static unsigned long hk_shrink_count(struct shrinker *shrink,
 				     struct shrink_control *sc)
 {
-	struct hakmem_cache *s;
-	unsigned long n = 0;
+	unsigned long n = max(atomic_long_read(&hk_pooled_pages), 0L);
 
-	if (!mutex_trylock(&hk_caches_mutex))
-		return 0;
-	list_for_each_entry(s, &hk_caches, list)
-		n += READ_ONCE(s->nr_pool) << hk_seg_order;
-	mutex_unlock(&hk_caches_mutex);
 	return n ?: SHRINK_EMPTY;
 }
 
@@ -2430,19 +2697,15 @@ static unsigned long hk_shrink_scan(struct shrinker *shrink,
 		struct hk_segment *seg;
 
 		while (freed < sc->nr_to_scan && (seg = hk_pool_get(s))) {
+			freed += 1UL << seg->order;
 			hk_seg_free(s, seg);
-			freed += 1UL << hk_seg_order;
 		}
 	}
 	mutex_unlock(&hk_caches_mutex);
 	return freed;
 }
 
-static struct shrinker hk_shrinker = {
-	.count_objects = hk_shrink_count,
-	.scan_objects = hk_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
+static struct shrinker *hk_shrinker;
 
 /*
  * A CPU is dead: nothing runs on it, so we own its state.  Flush its stack,
@@ -2471,7 +2734,7 @@ unsigned long hakmem_test_shrinker_count(void)
 {
 	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
 
-	return hk_shrink_count(&hk_shrinker, &sc);
+	return hk_shrink_count(hk_shrinker, &sc);
 }
 EXPORT_SYMBOL_GPL(hakmem_test_shrinker_count);
 
@@ -2479,7 +2742,7 @@ unsigned long hakmem_test_shrinker_scan(unsigned long nr)
 {
 	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = nr };
 
-	return hk_shrink_scan(&hk_shrinker, &sc);
+	return hk_shrink_scan(hk_shrinker, &sc);
 }
 EXPORT_SYMBOL_GPL(hakmem_test_shrinker_scan);
 
@@ -2495,6 +2758,56 @@ slab_flags_t hakmem_test_set_debug_flags(slab_flags_t flags)
 	return old;
 }
 EXPORT_SYMBOL_GPL(hakmem_test_set_debug_flags);
+
+void hakmem_test_errors_begin(struct kunit *test)
+{
+	atomic_set(&hk_kunit_errors, 0);
+	WRITE_ONCE(hk_kunit_test, test);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_errors_begin);
+
+int hakmem_test_errors_take(void)
+{
+	return atomic_xchg(&hk_kunit_errors, 0);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_errors_take);
+
+void hakmem_test_errors_end(void)
+{
+	WRITE_ONCE(hk_kunit_test, NULL);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_errors_end);
+
+/*
+ * Set init_on_alloc/init_on_free (1 on, 0 off, -1 the kernel's) for the
+ * caches created next, as hakmem_test_set_debug_flags() does for debug=.
+ */
+void hakmem_test_set_init(int init_alloc, int init_free)
+{
+	hk_test_init_alloc = init_alloc;
+	hk_test_init_free = init_free;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_set_init);
+
+/* The segment @obj is in: its base, and its size in @size; 0 if none. */
+unsigned long hakmem_test_seg_base(const void *obj, unsigned long *size)
+{
+	struct hk_segment *seg = hk_seg_lookup(obj);
+
+	*size = seg ? seg->size : 0;
+	return seg ? seg->base : 0;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_seg_base);
+
+/*
+ * Make segment allocations above @order fail (-1: none), as when the buddy
+ * allocator has no free block that large.
+ */
+void hakmem_test_set_max_order(int order)
+{
+	WRITE_ONCE(hk_test_max_order, order);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_set_max_order);
 
 /* What hk_cpu_dead() does for every cache, as the owner of this CPU. */
 void hakmem_test_cpu_dead_self(void)
@@ -2549,9 +2862,14 @@ void hakmem_cache_destroy(struct hakmem_cache *s)
 	might_sleep();
 	mutex_lock(&hk_caches_mutex);
 	list_del(&s->list);
+	mutex_unlock(&hk_caches_mutex);
+	/*
+	 * Not under hk_caches_mutex: removal waits for writers of validate and
+	 * shrink, which wait for cpus_read_lock(), which a CPU going down holds
+	 * while its teardown waits for hk_caches_mutex (see "Lock order").
+	 */
 	debugfs_remove_recursive(s->debugfs);
 	s->debugfs = NULL;
-	mutex_unlock(&hk_caches_mutex);
 
 	hk_drain_all(s);
 	hk_pool_drain(s);
@@ -2655,7 +2973,7 @@ void hakmem_cache_free_bulk(struct hakmem_cache *s, size_t nr, void **p)
 
 		if (unlikely(ZERO_OR_NULL_PTR(obj)))
 			continue;
-		if (unlikely(hk_seg_base(obj) != c->cur_base ||
+		if (unlikely(!hk_in_range(obj, c->cur_base, c->cur_size) ||
 			     !hk_hdr_valid(s, obj)) &&
 		    !hk_free_check(s, obj, caller))
 			continue;
@@ -2710,7 +3028,7 @@ void hakmem_cache_get_info(struct hakmem_cache *s,
 	info->objects_inuse = hk_objects_inuse(s);
 	info->objects_total = pages * s->objs_per_page;
 	info->segments = atomic_long_read(&s->nr_segments);
-	info->pages = info->segments << hk_seg_order;
+	info->pages = atomic_long_read(&s->nr_seg_pages);
 	info->page_order = s->page_order;
 	info->segment_order = hk_seg_order;
 	info->header_mode = s->header_mode;
@@ -2723,7 +3041,7 @@ int hakmem_cache_validate(struct hakmem_cache *s)
 	struct hk_validate v = { };
 	unsigned long flags;
 
-	spin_lock_init(&v.lock);
+	raw_spin_lock_init(&v.lock);
 	v.map = bitmap_zalloc(s->objs_per_page, GFP_KERNEL);
 	if (!v.map)
 		return -ENOMEM;
@@ -2731,9 +3049,9 @@ int hakmem_cache_validate(struct hakmem_cache *s)
 	hk_on_each_cpu(s, HK_OP_VALIDATE, &v);
 	spin_lock_irqsave(&s->depot_lock, flags);
 	hk_heap_collect(s, &s->depot, NULL);
-	spin_lock(&v.lock);
+	raw_spin_lock(&v.lock);
 	hk_validate_heap(s, &s->depot, &v);
-	spin_unlock(&v.lock);
+	raw_spin_unlock(&v.lock);
 	spin_unlock_irqrestore(&s->depot_lock, flags);
 	bitmap_free(v.map);
 	while (v.counted++ < v.errors)
@@ -2917,17 +3235,14 @@ static int __init hakmem_slab_init(void)
 {
 	int ret;
 
-	if (hk_seg_order < 3 || hk_seg_order > 9 || hk_seg_order >= MAX_ORDER) {
-		pr_err("seg_order=%u is out of range (3..9, below MAX_ORDER %d)\n",
-		       hk_seg_order, MAX_ORDER);
+	if (hk_seg_order < 3 || hk_seg_order > min(9, HK_MAX_PAGE_ORDER)) {
+		pr_err("seg_order=%u is out of range (3..%d)\n", hk_seg_order,
+		       min(9, HK_MAX_PAGE_ORDER));
 		return -EINVAL;
 	}
 	ret = hk_parse_debug(hk_debug_str);
 	if (ret)
 		return ret;
-	hk_seg_mask = ~((PAGE_SIZE << hk_seg_order) - 1);
-	if (hk_seg_order != HK_SEG_ORDER_DEFAULT)
-		static_branch_disable(&hk_seg_order_default);
 	hk_cookie = get_random_long();
 	hk_large_cookie = get_random_long();
 	hk_debugfs_root = debugfs_create_dir("hakmem_slab", NULL);
@@ -2942,9 +3257,12 @@ static int __init hakmem_slab_init(void)
 	if (ret < 0)
 		goto fail_debugfs;
 	hk_cpuhp_state = ret;
-	ret = register_shrinker(&hk_shrinker, "hakmem_slab");
-	if (ret)
+	hk_shrinker = hk_shrinker_create("hakmem_slab", hk_shrink_count,
+					 hk_shrink_scan);
+	if (!hk_shrinker) {
+		ret = -ENOMEM;
 		goto fail_cpuhp;
+	}
 	ret = hk_kmalloc_init();
 	if (ret)
 		goto fail_shrinker;
@@ -2955,7 +3273,7 @@ static int __init hakmem_slab_init(void)
 	return 0;
 
 fail_shrinker:
-	unregister_shrinker(&hk_shrinker);
+	hk_shrinker_destroy(hk_shrinker);
 fail_cpuhp:
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
 fail_debugfs:
@@ -2973,7 +3291,7 @@ static void __exit hakmem_slab_exit(void)
 		pr_err("cache %s was not destroyed before unload; its memory is leaked\n",
 		       s->name);
 	mutex_unlock(&hk_caches_mutex);
-	unregister_shrinker(&hk_shrinker);
+	hk_shrinker_destroy(hk_shrinker);
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
 	debugfs_remove_recursive(hk_debugfs_root);
 	rcu_barrier();

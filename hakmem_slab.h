@@ -13,6 +13,8 @@
 #include <linux/gfp.h>
 #include <linux/slab.h>
 
+#include "hakmem_compat.h"
+
 struct hakmem_cache;
 
 /*
@@ -22,11 +24,14 @@ struct hakmem_cache;
 #define HAKMEM_MAX_OBJECT_SIZE		(16 * 1024)
 #define HAKMEM_KMALLOC_MAX_CACHE_SIZE	(8 * 1024)
 
+/* The largest alignment hakmem_cache_create() accepts. */
+#define HAKMEM_MAX_ALIGN		(8 * PAGE_SIZE)
+
 /* Flags hakmem_cache_create() accepts; any other flag is refused. */
 #define HAKMEM_SUPPORTED_FLAGS	(SLAB_HWCACHE_ALIGN | SLAB_PANIC |	\
 				 SLAB_TYPESAFE_BY_RCU | SLAB_POISON |	\
 				 SLAB_RED_ZONE | SLAB_STORE_USER |	\
-				 SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | \
+				 SLAB_RECLAIM_ACCOUNT | HK_SLAB_MEM_SPREAD | \
 				 SLAB_NOLEAKTRACE | SLAB_NO_USER_FLAGS)
 
 /**
@@ -135,7 +140,9 @@ struct hakmem_cache_info {
  *	it at once, as with kmem_cache_create())
  * @size: the object size, 1 to %HAKMEM_MAX_OBJECT_SIZE bytes
  * @align: the minimum alignment of each object (0 for the default of
- *	sizeof(void *)); a power of two up to PAGE_SIZE
+ *	sizeof(void *)), up to %HAKMEM_MAX_ALIGN; rounded up to a power of
+ *	two, to which every object's address is aligned (SLUB only makes the
+ *	stride a multiple of an alignment that is not a power of two)
  * @flags: SLAB_* flags, within %HAKMEM_SUPPORTED_FLAGS
  * @ctor: run once on each object slot, when it is first carved (a page
  *	emptied and carved again keeps its objects as they were freed, until

@@ -2,8 +2,8 @@
 /*
  * KUnit tests for hakmem_slab's debug checks (SLAB_POISON, SLAB_RED_ZONE,
  * SLAB_STORE_USER): one case per report kind, each asserting the exact
- * number of reports through the "hakmem_errors" KUnit resource (as
- * lib/slub_kunit.c does with "slab_errors") and the matching counter.
+ * number of reports (hakmem_test_take_reports(), as lib/slub_kunit.c does
+ * with "slab_errors") and the matching counter.
  */
 
 #include <kunit/test.h>
@@ -12,38 +12,16 @@
 #include <linux/slab.h>
 
 #include "hakmem_slab.h"
-#include "hakmem_slab_test.h"
+#include "hakmem_slab_kunit.h"
 
 #define HK_DBG_SIZE	64
 
-static struct kunit_resource hk_dbg_resource;
-static int hk_dbg_errors;
-
-static int hk_dbg_init(struct kunit *test)
-{
-	hk_dbg_errors = 0;
-	return kunit_add_named_resource(test, NULL, NULL, &hk_dbg_resource,
-					"hakmem_errors", &hk_dbg_errors);
-}
-
-/* The number of reports since the last call. */
-static int hk_dbg_take(void)
-{
-	int n = READ_ONCE(hk_dbg_errors);
-
-	WRITE_ONCE(hk_dbg_errors, 0);
-	return n;
-}
-
+/* A debug cache of @flags, destroyed when the case ends. */
 static struct hakmem_cache *hk_dbg_create(struct kunit *test, const char *name,
 					  slab_flags_t flags)
 {
-	struct hakmem_cache *s;
-
-	s = hakmem_cache_create_mode(name, HK_DBG_SIZE, 0, flags, NULL,
-				     HAKMEM_HEADER_LIGHT);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	return s;
+	return hakmem_test_create_mode(test, name, HK_DBG_SIZE, 0, flags, NULL,
+				       HAKMEM_HEADER_LIGHT);
 }
 
 static void *hk_dbg_alloc(struct kunit *test, struct hakmem_cache *s)
@@ -62,8 +40,7 @@ static void hk_dbg_finish(struct kunit *test, struct hakmem_cache *s)
 	hakmem_cache_get_info(s, &info);
 	KUNIT_EXPECT_EQ(test, info.objects_inuse, 0UL);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
-	hakmem_cache_destroy(s);
-	KUNIT_EXPECT_EQ(test, hk_dbg_take(), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
 }
 
 /* A write after free is caught when the object is allocated again. */
@@ -77,7 +54,7 @@ static void hakmem_cache_alloc_reports_write_after_free(struct kunit *test)
 	p[10] = 0x12;
 	q = hk_dbg_alloc(test, s);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)q, (void *)p);
-	KUNIT_EXPECT_EQ(test, hk_dbg_take(), 1);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_POISON), 1ULL);
 	hakmem_cache_free(s, q);
 	hk_dbg_finish(test, s);
@@ -92,7 +69,7 @@ static void hakmem_cache_validate_reports_write_after_free(struct kunit *test)
 	hakmem_cache_free(s, p);
 	p[HK_DBG_SIZE - 1] = 0;
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 1);
-	KUNIT_EXPECT_EQ(test, hk_dbg_take(), 1);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_POISON), 1ULL);
 	hk_dbg_finish(test, s);
 }
@@ -107,16 +84,20 @@ static void hakmem_cache_free_reports_red_zone_overwrite(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p[HK_DBG_SIZE], (u8)SLUB_RED_ACTIVE);
 	p[HK_DBG_SIZE] = 0x12;
 	hakmem_cache_free(s, p);
-	KUNIT_EXPECT_EQ(test, hk_dbg_take(), 1);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_REDZONE), 1ULL);
 	/* The free went through and the red zone was repaired. */
 	p = hk_dbg_alloc(test, s);
-	KUNIT_EXPECT_EQ(test, hk_dbg_take(), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
 	hakmem_cache_free(s, p);
 	hk_dbg_finish(test, s);
 }
 
-/* validate finds an overwritten red zone of a live object, once. */
+/*
+ * validate finds an overwritten red zone of a live object and does not
+ * write into it (its user owns it): a second validate finds it again, and
+ * the free reports it once more and repairs it.
+ */
 static void hakmem_cache_validate_reports_red_zone_overwrite(struct kunit *test)
 {
 	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_rz_v", SLAB_RED_ZONE);
@@ -124,11 +105,12 @@ static void hakmem_cache_validate_reports_red_zone_overwrite(struct kunit *test)
 
 	p[HK_DBG_SIZE + 1] = 0x34;
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 1);
-	KUNIT_EXPECT_EQ(test, hk_dbg_take(), 1);
-	/* Repaired: neither a second validate nor the free reports it. */
-	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
+	KUNIT_EXPECT_EQ(test, p[HK_DBG_SIZE + 1], 0x34);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 1);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
 	hakmem_cache_free(s, p);
-	KUNIT_EXPECT_EQ(test, hk_dbg_take(), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
 	hk_dbg_finish(test, s);
 }
 
@@ -142,7 +124,7 @@ static void hakmem_cache_free_reports_double_free_with_debug(struct kunit *test)
 	hakmem_cache_free(s, a);
 	hakmem_cache_free(s, b);
 	hakmem_cache_free(s, a);
-	KUNIT_EXPECT_EQ(test, hk_dbg_take(), 1);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_DOUBLE_FREE), 1ULL);
 	hk_dbg_finish(test, s);
 }
@@ -188,13 +170,14 @@ static void hakmem_cache_alloc_keeps_debug_poison_with_init_on_free(struct kunit
 				     HAKMEM_HEADER_LIGHT);
 	hakmem_test_set_debug_flags(old);
 	KUNIT_ASSERT_NOT_NULL(test, s);
+	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
 
 	a = hk_dbg_alloc(test, s);
 	memset(a, 0x5a, HK_DBG_SIZE);
 	hakmem_cache_free(s, a);
 	b = hk_dbg_alloc(test, s);
 	KUNIT_EXPECT_PTR_EQ(test, b, a);
-	KUNIT_EXPECT_EQ(test, hk_dbg_take(), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_POISON), 0ULL);
 	hakmem_cache_free(s, b);
 	hk_dbg_finish(test, s);
@@ -213,7 +196,8 @@ static struct kunit_case hakmem_debug_cases[] = {
 
 static struct kunit_suite hakmem_debug_suite = {
 	.name = "hakmem_slab_debug",
-	.init = hk_dbg_init,
+	.init = hakmem_test_init,
+	.exit = hakmem_test_exit,
 	.test_cases = hakmem_debug_cases,
 };
 

@@ -6,9 +6,19 @@
 #ifndef _HAKMEM_SLAB_TEST_H
 #define _HAKMEM_SLAB_TEST_H
 
+struct kunit;
+
 unsigned long hakmem_test_shrinker_count(void);
 unsigned long hakmem_test_shrinker_scan(unsigned long nr);
 void hakmem_test_cpu_dead_self(void);
 slab_flags_t hakmem_test_set_debug_flags(slab_flags_t flags);
+void hakmem_test_set_init(int init_alloc, int init_free);
+void hakmem_test_set_max_order(int order);
+unsigned long hakmem_test_seg_base(const void *obj, unsigned long *size);
+
+/* Count hakmem's error reports made in @test's task (lock-free). */
+void hakmem_test_errors_begin(struct kunit *test);
+int hakmem_test_errors_take(void);
+void hakmem_test_errors_end(void);
 
 #endif /* _HAKMEM_SLAB_TEST_H */

@@ -721,7 +721,8 @@ static bool stress_typesafe_check(struct stress_run *run, unsigned int cache,
 			    stress_off(run, o), type, stress_type(cache));
 		return false;
 	}
-	head = virt_to_page((void *)((unsigned long)o & run->seg_mask));
+	/* Segments have several sizes: the object's own page. */
+	head = virt_to_page(o);
 	if (unlikely(PageBuddy(head))) {
 		stress_fail(run,
 			    "%s: %s: segment of object %p is free in the page allocator inside a read-side section",

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hakmem_slab: what differs between the kernels hakmem_slab builds on.
+ *
+ * Supported: Linux 6.1 and 6.12 (Debian 12's kernels), each generic and
+ * PREEMPT_RT.  Every version test of the project is in this file; the
+ * allocator, the tests and the tools use only the names defined here.
+ */
+#ifndef _HAKMEM_COMPAT_H
+#define _HAKMEM_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/mmzone.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+/* SLAB_MEM_SPREAD was removed in 6.8 (it had done nothing since SLAB went). */
+#ifdef SLAB_MEM_SPREAD
+#define HK_SLAB_MEM_SPREAD	SLAB_MEM_SPREAD
+#else
+#define HK_SLAB_MEM_SPREAD	0
+#endif
+
+/*
+ * The largest order the page allocator serves, inclusive.  6.1's MAX_ORDER
+ * was exclusive; 6.4 made it inclusive and 6.8 renamed it MAX_PAGE_ORDER.
+ */
+#ifdef MAX_PAGE_ORDER
+#define HK_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define HK_MAX_PAGE_ORDER	MAX_ORDER
+#else
+#define HK_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * Shrinkers: 6.7 replaced register_shrinker() on a caller's struct with
+ * shrinker_alloc()/shrinker_register()/shrinker_free().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static inline struct shrinker *
+hk_shrinker_create(const char *name,
+		   unsigned long (*count)(struct shrinker *,
+					  struct shrink_control *),
+		   unsigned long (*scan)(struct shrinker *,
+					 struct shrink_control *))
+{
+	struct shrinker *shrinker = shrinker_alloc(0, "%s", name);
+
+	if (!shrinker)
+		return NULL;
+	shrinker->count_objects = count;
+	shrinker->scan_objects = scan;
+	shrinker->seeks = DEFAULT_SEEKS;
+	shrinker_register(shrinker);
+	return shrinker;
+}
+
+static inline void hk_shrinker_destroy(struct shrinker *shrinker)
+{
+	shrinker_free(shrinker);
+}
+#else
+#include <linux/slab.h>
+
+static inline struct shrinker *
+hk_shrinker_create(const char *name,
+		   unsigned long (*count)(struct shrinker *,
+					  struct shrink_control *),
+		   unsigned long (*scan)(struct shrinker *,
+					 struct shrink_control *))
+{
+	struct shrinker *shrinker = kzalloc(sizeof(*shrinker), GFP_KERNEL);
+
+	if (!shrinker)
+		return NULL;
+	shrinker->count_objects = count;
+	shrinker->scan_objects = scan;
+	shrinker->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(shrinker, "%s", name)) {
+		kfree(shrinker);
+		return NULL;
+	}
+	return shrinker;
+}
+
+static inline void hk_shrinker_destroy(struct shrinker *shrinker)
+{
+	unregister_shrinker(shrinker);
+	kfree(shrinker);
+}
+#endif
+
+/* KUnit: 6.12 renamed KUNIT_ASSERT_FAILURE(). */
+#if defined(KUNIT_ASSERT_FAILURE) && !defined(KUNIT_FAIL_AND_ABORT)
+#define KUNIT_FAIL_AND_ABORT	KUNIT_ASSERT_FAILURE
+#endif
+
+/* get_unaligned() and friends moved from asm/ to linux/ in 6.12. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+#endif /* _HAKMEM_COMPAT_H */

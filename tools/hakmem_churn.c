@@ -16,6 +16,7 @@
 #define pr_fmt(fmt) "hakmem_churn: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -25,6 +26,7 @@
 #include "hakmem_slab.h"
 
 #define CHURN_OBJS	64
+#define CHURN_ALIVE_MS	10
 
 static unsigned int seconds = 120;
 module_param(seconds, uint, 0444);
@@ -55,6 +57,8 @@ static bool churn_cycle(void)
 		}
 		memset(p[i], i, 128);
 	}
+	/* Alive for a while, so that writers of its debugfs files find it. */
+	msleep(CHURN_ALIVE_MS);
 	while (i--)
 		hakmem_cache_free(s, p[i]);
 	hakmem_cache_destroy(s);

@@ -71,8 +71,8 @@ rm -f /tmp/stop
 (
 	n=0
 	while [ ! -e /tmp/stop ]; do
-		if echo 1 > $d/validate 2>/dev/null; then n=$((n + 1)); fi
-		if echo 1 > $d/shrink 2>/dev/null; then n=$((n + 1)); fi
+		if { echo 1 > $d/validate; } 2>/dev/null; then n=$((n + 1)); fi
+		if { echo 1 > $d/shrink; } 2>/dev/null; then n=$((n + 1)); fi
 	done
 	echo "$n" > /tmp/writes
 ) &

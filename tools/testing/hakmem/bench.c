@@ -47,7 +47,7 @@ static noinline void run_pair(struct hakmem_cache *s, long n)
 	for (i = 0; i < n; i++) {
 		void *p = hakmem_cache_alloc(s, GFP_KERNEL);
 
-		*(volatile char *)p = 1;
+		WRITE_ONCE(*(char *)p, 1);	/* touch it, as a user would */
 		hakmem_cache_free(s, p);
 	}
 }
@@ -70,8 +70,7 @@ struct ws_step {
 	unsigned short slot, size;
 };
 
-static noinline void run_ws(void **slots, const struct ws_step *st,
-					      long n)
+static noinline void run_ws(void **slots, const struct ws_step *st, long n)
 {
 	long i;
 

@@ -223,6 +223,15 @@ static void do_free(struct live l, bool via_kfree)
 	remember_freed(l.p, l.kind);
 }
 
+/* Free a pointer the way its kind is freed, valid or not. */
+static void free_any(int kind, void *p)
+{
+	if (kind == K_KMALLOC)
+		hakmem_kfree(p);
+	else
+		hakmem_cache_free(caches[kind], p);
+}
+
 static gfp_t pick_gfp(uint8_t b)
 {
 	static const gfp_t g[] = { GFP_KERNEL, GFP_ATOMIC, GFP_KERNEL | __GFP_ZERO,
@@ -263,13 +272,13 @@ static unsigned long reports_expected;
 
 /* Expect exactly @want new report lines from @stmt. */
 #define EXPECT_REPORTS(class, want, stmt) do {				\
-	unsigned long __b = shim_nr_bug_lines;				\
-	reports_expected += (want);					\
+	unsigned long __b = shim_nr_bug_lines, __w = (want);		\
+	reports_expected += __w;					\
 	stmt;								\
-	if (shim_nr_bug_lines - __b != (want))				\
+	if (shim_nr_bug_lines - __b != __w)				\
 		harness_fail(misuse_names[class],			\
-			     "%lu reports for one misuse (want %d)",	\
-			     shim_nr_bug_lines - __b, (int)(want));	\
+			     "%lu reports for one misuse (want %lu)",	\
+			     shim_nr_bug_lines - __b, __w);		\
 } while (0)
 
 static int pick_live(struct input *in, int kind_filter)
@@ -309,6 +318,7 @@ struct irq_req {
 	int kind;
 	bool do_free;
 };
+
 static struct irq_req irq_req;
 
 static void irq_handler(void *arg)
@@ -331,7 +341,7 @@ static unsigned char migrate_to = 0xff;
 
 static void sleep_hook(void)
 {
-	if (migrate_to != 0xff && !in_atomic()) {
+	if (migrate_to != 0xff && !preempt_count() && !irqs_disabled()) {
 		int c = online_cpu_other_than(migrate_to % SHIM_NR_CPUS);
 
 		migrate_to = 0xff;
@@ -416,8 +426,7 @@ static void misuse(struct input *in, int *stack_obj)
 		if (skip[unaligned ? M_INTERIOR_UNALIGNED : M_INTERIOR])
 			return;
 		EXPECT_REPORTS(unaligned ? M_INTERIOR_UNALIGNED : M_INTERIOR, 1,
-			       if (l->kind == K_KMALLOC) hakmem_kfree((char *)l->p + off);
-			       else hakmem_cache_free(caches[l->kind], (char *)l->p + off));
+			       free_any(l->kind, (char *)l->p + off));
 		break;
 	}
 	case 4: {	/* malloc'ed memory */
@@ -573,6 +582,31 @@ static void teardown(bool destroy_live)
 	shim_poll();
 }
 
+/* Free up to @n live objects of cache @k in one call, with NULL holes. */
+static void bulk_free(struct input *in, int k, int n)
+{
+	void *p[32];
+	int j, m = 0;
+
+	for (j = 0; j < nr_live && m < n;) {
+		if (live[j].kind != k) {
+			j++;
+			continue;
+		}
+		p[m++] = untrack(j).p;
+		remember_freed(p[m - 1], k);
+		if (in_u8(in) & 1 && m < n)
+			p[m++] = NULL;
+	}
+	hakmem_cache_free_bulk(caches[k], m, p);
+}
+
+/* A cache by kind, or the kmalloc class of a size from the input. */
+static struct hakmem_cache *pick_cache(struct input *in, int k)
+{
+	return k == K_KMALLOC ? hakmem_kmalloc_cache(1 + in_u8(in) * 32) : caches[k];
+}
+
 static bool booted;
 
 static void boot(void)
@@ -592,7 +626,7 @@ static void boot(void)
 		/* whole names only ("late-df-light" is not "df-now") */
 		while (p && ((p != s && p[-1] != ',') || (p[n] && p[n] != ',')))
 			p = strstr(p + 1, misuse_names[i]);
-		skip[i] = p != NULL;
+		skip[i] = !!p;
 	}
 	shim_quiet = !getenv("HAKMEM_FUZZ_VERBOSE");
 	shim_printk_hook = printk_hook;
@@ -654,27 +688,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					track(p[j], k, cache_size[k]);
 				}
 			} else {
-				int m = 0;
-
-				for (j = 0; j < nr_live && m < n;) {
-					if (live[j].kind == k) {
-						p[m++] = untrack(j).p;
-						remember_freed(p[m - 1], k);
-						if (in_u8(&in) & 1 && m < n)
-							p[m++] = NULL;
-					} else {
-						j++;
-					}
-				}
-				hakmem_cache_free_bulk(caches[k], m, p);
+				bulk_free(&in, k, n);
 			}
 			break;
 		}
 		case 7:
-			hakmem_cache_shrink(k == K_KMALLOC ? hakmem_kmalloc_cache(1 + in_u8(&in) * 32) : caches[k]);
+			hakmem_cache_shrink(pick_cache(&in, k));
 			break;
 		case 8:
-			validate_cache(k == K_KMALLOC ? hakmem_kmalloc_cache(1 + in_u8(&in) * 32) : caches[k]);
+			validate_cache(pick_cache(&in, k));
 			break;
 		case 9:		/* switch CPU */
 			shim_set_cpu(online_cpu_other_than(in_u8(&in) % SHIM_NR_CPUS));

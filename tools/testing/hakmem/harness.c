@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <shim/kernel.h>
 #include "harness.h"
 #include "shim.h"
 

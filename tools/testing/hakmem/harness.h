@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the harness programs: booting the fake machine and the
- * module, the shadow set of live objects, content patterns.
+ * module, the shadow set of live objects, content patterns.  Include it
+ * after the kernel headers (hakmem_slab.h, or shim/kernel.h).
  */
 #ifndef _HAKMEM_HARNESS_H
 #define _HAKMEM_HARNESS_H
@@ -14,8 +15,7 @@
 void harness_boot(unsigned long arena_mib, const char *header_mode);
 
 /* Fail loudly: prints "CHECK FAILED [class]: ..." and aborts. */
-__attribute__((noreturn, format(printf, 2, 3)))
-void harness_fail(const char *class, const char *fmt, ...);
+__noreturn __printf(2, 3) void harness_fail(const char *class, const char *fmt, ...);
 
 /*
  * The shadow set of live objects (thread-safe): insert fails if the object
@@ -27,6 +27,7 @@ struct shadow_obj {
 	uint32_t seed;
 	int kind;		/* harness-defined: which cache */
 };
+
 void shadow_init(void);
 bool shadow_insert(void *ptr, uint32_t size, uint32_t seed, int kind);
 bool shadow_remove(void *ptr, struct shadow_obj *out);

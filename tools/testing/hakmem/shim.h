@@ -68,6 +68,7 @@ struct shim_page_fail {
 	unsigned long every;	/* every k-th allocation fails; 0: none */
 	bool fragmented;	/* only order 0 succeeds */
 };
+
 extern struct shim_page_fail shim_page_fail;
 extern unsigned long shim_pages_allocated;	/* live pages (order 0 units) */
 extern unsigned long shim_page_allocs, shim_page_failures;

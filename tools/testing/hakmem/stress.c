@@ -220,8 +220,8 @@ static void worker_op(struct worker *w)
 			harness_fail("alloc", "bulk allocation failed");
 		for (i = 0; i < n; i++) {
 			if (!shadow_insert(p[i], csize[kind], 0, kind))
-				harness_fail("handed-out-twice", "bulk object %p handed out while live",
-					     p[i]);
+				harness_fail("handed-out-twice",
+					     "bulk object %p handed out while live", p[i]);
 			pattern_fill(p[i], csize[kind], 0);
 		}
 		for (i = 0; i < n; i++) {
@@ -317,13 +317,14 @@ static void check_clean(struct hakmem_cache *s, const char *what)
 /* An extra cache: objects go to the workers, who free them; destroy. */
 static void extra_cache_round(unsigned int *seed, int round)
 {
+	bool odd = round % 2;
 	char name[32];
 	int i, n = 64;
 
 	snprintf(name, sizeof(name), "stress-extra-%d", round);
 	caches[K_EXTRA] = hakmem_cache_create_mode(name, csize[K_EXTRA], 0,
-						   round % 2 ? SLAB_HWCACHE_ALIGN : 0, NULL,
-						   round % 2 ? HAKMEM_HEADER_FULL : HAKMEM_HEADER_LIGHT);
+						   odd ? SLAB_HWCACHE_ALIGN : 0, NULL,
+						   odd ? HAKMEM_HEADER_FULL : HAKMEM_HEADER_LIGHT);
 	if (!caches[K_EXTRA])
 		harness_fail("create", "cannot create %s", name);
 	for (i = 0; i < n; i++) {
@@ -354,7 +355,7 @@ int main(int argc, char **argv)
 {
 	const char *env = getenv("STRESS_SECONDS");
 	int seconds = argc > 1 ? atoi(argv[1]) : env ? atoi(env) : 20;
-	bool racy_stats = getenv("STRESS_RACY_STATS") != NULL;
+	bool racy_stats = !!getenv("STRESS_RACY_STATS");
 	unsigned int seed = 42;
 	unsigned long hotplugs = 0, validates = 0, shrinks = 0, extras = 0, ops = 0;
 	time_t end;
@@ -465,7 +466,8 @@ int main(int argc, char **argv)
 		printf("cpu%d: %lu ops, %lu remote frees, %lu interrupts\n", i,
 		       workers[i].ops, workers[i].remote_sent, workers[i].irqs);
 	}
-	printf("stress: PASS: %d s, %lu ops, %lu hotplugs, %lu validates, %lu shrinks, %lu extra caches, %lu pages live at exit\n",
-	       seconds, ops, hotplugs, validates, shrinks, extras, shim_pages_allocated);
+	printf("stress: PASS: %d s, %lu ops, %lu hotplugs, %lu validates, %lu shrinks, ",
+	       seconds, ops, hotplugs, validates, shrinks);
+	printf("%lu extra caches, %lu pages live at exit\n", extras, shim_pages_allocated);
 	return 0;
 }

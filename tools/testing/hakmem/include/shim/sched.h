@@ -179,8 +179,8 @@ static __always_inline void shim_reader_dec(void)
 /*
  * Emulated interrupts: a harness may arm a handler that runs (as a hardirq
  * on this CPU) at the next interrupt point with interrupts enabled.  The
- * points are the shim calls the core makes: atomics reads, llist ops,
- * prefetch, spin_unlock_irqrestore, local_irq_restore, preempt_enable.
+ * points are the shim calls the core makes: preempt_enable(),
+ * local_irq_restore() (so spin_unlock_irqrestore()) and the llist ops.
  */
 #ifdef SHIM_FAST
 static __always_inline void shim_irq_point(void) { }

@@ -19,6 +19,8 @@
 #                 debugfs vs hotplug, 2 minutes)
 #   make kunit-x86_64 / kunit-x86_64-kasan   one x86_64 KUnit run
 #   make bench    tools/bench.sh
+#   make utest    userspace tests of the core (tools/testing/hakmem: TSan
+#                 stress, libFuzzer with ASan/UBSan, instruction counts)
 #   make clean
 #
 # Kbuild (not this file) lists the objects; it is also what a kernel tree
@@ -46,7 +48,7 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KCONFIG_SYMS)
 RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
 .PHONY: all modules clean setup check checkpatch kerneldoc sparse sparse-all shellcheck kunit kunit-uml \
-	kunit-x86_64 kunit-x86_64-kasan test bench ktree help check-kdir
+	kunit-x86_64 kunit-x86_64-kasan test bench ktree help check-kdir utest
 
 all: modules
 
@@ -168,6 +170,10 @@ test:
 
 bench:
 	$(RUN) tools/bench.sh
+
+# hakmem_slab.c built in userspace against a kernel shim; no kernel needed.
+utest:
+	$(MAKE) -C tools/testing/hakmem check
 
 help:
 	@sed -n '3,/^$$/p' Makefile | sed 's/^# \{0,1\}//'

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Deterministic cost guard: the fast paths' instructions per operation,
+ * counted by callgrind around the timed loop only (client requests), with a
+ * fixed seed.  Run by insn.sh; without valgrind it prints ns per op.
+ *
+ *   bench pair N    hakmem_cache_alloc + hakmem_cache_free of one 256 B
+ *                   object, N times (op: one alloc+free)
+ *   bench batch N   32 allocations then 32 frees, N times (op: one object's
+ *                   alloc+free)
+ *   bench ws400 N   hakmem_kmalloc/hakmem_kfree over a 400-slot working set,
+ *                   random sizes 16..1024, N replacements (op: one
+ *                   kfree+kmalloc)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <valgrind/callgrind.h>
+
+#include "../../../hakmem_slab.h"
+#include "harness.h"
+#include "shim.h"
+
+#define WS	400
+
+static inline unsigned long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000UL + ts.tv_nsec;
+}
+
+static unsigned int rnd_state = 12345;
+
+static unsigned int rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+static noinline void run_pair(struct hakmem_cache *s, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		void *p = hakmem_cache_alloc(s, GFP_KERNEL);
+
+		WRITE_ONCE(*(char *)p, 1);	/* touch it, as a user would */
+		hakmem_cache_free(s, p);
+	}
+}
+
+static noinline void run_batch(struct hakmem_cache *s, long n)
+{
+	void *p[32];
+	long i;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < 32; j++)
+			p[j] = hakmem_cache_alloc(s, GFP_KERNEL);
+		for (j = 0; j < 32; j++)
+			hakmem_cache_free(s, p[j]);
+	}
+}
+
+struct ws_step {
+	unsigned short slot, size;
+};
+
+static noinline void run_ws(void **slots, const struct ws_step *st, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		hakmem_kfree(slots[st[i].slot]);
+		slots[st[i].slot] = hakmem_kmalloc(st[i].size, GFP_KERNEL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "pair";
+	long n = argc > 2 ? atol(argv[2]) : 1000000, ops;
+	struct hakmem_cache *s;
+	unsigned long t0, t1;
+	struct ws_step *steps = NULL;
+	void *slots[WS];
+	long i;
+
+	shim_quiet = 1;
+	harness_boot(1024, NULL);
+	s = hakmem_cache_create("bench-256", 256, 0, 0, NULL);
+	if (!s)
+		harness_fail("bench", "cannot create the cache");
+
+	if (!strcmp(mode, "pair")) {
+		run_pair(s, 10000);			/* warm up */
+		ops = n;
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		run_pair(s, n);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
+	} else if (!strcmp(mode, "batch")) {
+		run_batch(s, 1000);
+		ops = n * 32;
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		run_batch(s, n);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
+	} else if (!strcmp(mode, "ws400")) {
+		steps = malloc((n + 20000) * sizeof(*steps));
+		for (i = 0; i < n + 20000; i++) {
+			steps[i].slot = rnd() % WS;
+			steps[i].size = 16 + rnd() % (1024 - 16 + 1);
+		}
+		for (i = 0; i < WS; i++)
+			slots[i] = hakmem_kmalloc(16 + rnd() % 1009, GFP_KERNEL);
+		run_ws(slots, steps, 20000);		/* warm up */
+		ops = n;
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		run_ws(slots, steps + 20000, n);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
+		for (i = 0; i < WS; i++)
+			hakmem_kfree(slots[i]);
+	} else {
+		fprintf(stderr, "usage: %s pair|batch|ws400 [N]\n", argv[0]);
+		return 2;
+	}
+	printf("%s ops=%ld ns_per_op=%.2f\n", mode, ops, (double)(t1 - t0) / ops);
+	if (shim_nr_bug_lines || shim_nr_warnings)
+		harness_fail("bench", "%lu reports, %lu warnings", shim_nr_bug_lines,
+			     shim_nr_warnings);
+	free(steps);
+	return 0;
+}

@@ -4,12 +4,12 @@
  *
  * Supported: Linux 6.1 and 6.12 (Debian 12's kernels), each generic and
  * PREEMPT_RT.  Every version test of the project is in this file; the
- * allocator, the tests and the tools use only the names defined here.
+ * allocator, the tests and the tools use only the names defined here.  The
+ * tests are of features (what a header defines), not of version numbers.
  */
 #ifndef _HAKMEM_COMPAT_H
 #define _HAKMEM_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/mmzone.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -23,21 +23,21 @@
 
 /*
  * The largest order the page allocator serves, inclusive.  6.1's MAX_ORDER
- * was exclusive; 6.4 made it inclusive and 6.8 renamed it MAX_PAGE_ORDER.
+ * was exclusive; 6.8 has MAX_PAGE_ORDER, inclusive (6.4 to 6.7 had an
+ * inclusive MAX_ORDER: not supported).
  */
 #ifdef MAX_PAGE_ORDER
 #define HK_MAX_PAGE_ORDER	MAX_PAGE_ORDER
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-#define HK_MAX_PAGE_ORDER	MAX_ORDER
 #else
 #define HK_MAX_PAGE_ORDER	(MAX_ORDER - 1)
 #endif
 
 /*
  * Shrinkers: 6.7 replaced register_shrinker() on a caller's struct with
- * shrinker_alloc()/shrinker_register()/shrinker_free().
+ * shrinker_alloc()/shrinker_register()/shrinker_free(), and added the
+ * SHRINKER_ALLOCATED flag with them.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef SHRINKER_ALLOCATED
 static inline struct shrinker *
 hk_shrinker_create(const char *name,
 		   unsigned long (*count)(struct shrinker *,
@@ -97,7 +97,7 @@ static inline void hk_shrinker_destroy(struct shrinker *shrinker)
 #endif
 
 /* get_unaligned() and friends moved from asm/ to linux/ in 6.12. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if __has_include("linux/unaligned.h")
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>

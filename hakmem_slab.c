@@ -79,8 +79,11 @@
  * 1 and 3 are never held together: hakmem_cache_destroy() takes 3 only to
  * unlink the cache, then removes its debugfs files (which waits for writers
  * inside 1) without it.  The hotplug teardown (under the write side of 1)
- * takes 3.  Remote frees (an object whose segment another heap owns) take
- * no lock: llist_add() on hk_segment.remote; the freer that makes that list
+ * takes 3, and the offline callback waits there for the CPU's idle-reclaim
+ * work, which takes 3 (and nothing of 1).
+ *
+ * Remote frees (an object whose segment another heap owns) take no lock:
+ * llist_add() on hk_segment.remote; the freer that makes that list
  * non-empty also queues the segment on the owner's heap.remote_segs.  The
  * owner takes both lists whole with llist_del_all().  The queued object
  * keeps its page's inuse count up, so the segment cannot be freed before
@@ -172,7 +175,7 @@
 				 __GFP_THISNODE | __GFP_NOFAIL)
 
 /* Each new segment of a heap is 2^HK_SEG_GROWTH times the last. */
-#define HK_SEG_GROWTH		2
+#define HK_SEG_GROWTH		4
 
 /* hk_hdr.state values */
 #define HK_STATE_LIGHT		0x11947e55U	/* light mode: written at carve */
@@ -272,14 +275,21 @@ struct hk_heap {
 struct hk_cpu {
 	unsigned int busy;		/* re-entrancy guard */
 	unsigned int count;		/* objects in stack[] */
-	unsigned long cur_base;		/* heap.seg->base, or 0 */
-	unsigned long cur_size;		/* heap.seg->size, or 0 */
+	unsigned long cur_base;		/* cur_seg's first slot, or 0 */
+	unsigned long cur_size;		/* bytes from there to its end, or 0 */
 	u64 stat[HAKMEM_NR_STATS];
 	/* The last segment __hk_free() proved, and hk_cache.seg_gen then. */
-	unsigned long last_base ____cacheline_aligned;
+	/*
+	 * The segment the last objects were allocated from, for the fast free
+	 * path: heap.seg, or the last one while the heap has none (it filled
+	 * up); owned by the heap, cleared when it leaves the heap.
+	 */
+	struct hk_segment *cur_seg ____cacheline_aligned;
+	unsigned long last_base;
 	unsigned long last_size;
 	struct hk_segment *last_seg;
 	unsigned long last_gen;
+	u64 idle_ops;			/* allocations + frees at the last reclaim */
 	void *stack[HK_STACK_MAX];
 	struct hk_heap heap;
 } ____cacheline_aligned;
@@ -371,8 +381,8 @@ static_assert(ARRAY_SIZE(hakmem_stat_names) == HAKMEM_NR_STATS);
 
 #define HK_SEG_ORDER_DEFAULT	6
 static unsigned int hk_seg_order = HK_SEG_ORDER_DEFAULT;
-static atomic_long_t hk_seg_gen_all;
-static atomic_long_t hk_pooled_pages;	/* in every cache's pool */	/* bumped when any segment is freed */
+static atomic_long_t hk_seg_gen_all;	/* bumped when any segment is freed */
+static atomic_long_t hk_pooled_pages;	/* in every cache's pool */
 
 /*
  * The segments hakmem_kfree() proved last on this CPU, by base address, so
@@ -394,9 +404,16 @@ static enum hakmem_header_mode hk_header_mode = HAKMEM_HEADER_LIGHT;
 static slab_flags_t hk_debug_flags;	/* from the debug parameter */
 
 static LIST_HEAD(hk_caches);
+/* Caches destroyed with objects in use: kept, as their objects are. */
+static LIST_HEAD(hk_defunct_caches);
 static DEFINE_MUTEX(hk_caches_mutex);
 static struct dentry *hk_debugfs_root;
 static enum cpuhp_state hk_cpuhp_state;
+static enum cpuhp_state hk_cpuhp_online_state;
+
+/* How often each CPU gives back what caches idle on it hold; 0: never. */
+static unsigned int hk_reclaim_ms = 2000;
+static DEFINE_PER_CPU(struct delayed_work, hk_reclaim_work);
 
 /* Errors with no cache to charge them to (hakmem_kfree() of junk). */
 static atomic_long_t hk_orphan_errors;
@@ -439,6 +456,8 @@ module_param_named(debug, hk_debug_str, charp, 0444);
 MODULE_PARM_DESC(debug, "debug checks for every cache, as slub_debug: P (poison), Z (red zone), U (store user), e.g. debug=PZU");
 
 module_param_named(seg_order, hk_seg_order, uint, 0444);
+module_param_named(reclaim_ms, hk_reclaim_ms, uint, 0444);
+MODULE_PARM_DESC(reclaim_ms, "every so many ms each CPU gives back what caches idle on it hold (default 2000, 0: never)");
 MODULE_PARM_DESC(seg_order, "largest segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages)");
 
 /* === Internals: helpers =================================================== */
@@ -858,7 +877,7 @@ static noinline void hk_debug_free(struct hakmem_cache *s, void *obj,
 	if (s->red_size)
 		hk_check_redzone(s, obj, SLUB_RED_ACTIVE, caller);
 	WRITE_ONCE(*(u64 *)hk_hdr(obj), s->hdr_free);
-	smp_wmb();
+	smp_wmb();	/* header, then red zone: see hk_validate_live() */
 	if (s->red_size)
 		memset(hk_redzone(s, obj), SLUB_RED_INACTIVE, s->red_size);
 	if (s->poison)
@@ -884,7 +903,7 @@ static void hk_seg_mark(struct page *head, unsigned int order,
 
 	for (i = 0; i < n; i++)
 		head[i].index = seg ? (unsigned long)seg ^ hk_cookie : 0;
-	/* index before private: a lookup that sees private sees index. */
+	/* index before private: pairs with hk_seg_lookup()'s smp_rmb(). */
 	smp_wmb();
 	for (i = 0; i < n; i++)
 		set_page_private(&head[i], (unsigned long)seg);
@@ -1042,7 +1061,7 @@ static struct hk_segment *hk_pool_get(struct hakmem_cache *s)
 	if (!list_empty(&s->pool)) {
 		seg = list_first_entry(&s->pool, struct hk_segment, list);
 		list_del_init(&seg->list);
-		s->nr_pool--;
+		WRITE_ONCE(s->nr_pool, s->nr_pool - 1);
 		atomic_long_sub(1L << seg->order, &hk_pooled_pages);
 	}
 	raw_spin_unlock_irqrestore(&s->pool_lock, flags);
@@ -1067,11 +1086,11 @@ static void hk_pool_put(struct hakmem_cache *s, struct hk_segment *seg)
 {
 	unsigned long flags;
 
-	seg->heap = NULL;
+	WRITE_ONCE(seg->heap, NULL);
 	raw_spin_lock_irqsave(&s->pool_lock, flags);
 	if (hk_pool_has_room(s, seg->order)) {
 		list_add(&seg->list, &s->pool);
-		s->nr_pool++;
+		WRITE_ONCE(s->nr_pool, s->nr_pool + 1);
 		atomic_long_add(1L << seg->order, &hk_pooled_pages);
 		seg = NULL;
 	}
@@ -1102,14 +1121,50 @@ static void hk_heap_init(struct hakmem_cache *s, struct hk_heap *h, int node)
 	h->node = node;
 }
 
+/*
+ * The bounds the fast free path compares a pointer with: from the segment's
+ * first object slot (so that a header read never leaves the segment) to its
+ * end.
+ */
+static unsigned long hk_seg_first(struct hk_segment *seg)
+{
+	return seg->base + seg->cache->obj_off;
+}
+
+static unsigned long hk_seg_span(struct hk_segment *seg)
+{
+	return seg->size - seg->cache->obj_off;
+}
+
+/* Set the segment a CPU's fast frees push for (NULL: none). */
+static void hk_cpu_set_cur(struct hk_cpu *c, struct hk_segment *seg)
+{
+	c->cur_seg = seg;
+	c->cur_base = seg ? hk_seg_first(seg) : 0;
+	c->cur_size = seg ? hk_seg_span(seg) : 0;
+}
+
+/*
+ * The heap allocates from @seg now (NULL: it needs another).  The fast
+ * free path keeps the last one until there is a new one: the objects the
+ * stack holds came from it.
+ */
 static void hk_heap_set_seg(struct hk_heap *h, struct hk_cpu *c,
 			    struct hk_segment *seg)
 {
 	h->seg = seg;
-	if (c) {
-		c->cur_base = seg ? seg->base : 0;
-		c->cur_size = seg ? seg->size : 0;
-	}
+	if (c && seg)
+		hk_cpu_set_cur(c, seg);
+}
+
+/* @seg leaves the heap (pooled or freed): the fast path must forget it. */
+static void hk_heap_forget_seg(struct hk_heap *h, struct hk_cpu *c,
+			       struct hk_segment *seg)
+{
+	if (h->seg == seg)
+		h->seg = NULL;
+	if (c && c->cur_seg == seg)
+		hk_cpu_set_cur(c, NULL);
 }
 
 /* Take a segment (new, or from the pool) into a heap as its current one. */
@@ -1117,15 +1172,15 @@ static void hk_heap_adopt(struct hakmem_cache *s, struct hk_heap *h,
 			  struct hk_cpu *c, struct hk_segment *seg)
 {
 	hk_assert_owner(s, h);
+	WRITE_ONCE(seg->heap, h);
 	if (h->seg) {
 		/*
 		 * The heap got a segment while we slept (another task, an
-		 * interrupt): keep this one for later in the pool.
+		 * interrupt): keep this one for later, on the heap.
 		 */
-		hk_pool_put(s, seg);
+		list_add_tail(&seg->list, &h->avail);
 		return;
 	}
-	seg->heap = h;
 	hk_heap_set_seg(h, c, seg);
 }
 
@@ -1140,10 +1195,9 @@ static void hk_heap_grow(struct hk_heap *h, struct hk_segment *seg)
 static void hk_heap_release_seg(struct hakmem_cache *s, struct hk_heap *h,
 				struct hk_cpu *c, struct hk_segment *seg)
 {
-	if (h->seg == seg)
-		hk_heap_set_seg(h, c, NULL);
-	else
+	if (h->seg != seg)
 		list_del_init(&seg->list);
+	hk_heap_forget_seg(h, c, seg);
 	hk_seg_reset(seg);
 	hk_pool_put(s, seg);
 }
@@ -1163,6 +1217,19 @@ static void hk_page_kill_headers(struct hakmem_cache *s, struct hk_segment *seg,
 
 	for (i = 0; i < page->carved; i++, obj += s->size)
 		*(u64 *)hk_hdr(obj) = dead;
+}
+
+/*
+ * Light mode: an object going onto a free list (its page's, or a remote
+ * one) is marked free, so that a double free of it fails the header check
+ * of the free path; it is marked live again when a refill takes it off.
+ * Only the objects on a CPU's stack keep a live header while free.  Full
+ * mode has marked it free already.
+ */
+static __always_inline void hk_mark_listed(struct hakmem_cache *s, void *obj)
+{
+	if (!s->full_mode)
+		*(u64 *)hk_hdr(obj) = s->hdr_free;
 }
 
 static void hk_page_release(struct hakmem_cache *s, struct hk_heap *h,
@@ -1199,6 +1266,7 @@ static bool hk_page_put(struct hakmem_cache *s, struct hk_heap *h,
 			  "object freed to a page with no object in use (late double free)");
 		return false;
 	}
+	hk_mark_listed(s, obj);
 	hk_set_link(s, obj, page->freelist);
 	page->freelist = obj;
 	page->inuse--;
@@ -1263,7 +1331,8 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 				seg = hk_pool_get(s);
 			if (!seg)
 				return NULL;
-			seg->heap = h;
+			/* Remote freers read it without a lock. */
+			WRITE_ONCE(seg->heap, h);
 			hk_heap_set_seg(h, c, seg);
 		}
 		if (seg->partial_map) {
@@ -1357,6 +1426,8 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 			 */
 			if (s->wipe_link)
 				hk_set_link(s, obj, NULL);
+			if (!s->full_mode)
+				*(u64 *)hk_hdr(obj) = s->hdr_light;
 			page->inuse++;
 			p[got++] = obj;
 		}
@@ -1386,8 +1457,8 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 			  struct hk_cpu *c)
 {
+	struct hk_segment *seg, *tmp;
 	struct hk_page *page;
-	struct hk_segment *seg;
 
 	/* Collecting may release the current segment: look at it after. */
 	hk_heap_collect(s, h, c);
@@ -1402,8 +1473,11 @@ static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 			__set_bit(page - seg->pages, &seg->partial_map);
 		}
 	}
+	/* Drained: no segment is current, for allocation or fast frees. */
+	h->seg = NULL;
+	if (c)
+		hk_cpu_set_cur(c, NULL);
 	if (seg) {
-		hk_heap_set_seg(h, c, NULL);
 		if (!seg->used) {
 			hk_seg_reset(seg);
 			hk_pool_put(s, seg);
@@ -1411,14 +1485,23 @@ static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 			list_add(&seg->list, &h->avail);
 		}
 	}
+	/* A segment adopted while the heap had one may never have been used. */
+	list_for_each_entry_safe(seg, tmp, &h->avail, list) {
+		if (seg->used)
+			continue;
+		list_del_init(&seg->list);
+		hk_seg_reset(seg);
+		hk_pool_put(s, seg);
+	}
 }
 
 /* Hand an object to the heap that owns its segment (lock-free). */
 static void hk_remote_free(struct hakmem_cache *s, struct hk_segment *seg,
 			   void *obj)
 {
-	struct hk_heap *owner = seg->heap;
+	struct hk_heap *owner = READ_ONCE(seg->heap);
 
+	hk_mark_listed(s, obj);
 	/*
 	 * llist_add() is a full barrier; once the object is on the list the
 	 * owner may take it, and we touch the segment only if we made the list
@@ -1438,7 +1521,7 @@ static __always_inline struct hk_segment *
 hk_seg_known(struct hakmem_cache *s, struct hk_cpu *c, const void *obj)
 {
 	if (hk_in_range(obj, c->cur_base, c->cur_size))
-		return c->heap.seg;
+		return c->cur_seg;
 	if (hk_in_range(obj, c->last_base, c->last_size) &&
 	    c->last_gen == atomic_long_read(&s->seg_gen))
 		return c->last_seg;
@@ -1450,12 +1533,14 @@ static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 			  struct hk_cpu *c, void *obj)
 {
 	struct hk_segment *seg = c ? hk_seg_known(s, c, obj) : NULL;
+	struct hk_heap *owner;
 
 	if (!seg)
 		seg = hk_seg_of_trusted(obj);
-	if (seg->heap == h) {
+	owner = READ_ONCE(seg->heap);
+	if (owner == h) {
 		hk_page_put(s, h, c, seg, obj);
-	} else if (unlikely(!READ_ONCE(seg->heap))) {
+	} else if (unlikely(!owner)) {
 		/* Only a double free can reach an empty, pooled segment. */
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
 			  "object freed to an empty segment (late double free)");
@@ -1484,6 +1569,9 @@ static void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c,
 	memmove(c->stack, c->stack + n, keep * sizeof(void *));
 	c->count = keep;
 	hk_stat(c, HAKMEM_FLUSH);
+	/* ... and at every flush, so that their pages can empty. */
+	if (!llist_empty(&c->heap.remote_segs))
+		hk_heap_collect(s, &c->heap, c);
 }
 
 /*
@@ -1496,6 +1584,9 @@ static unsigned int hk_cpu_refill(struct hakmem_cache *s, struct hk_cpu *c)
 	void **p = c->stack + c->count;
 	unsigned int got, i;
 
+	/* Objects other CPUs gave back come home at every refill. */
+	if (!llist_empty(&c->heap.remote_segs))
+		hk_heap_collect(s, &c->heap, c);
 	got = hk_heap_fill(s, &c->heap, c, p, want);
 	for (i = 0; i < got / 2; i++)
 		swap(p[i], p[got - 1 - i]);
@@ -1732,9 +1823,10 @@ static __always_inline void hk_pre_free(struct hakmem_cache *s, void *obj,
 		*(u64 *)hk_hdr(obj) = s->hdr_free;
 }
 
+/* Unaligned-safe: an interior pointer may be anything (the same load). */
 static __always_inline bool hk_hdr_valid(struct hakmem_cache *s, void *obj)
 {
-	return *(u64 *)hk_hdr(obj) == s->hdr_live;
+	return get_unaligned((u64 *)hk_hdr(obj)) == s->hdr_live;
 }
 
 /* Push a checked object on this CPU's stack, flushing it if full. */
@@ -1770,7 +1862,9 @@ static struct hk_segment *hk_free_check(struct hakmem_cache *s, void *obj,
 			  "free to the wrong cache");
 		return NULL;
 	}
-	if (unlikely(!hk_hdr_valid(seg->cache, obj))) {
+	/* Before the first slot: its "header" would be outside the segment. */
+	if (unlikely((unsigned long)obj - seg->base < seg->cache->obj_off ||
+		     !hk_hdr_valid(seg->cache, obj))) {
 		hk_report_bad_free(seg->cache, seg, obj, caller);
 		return NULL;
 	}
@@ -1819,8 +1913,8 @@ static void hk_kfree_hint_set(struct hk_segment *seg, long gen)
 		memset(k->seg, 0, sizeof(k->seg));
 		k->gen = gen;
 	}
-	k->base[i] = seg->base;
-	k->size[i] = seg->size;
+	k->base[i] = hk_seg_first(seg);
+	k->size[i] = hk_seg_span(seg);
 	k->seg[i] = seg;
 	hk_guard_exit(&k->busy);
 }
@@ -1884,8 +1978,8 @@ proved:
 	hk_cpu_enter(c);
 	if (by_cache) {
 		c->last_gen = gen;
-		c->last_base = seg->base;
-		c->last_size = seg->size;
+		c->last_base = hk_seg_first(seg);
+		c->last_size = hk_seg_span(seg);
 		c->last_seg = seg;
 	}
 push:
@@ -1899,7 +1993,7 @@ push:
 	 * An object of one of this heap's older segments goes straight home
 	 * once the stack is half full: a flush would only take it there later.
 	 */
-	if (seg != c->heap.seg && seg->heap == &c->heap &&
+	if (seg != c->heap.seg && READ_ONCE(seg->heap) == &c->heap &&
 	    c->count >= s->stack_max / 2) {
 		/* A late double free is reported there and not counted. */
 		if (hk_page_put(s, &c->heap, c, seg, obj))
@@ -2026,9 +2120,12 @@ static void hk_validate_live(struct hakmem_cache *s, struct hk_validate *v,
 
 	if (!s->red_size || READ_ONCE(*hdr) != s->hdr_alloc)
 		return;
+	/* The header, then the red zone, then the header again: pairs with
+	 * the smp_wmb() of hk_debug_free() between its header and red zone.
+	 */
 	smp_rmb();
 	bad = hk_find_bad(hk_redzone(s, obj), s->red_size, SLUB_RED_ACTIVE);
-	smp_rmb();
+	smp_rmb();	/* as above */
 	if (!bad || READ_ONCE(*hdr) != s->hdr_alloc)
 		return;
 	hk_report_damage(s, HAKMEM_ERR_REDZONE, obj, bad, SLUB_RED_ACTIVE,
@@ -2069,15 +2166,14 @@ static void hk_validate_page(struct hakmem_cache *s, struct hk_validate *v,
 		u64 raw = READ_ONCE(*(u64 *)hp);
 
 		memcpy(&h, &raw, sizeof(h));
+		/* Light mode: "free" on a free list or (in flight) a remote one. */
 		if (h.tag != s->tag ||
-		    (s->full_mode && h.state != HK_STATE_ALLOC &&
-		     h.state != HK_STATE_FREE) ||
-		    (!s->full_mode && h.state != HK_STATE_LIGHT)) {
+		    (h.state != HK_STATE_FREE &&
+		     h.state != (s->full_mode ? HK_STATE_ALLOC : HK_STATE_LIGHT))) {
 			hk_bad(s, v, seg, page, "object header overwritten");
 			return;
 		}
-		if (s->full_mode && test_bit(i, v->map) &&
-		    h.state != HK_STATE_FREE)
+		if (test_bit(i, v->map) && h.state != HK_STATE_FREE)
 			hk_bad(s, v, seg, page, "free object marked allocated");
 		if (!s->debug)
 			continue;
@@ -2724,7 +2820,93 @@ static int hk_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
+/* === Idle reclaim ======================================================== */
+
+static u64 hk_cpu_ops(struct hk_cpu *c)
+{
+	return c->stat[HAKMEM_ALLOC_FAST] + c->stat[HAKMEM_ALLOC_SLOW] +
+	       c->stat[HAKMEM_FREE_FAST] + c->stat[HAKMEM_FREE_SLOW];
+}
+
+/*
+ * Give back what a cache holds on this CPU if nothing was allocated or
+ * freed there since the last pass: the stack's objects go home, the current
+ * page and segment are given up, empty segments go to the pool or back to
+ * the page allocator.  The next allocation refills, once.
+ */
+static void hk_reclaim_cache(struct hakmem_cache *s)
+{
+	struct hk_cpu *c;
+	u64 ops;
+
+	preempt_disable();
+	c = this_cpu_ptr(s->cpu);
+	hk_cpu_enter(c);
+	ops = hk_cpu_ops(c);
+	if (ops == c->idle_ops &&
+	    (c->count || c->heap.seg || !llist_empty(&c->heap.remote_segs)))
+		hk_cpu_drain(s, c);
+	c->idle_ops = ops;
+	hk_cpu_exit(c);
+	preempt_enable();
+}
+
+/* One pass over every cache, on this CPU; process context. */
+static void hk_reclaim_pass(void)
+{
+	struct hakmem_cache *s;
+
+	mutex_lock(&hk_caches_mutex);
+	list_for_each_entry(s, &hk_caches, list) {
+		hk_reclaim_cache(s);
+		cond_resched();
+	}
+	mutex_unlock(&hk_caches_mutex);
+}
+
+/*
+ * Each online CPU's deferrable work: a pass every reclaim_ms, so
+ * that memory a burst left behind goes back within two intervals even if
+ * nobody shrinks the cache.  Deferrable: it does not wake an idle CPU.
+ */
+static void hk_reclaim_fn(struct work_struct *work)
+{
+	struct delayed_work *w = to_delayed_work(work);
+	unsigned int cpu = raw_smp_processor_id();
+
+	hk_reclaim_pass();
+	/* Not after running elsewhere: its CPU is going down. */
+	if (w == per_cpu_ptr(&hk_reclaim_work, cpu))
+		queue_delayed_work_on(cpu, system_wq, w,
+				      msecs_to_jiffies(hk_reclaim_ms));
+}
+
+static int hk_cpu_online(unsigned int cpu)
+{
+	struct delayed_work *w = per_cpu_ptr(&hk_reclaim_work, cpu);
+
+	INIT_DEFERRABLE_WORK(w, hk_reclaim_fn);
+	if (hk_reclaim_ms)
+		queue_delayed_work_on(cpu, system_wq, w,
+				      msecs_to_jiffies(hk_reclaim_ms));
+	return 0;
+}
+
+/* Runs on the CPU going down, before it stops taking work. */
+static int hk_cpu_offline(unsigned int cpu)
+{
+	cancel_delayed_work_sync(per_cpu_ptr(&hk_reclaim_work, cpu));
+	return 0;
+}
+
 #if IS_ENABLED(CONFIG_HAKMEM_SLAB_KUNIT_TEST)
+/* One idle-reclaim pass on this CPU, as its work makes one. */
+void hakmem_test_reclaim_self(void)
+{
+	hk_reclaim_pass();
+}
+EXPORT_SYMBOL_GPL(hakmem_test_reclaim_self);
+
 /*
  * Test hooks for kunit/: the shrinker's callbacks, and the CPU-dead
  * callback's work done on this CPU (UML has one CPU, which cannot go
@@ -2882,6 +3064,9 @@ void hakmem_cache_destroy(struct hakmem_cache *s)
 		pr_err("BUG hakmem_slab %s: destroyed with %lu objects in use; keeping their %ld segments\n",
 		       s->name, leaked, atomic_long_read(&s->nr_segments));
 		s->defunct = true;
+		mutex_lock(&hk_caches_mutex);
+		list_add(&s->list, &hk_defunct_caches);
+		mutex_unlock(&hk_caches_mutex);
 		return;
 	}
 	/* Segment frees go through RCU; they must finish before the module. */
@@ -3266,12 +3451,19 @@ static int __init hakmem_slab_init(void)
 	ret = hk_kmalloc_init();
 	if (ret)
 		goto fail_shrinker;
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "hakmem_slab:online",
+				hk_cpu_online, hk_cpu_offline);
+	if (ret < 0)
+		goto fail_kmalloc;
+	hk_cpuhp_online_state = ret;
 	pr_info("segments of %lu KiB, header mode %s, init_on_alloc %d, init_on_free %d\n",
 		(PAGE_SIZE << hk_seg_order) / 1024,
 		hk_header_mode == HAKMEM_HEADER_FULL ? "full" : "light",
 		want_init_on_alloc(0), want_init_on_free());
 	return 0;
 
+fail_kmalloc:
+	hk_kmalloc_destroy();
 fail_shrinker:
 	hk_shrinker_destroy(hk_shrinker);
 fail_cpuhp:
@@ -3285,10 +3477,15 @@ static void __exit hakmem_slab_exit(void)
 {
 	struct hakmem_cache *s;
 
+	/* The reclaim works stop before the caches they visit go. */
+	cpuhp_remove_state(hk_cpuhp_online_state);
 	hk_kmalloc_destroy();
 	mutex_lock(&hk_caches_mutex);
 	list_for_each_entry(s, &hk_caches, list)
 		pr_err("cache %s was not destroyed before unload; its memory is leaked\n",
+		       s->name);
+	list_for_each_entry(s, &hk_defunct_caches, list)
+		pr_err("cache %s was destroyed with objects in use; its memory is leaked\n",
 		       s->name);
 	mutex_unlock(&hk_caches_mutex);
 	hk_shrinker_destroy(hk_shrinker);

@@ -64,7 +64,7 @@ static inline void hakmem_test_action_free(struct kunit_resource *res)
  * the reverse order of registration.
  */
 static inline void hakmem_test_add_action(struct kunit *test, void (*fn)(void *),
-				   void *arg)
+					  void *arg)
 {
 	struct hakmem_test_action *action;
 
@@ -175,7 +175,6 @@ static inline unsigned long hakmem_test_objs_per_segment(struct hakmem_cache *s)
 					info.size);
 }
 
-
 /* ------------------------------------------------------------------------
  * Fault injection of segment allocations
  */
@@ -259,14 +258,13 @@ static inline void hakmem_test_stop_failing(void)
 	kunit_skip(test, "needs CONFIG_FAULT_INJECTION")
 #endif
 
-
 /* Counter snapshots. */
 struct hakmem_test_stats {
 	u64 v[HAKMEM_NR_STATS];
 };
 
 static inline void hakmem_test_snap(struct hakmem_cache *s,
-			     struct hakmem_test_stats *st)
+				    struct hakmem_test_stats *st)
 {
 	int i;
 
@@ -275,8 +273,8 @@ static inline void hakmem_test_snap(struct hakmem_cache *s,
 }
 
 static inline u64 hakmem_test_delta(struct hakmem_cache *s,
-			     const struct hakmem_test_stats *st,
-			     enum hakmem_stat_item item)
+				    const struct hakmem_test_stats *st,
+				    enum hakmem_stat_item item)
 {
 	return hakmem_cache_stat(s, item) - st->v[item];
 }
@@ -286,9 +284,9 @@ static inline u64 hakmem_test_delta(struct hakmem_cache *s,
  * that it is @item (HAKMEM_NR_STATS: no counter moved).
  */
 static inline void hakmem_test_expect_errors(struct kunit *test,
-				      struct hakmem_cache *s,
-				      const struct hakmem_test_stats *st,
-				      enum hakmem_stat_item item)
+					     struct hakmem_cache *s,
+					     const struct hakmem_test_stats *st,
+					     enum hakmem_stat_item item)
 {
 	int i;
 

@@ -153,11 +153,51 @@ static void hakmem_cache_free_defers_segment_pages_to_rcu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad_page, 0U);
 }
 
+/*
+ * A cache left idle on a CPU gives back what it holds there: the first
+ * reclaim pass only notes the CPU's count of allocations and frees, the
+ * second finds it unchanged and drains the stack and the heap.  Afterwards
+ * the cache holds exactly its pooled empty segments, and nothing after a
+ * shrink.
+ */
+static void hakmem_reclaim_returns_idle_memory(struct kunit *test)
+{
+	void **p = hk_lt_ptrs(test);
+	struct hakmem_cache *s;
+	unsigned long pooled;
+	unsigned int i;
+
+	hakmem_test_pin_cpu(test);
+	s = hk_lt_fill(test, "hakmem_test_lt_reclaim", p);
+	for (i = 0; i < HK_LT_OBJS; i++)
+		hakmem_cache_free(s, p[i]);
+	/* The stack and the current segment hold memory: not yet reclaimed. */
+	KUNIT_EXPECT_GT(test, hk_lt_info(s).objects_total, 0UL);
+	hakmem_test_reclaim_self();
+	hakmem_test_reclaim_self();
+	KUNIT_EXPECT_EQ(test, hk_lt_info(s).objects_total, 0UL);
+	KUNIT_EXPECT_LE(test, hk_lt_info(s).segments, 2UL);
+	pooled = hk_lt_info(s).pages;
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_PAGE_ALLOC),
+			hakmem_cache_stat(s, HAKMEM_PAGE_FREE));
+	hakmem_cache_shrink(s);
+	KUNIT_EXPECT_EQ(test, hk_lt_info(s).pages, 0UL);
+	KUNIT_EXPECT_EQ(test, hk_lt_info(s).segments, 0UL);
+	KUNIT_EXPECT_LE(test, pooled, 2UL << hk_lt_info(s).segment_order);
+	/* A cache in use is left alone: it allocated since the last pass. */
+	p[0] = hakmem_cache_alloc(s, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p[0]);
+	hakmem_test_reclaim_self();
+	KUNIT_EXPECT_GT(test, hk_lt_info(s).objects_total, 0UL);
+	hakmem_cache_free(s, p[0]);
+}
+
 static struct kunit_case hakmem_lifetime_cases[] = {
 	KUNIT_CASE(hakmem_cache_free_defers_segment_pages_to_rcu),
 	KUNIT_CASE(hakmem_cpu_dead_drains_stack_and_keeps_objects),
 	KUNIT_CASE(hakmem_shrinker_frees_pooled_segments),
 	KUNIT_CASE(hakmem_cache_free_returns_empty_pages),
+	KUNIT_CASE(hakmem_reclaim_returns_idle_memory),
 	{}
 };
 

@@ -11,6 +11,7 @@ struct kunit;
 unsigned long hakmem_test_shrinker_count(void);
 unsigned long hakmem_test_shrinker_scan(unsigned long nr);
 void hakmem_test_cpu_dead_self(void);
+void hakmem_test_reclaim_self(void);
 slab_flags_t hakmem_test_set_debug_flags(slab_flags_t flags);
 void hakmem_test_set_init(int init_alloc, int init_free);
 void hakmem_test_set_max_order(int order);

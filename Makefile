@@ -16,7 +16,7 @@
 #                 UML and on x86_64 with PREEMPT_RT; tools/vm-smoke.sh and
 #                 tools/vm-stress.sh (4-CPU SMP stress with CPU hotplug)
 #                 on each of $(KERNELS); tools/vm-churn.sh (destroy vs
-#                 debugfs vs hotplug, 2 minutes)
+#                 debugfs vs hotplug, 2 minutes); make utest
 #   make kunit-x86_64 / kunit-x86_64-kasan   one x86_64 KUnit run
 #   make bench    tools/bench.sh
 #   make utest    userspace tests of the core (tools/testing/hakmem: TSan
@@ -111,7 +111,8 @@ kerneldoc:
 # checkpatch exits non-zero only on ERROR/WARNING; --strict CHECKs count too.
 checkpatch:
 	@set -eu; tree=$$($(RUN) tools/ktree.sh); \
-	files=$$(git ls-files --cached --others --exclude-standard -- '*.c' '*.h'); \
+	files=$$(git ls-files --cached --others --exclude-standard -- '*.c' '*.h' \
+		':!tools/testing'); \
 	[ -n "$$files" ] || { echo "checkpatch: no .c/.h files"; exit 0; }; \
 	out=$$(perl "$$tree/scripts/checkpatch.pl" --no-tree --strict \
 		--show-types --color=never -f $$files 2>&1) || true; \
@@ -165,6 +166,7 @@ test:
 		$(RUN) KERNEL=$$k tools/vm-stress.sh -n || failed+=" vm-stress-$$k"; \
 	done; \
 	$(RUN) KERNEL=6.1 tools/vm-churn.sh || failed+=" vm-churn"; \
+	$(MAKE) --no-print-directory utest || failed+=" utest"; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "make test: all suites passed"
 

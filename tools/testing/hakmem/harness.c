@@ -25,6 +25,8 @@ void harness_fail(const char *class, const char *fmt, ...)
 	abort();
 }
 
+const char *harness_reclaim_ms;
+
 void harness_boot(unsigned long arena_mib, const char *header_mode)
 {
 	int ret;
@@ -33,6 +35,10 @@ void harness_boot(unsigned long arena_mib, const char *header_mode)
 	shim_thread_attach(0);
 	if (header_mode && shim_param_set("header_mode", header_mode))
 		harness_fail("boot", "cannot set header_mode=%s", header_mode);
+	if (harness_reclaim_ms &&
+	    shim_param_set("reclaim_ms", harness_reclaim_ms))
+		harness_fail("boot", "cannot set reclaim_ms=%s",
+			     harness_reclaim_ms);
 	ret = shim_module_init();
 	if (ret)
 		harness_fail("boot", "module init returned %d", ret);

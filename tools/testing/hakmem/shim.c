@@ -1141,6 +1141,13 @@ static struct shim_workq shim_workq[NR_CPUS];
 
 bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *work)
 {
+	return shim_queue_work_after(cpu, wq, work, 0);
+}
+
+/* A delayed work: queued now, run by its CPU's poll once @delay has passed. */
+bool shim_queue_work_after(int cpu, struct workqueue_struct *wq,
+			   struct work_struct *work, unsigned long delay)
+{
 	int expected = 0;
 	struct shim_workq *q;
 
@@ -1150,6 +1157,7 @@ bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *wor
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return false;
 	work->cpu = cpu;
+	work->due = jiffies + delay;
 	q = &shim_workq[cpu];
 	pthread_mutex_lock(&q->lock);
 	list_add_tail(&work->entry, &q->list);
@@ -1163,16 +1171,22 @@ static void shim_run_queue(int cpu)
 {
 	struct shim_workq *q = &shim_workq[cpu];
 	int saved = shim_self.cpu;
+	/* Each pass runs what is due now, not what the works queue again. */
+	int budget = __atomic_load_n(&q->nr, __ATOMIC_ACQUIRE);
 
-	while (__atomic_load_n(&q->nr, __ATOMIC_ACQUIRE)) {
-		struct work_struct *w = NULL;
+	while (budget-- > 0 && __atomic_load_n(&q->nr, __ATOMIC_ACQUIRE)) {
+		struct work_struct *w = NULL, *pos;
+		unsigned long now = jiffies;
 
 		pthread_mutex_lock(&q->lock);
-		if (!list_empty(&q->list)) {
-			w = list_first_entry(&q->list, struct work_struct, entry);
+		list_for_each_entry(pos, &q->list, entry) {
+			if ((long)(now - pos->due) < 0)
+				continue;
+			w = pos;
 			list_del_init(&w->entry);
 			__atomic_store_n(&q->nr, q->nr - 1, __ATOMIC_RELEASE);
 			__atomic_store_n(&w->state, 2, __ATOMIC_RELAXED);
+			break;
 		}
 		pthread_mutex_unlock(&q->lock);
 		if (!w)

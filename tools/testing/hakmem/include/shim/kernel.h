@@ -669,6 +669,7 @@ struct work_struct {
 	struct list_head entry;
 	work_func_t func;
 	unsigned long seq_done;
+	unsigned long due;		/* jiffies: not run before */
 };
 struct delayed_work {
 	struct work_struct work;
@@ -689,12 +690,15 @@ struct workqueue_struct {
 #define INIT_WORK_ONSTACK(w, f)	__INIT_WORK(w, f)
 #define destroy_work_on_stack(w) do { } while (0)
 #define INIT_DELAYED_WORK(dw, f) __INIT_WORK(&(dw)->work, f)
+#define INIT_DEFERRABLE_WORK(dw, f) __INIT_WORK(&(dw)->work, f)
 #define DECLARE_WORK(n, f)	struct work_struct n = { .func = (f), .entry = LIST_HEAD_INIT((n).entry) }
 #define to_delayed_work(w)	container_of(w, struct delayed_work, work)
 extern struct workqueue_struct *system_wq, *system_highpri_wq,
 	*system_long_wq, *system_unbound_wq, *system_freezable_wq,
 	*system_power_efficient_wq, *system_percpu_wq, *system_dfl_wq;
 bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *work);
+bool shim_queue_work_after(int cpu, struct workqueue_struct *wq,
+			   struct work_struct *work, unsigned long delay);
 bool flush_work(struct work_struct *work);
 bool cancel_work_sync(struct work_struct *work);
 void flush_workqueue(struct workqueue_struct *wq);
@@ -706,10 +710,10 @@ void destroy_workqueue(struct workqueue_struct *wq);
 #define queue_work(wq, w)	queue_work_on(WORK_CPU_UNBOUND, wq, w)
 #define schedule_work(w)	queue_work(system_wq, w)
 #define schedule_work_on(c, w)	queue_work_on(c, system_wq, w)
-#define queue_delayed_work_on(c, wq, dw, d) queue_work_on(c, wq, &(dw)->work)
-#define queue_delayed_work(wq, dw, d)	queue_work(wq, &(dw)->work)
-#define schedule_delayed_work(dw, d)	queue_work(system_wq, &(dw)->work)
-#define mod_delayed_work(wq, dw, d)	queue_work(wq, &(dw)->work)
+#define queue_delayed_work_on(c, wq, dw, d) shim_queue_work_after(c, wq, &(dw)->work, d)
+#define queue_delayed_work(wq, dw, d)	shim_queue_work_after(WORK_CPU_UNBOUND, wq, &(dw)->work, d)
+#define schedule_delayed_work(dw, d)	shim_queue_work_after(WORK_CPU_UNBOUND, system_wq, &(dw)->work, d)
+#define mod_delayed_work(wq, dw, d)	shim_queue_work_after(WORK_CPU_UNBOUND, wq, &(dw)->work, d)
 #define cancel_delayed_work_sync(dw)	cancel_work_sync(&(dw)->work)
 #define cancel_delayed_work(dw)		cancel_work_sync(&(dw)->work)
 #define flush_delayed_work(dw)		flush_work(&(dw)->work)

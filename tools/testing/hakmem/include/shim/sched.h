@@ -362,6 +362,7 @@ extern unsigned long shim_cpu_online_mask;
 #define numa_mem_id()		0
 #define cpu_to_node(cpu)	((void)(cpu), 0)
 #define cpu_to_mem(cpu)		((void)(cpu), 0)
+#define num_online_nodes()	1
 #define node_online(n)		((n) == 0)
 #define for_each_node(n)	for ((n) = 0; (n) < 1; (n)++)
 #define for_each_online_node(n)	for_each_node(n)

@@ -22,7 +22,8 @@
 # Files: uml.csv, uml.txt, uml-console.log, uml-config.txt, uml.png;
 # qemu.csv, qemu.txt, qemu-console.log, qemu.png (the default boot) and the
 # same as qemu-init0.* (init_on_alloc=0); summary.txt (speedups per
-# workload, one column per run); meta.txt (commit, host, settings, times).
+# workload, one column per run); workloads.txt (the module's list of
+# workloads); meta.txt (commit, host, settings, times).
 #
 # Environment:
 #   BENCH_REPS        measured repetitions (default: the module's, 7)
@@ -139,6 +140,7 @@ run_qemu() {
 		run insmod hakmem_bench.ko $(params "$scale_qemu")
 		emit results /sys/kernel/debug/hakmem_bench/results
 		emit results.csv /sys/kernel/debug/hakmem_bench/results.csv
+		emit workloads /sys/kernel/debug/hakmem_bench/workloads
 		[ ! -e /sys/kernel/debug/hakmem_slab/slabinfo ] ||
 			emit slabinfo /sys/kernel/debug/hakmem_slab/slabinfo
 		run rmmod hakmem_bench
@@ -155,6 +157,7 @@ run_qemu() {
 	cp "$vmdir/console.log" "$outdir/$name-console.log"
 	[ ! -f "$vmdir/results.csv" ] || cp "$vmdir/results.csv" "$outdir/$name.csv"
 	[ ! -f "$vmdir/results" ] || cp "$vmdir/results" "$outdir/$name.txt"
+	[ ! -f "$vmdir/workloads" ] || cp "$vmdir/workloads" "$outdir/workloads.txt"
 	[ ! -f "$vmdir/slabinfo" ] || cp "$vmdir/slabinfo" "$outdir/$name-slabinfo.txt"
 	sed "s/^/${name//-/_}_vm_/" "$vmdir/vm-times.txt" >> "$outdir/meta.txt"
 	echo "${name//-/_}_total_s $((SECONDS - t))" >> "$outdir/meta.txt"

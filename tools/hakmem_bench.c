@@ -7,9 +7,15 @@
  * repetition i, then SLUB's repetition i, with the same sizes, alignment,
  * order of operations and random sequence.  The first repetition is a
  * discarded warm-up; the median and the minimum of the others are reported
- * in /sys/kernel/debug/hakmem_bench/{results,results.csv} and on the
- * console.  Writing "key=value ..." to /sys/kernel/debug/hakmem_bench/run
- * runs again with other parameters.
+ * in /sys/kernel/debug/hakmem_bench/results.csv (a row per workload,
+ * parameter and allocator, from which tools/bench-report.py makes every
+ * table), in a short text in .../results, and on the console.  Writing
+ * "key=value ..." to /sys/kernel/debug/hakmem_bench/run runs again with
+ * other parameters; .../workloads lists the workloads.
+ *
+ * bench_workloads[] declares every workload: its name, legend, measure
+ * function and parameters.  The known names, the help texts and the rows
+ * all come from it.
  *
  * The SLUB caches are created with kmem_cache_create_usercopy() and a
  * usercopy region covering the object: slab_unmergeable() refuses to merge a
@@ -62,23 +68,15 @@
 #define BENCH_MAX_SCALE		10000
 #define BENCH_MAX_SIZES		8
 #define BENCH_MAX_ARMS		4
-#define BENCH_MAX_ROWS		80
+#define BENCH_MAX_ROWS		128
 #define BENCH_MAX_NOTES		16
 #define BENCH_NOTE_LEN		128
 #define BENCH_PARAM_LEN		16
 #define BENCH_NAME_LEN		48
-#define BENCH_TEXT_SIZE		(16 * 1024)
+#define BENCH_TEXT_SIZE		(32 * 1024)
 #define BENCH_MAX_INPUT		512
 
-/* Loop counts of one repetition at scale=100. */
-#define BENCH_LOOP_ITERS	10000000UL	/* loop: iterations */
-#define BENCH_PAIR_ITERS	2000000UL	/* pair, header, smp-pair */
-#define BENCH_BATCH_OBJECTS	1000000UL	/* batch, bulk: objects */
-#define BENCH_WS_ITERS		2000000UL	/* ws400-*: iterations */
-#define BENCH_FILL_OBJECTS	100000UL	/* fill: objects */
-#define BENCH_REMOTE_OBJECTS	1000000UL	/* remote-free: objects */
-
-#define BENCH_OBJECT_SIZE	256	/* batch, bulk, fill, smp, header */
+#define BENCH_OBJECT_SIZE	256	/* the size of most workloads */
 #define BENCH_WS_SLOTS		400
 #define BENCH_WS_MAX_SIZE	1024
 #define BENCH_MAX_CLASSES	64
@@ -86,24 +84,7 @@
 #define BENCH_SPIN_RESCHED	4096	/* spins before a wait calls cond_resched() */
 #define BENCH_FLOOR_SLOTS	64	/* the floor's per-CPU array */
 
-static const unsigned int bench_batch_nr[] = { 1, 8, 32, 64, 128, 250 };
-
 /* === Data ================================================================= */
-
-enum bench_workload {
-	BENCH_LOOP,
-	BENCH_PAIR,
-	BENCH_FLOOR,
-	BENCH_BATCH,
-	BENCH_BULK,
-	BENCH_WS_C6,
-	BENCH_WS_MIXED,
-	BENCH_FILL,
-	BENCH_HEADER,
-	BENCH_SMP_PAIR,
-	BENCH_REMOTE_FREE,
-	BENCH_NR_WORKLOADS
-};
 
 enum bench_alloc {
 	BENCH_NONE,
@@ -125,6 +106,21 @@ static const char *const bench_alloc_names[] = {
 	[BENCH_FLOOR_CALL]	= "floor-call",
 };
 
+/*
+ * What a row's allocator is to the report: "base" is what the speedups are
+ * against (SLUB), "test" is hakmem, "yardstick" compares with both and is
+ * no allocator, "calib" measures the loop alone.
+ */
+static const char *const bench_alloc_roles[] = {
+	[BENCH_NONE]		= "calib",
+	[BENCH_HAKMEM]		= "test",
+	[BENCH_SLUB]		= "base",
+	[BENCH_HAKMEM_FULL]	= "test",
+	[BENCH_HAKMEM_LIGHT]	= "test",
+	[BENCH_FLOOR_INLINE]	= "yardstick",
+	[BENCH_FLOOR_CALL]	= "yardstick",
+};
+
 /* How a working-set loop allocates. */
 enum bench_ws_kind {
 	BENCH_WS_HAKMEM,	/* hakmem_kmalloc() and hakmem_kfree() */
@@ -134,7 +130,7 @@ enum bench_ws_kind {
 
 /* The parameters of one run. */
 struct bench_config {
-	unsigned long workloads;	/* BIT(enum bench_workload) */
+	u64 workloads;			/* BIT_ULL(index in bench_workloads[]) */
 	unsigned int reps;		/* measured repetitions */
 	unsigned int scale;		/* percent of the default loop counts */
 	unsigned int nr_sizes;
@@ -154,9 +150,10 @@ struct bench_env {
 
 /* One line of the results. */
 struct bench_row {
-	const char *workload;
+	const char *workload;	/* the workload's name, or its part's */
 	char param[BENCH_PARAM_LEN];
 	enum bench_alloc alloc;
+	bool geomean;		/* counts in the summary's geomean */
 	u64 median_ps;		/* picoseconds per operation */
 	u64 min_ps;
 	u64 mops_c;		/* million operations per second, x100 */
@@ -174,7 +171,7 @@ struct bench_run {
 	struct bench_row rows[BENCH_MAX_ROWS];
 	unsigned int nr_notes;
 	char notes[BENCH_MAX_NOTES][BENCH_NOTE_LEN];
-	char *table;		/* the readable table, NUL-terminated */
+	char *table;		/* the readable text, NUL-terminated */
 	char *csv;		/* the CSV, NUL-terminated */
 };
 
@@ -197,7 +194,7 @@ struct bench_classes {
 /*
  * Each repetition, up to this many, has its own cache (or, for class-table
  * arms, its own set of caches), all alive until the variant ends: see
- * bench_variant_classes() and bench_variant_caches().
+ * bench_setup_classes() and bench_variant_caches().
  */
 #define BENCH_CLASS_SETS	8
 
@@ -238,9 +235,53 @@ struct bench_ring;
 typedef int (*bench_measure_fn)(struct bench_variant *v, struct bench_arm *a,
 				u64 seed, struct bench_sample *s);
 
+/* What a value of bench_workload.params sets in each variant. */
+enum bench_param_kind {
+	BENCH_PARAM_NONE,	/* one variant; param column: .param, or .size */
+	BENCH_PARAM_SIZE,	/* v->size: the object size */
+	BENCH_PARAM_NR,		/* v->nr: objects per batch */
+};
+
+/* bench_workload.flags */
+#define BENCH_CFG_SIZES		BIT(0)	/* params: the sizes= parameter */
+#define BENCH_OWN_CACHES	BIT(1)	/* measure makes its caches itself */
+#define BENCH_NO_GEOMEAN	BIT(2)	/* a yardstick or a repeat: no geomean */
+#define BENCH_ALL_CPUS		BIT(3)	/* a thread on every online CPU */
+
+/*
+ * A workload: one entry of bench_workloads[] declares it, and its measure
+ * function times one repetition of one arm.  Everything else (the list of
+ * known names, the help texts, the rows) comes from the table.
+ */
+struct bench_workload {
+	const char *name;
+	/* Help: what one operation is; a '\n' starts a continuation line. */
+	const char *legend;
+	bench_measure_fn measure;
+	/* Optional extra preparation of each variant, after the defaults. */
+	int (*setup)(struct bench_variant *v);
+	const enum bench_alloc *arms;	/* NULL: hakmem, then SLUB */
+	unsigned int nr_arms;
+	unsigned long iters;	/* operations per repetition, at scale=100 */
+	unsigned int size;	/* object size; caches of it for every arm */
+	unsigned int min_size;	/* a size range, for the working sets */
+	unsigned int max_size;
+	unsigned int objs;	/* object slots (at least v->nr are made) */
+	unsigned int threads;	/* threads of a team, or BENCH_ALL_CPUS */
+	unsigned int cpus;	/* online CPUs needed */
+	const char *param;	/* the param column of a single variant */
+	enum bench_param_kind param_kind;
+	const unsigned int *params;	/* one variant per value */
+	unsigned int nr_params;
+	const char *const *parts;	/* parts timed apart, rows of their own */
+	unsigned int nr_parts;
+	unsigned int flags;
+};
+
 /* One workload at one parameter, measured for each of its arms. */
 struct bench_variant {
 	struct bench_run *run;
+	const struct bench_workload *w;
 	const char *workload;
 	char param[BENCH_PARAM_LEN];
 	bench_measure_fn measure;
@@ -256,20 +297,8 @@ struct bench_variant {
 	struct bench_ring *ring;
 	unsigned int nr_arms;
 	struct bench_arm arm[BENCH_MAX_ARMS];
-	/* Parts timed separately, reported as workloads of their own. */
-	const char *const *parts;
-	unsigned int nr_parts;
 	u64 scratch[BENCH_MAX_REPS];
 };
-
-/* The workloads, in the order they run. */
-struct bench_workload_desc {
-	const char *name;
-	int (*run)(struct bench_run *run);
-	bool smp;		/* needs two online CPUs */
-};
-
-static const struct bench_workload_desc bench_workloads[BENCH_NR_WORKLOADS];
 
 /* Serializes runs, and readers of bench_last against them. */
 static DEFINE_MUTEX(bench_mutex);
@@ -279,10 +308,11 @@ static struct dentry *bench_dir;
 
 /* === Parameters =========================================================== */
 
+/* Parsed in "Parameter parsing", after the workload table. */
 static char *workloads = "all";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "comma-separated workloads: loop,pair,batch,bulk,ws400-c6,ws400-mixed,fill,header,smp-pair,remote-free, or all (default all)");
+		 "comma-separated workload names, or all (default all); the names and what they measure: /sys/kernel/debug/hakmem_bench/workloads");
 
 static unsigned int reps = 7;
 module_param(reps, uint, 0444);
@@ -302,163 +332,6 @@ MODULE_PARM_DESC(sizes,
 static bool run_on_load = true;
 module_param(run_on_load, bool, 0444);
 MODULE_PARM_DESC(run_on_load, "run the workloads when loaded (default 1)");
-
-static int bench_parse_workloads(const char *str, unsigned long *mask)
-{
-	char *buf, *cur, *tok;
-	unsigned int i;
-	int err = 0;
-
-	buf = kstrdup(str ? str : "", GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	*mask = 0;
-	cur = buf;
-	while ((tok = strsep(&cur, ",")) != NULL) {
-		tok = strim(tok);
-		if (!strcmp(tok, "all")) {
-			*mask |= BIT(BENCH_NR_WORKLOADS) - 1;
-			continue;
-		}
-		for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
-			if (!strcmp(tok, bench_workloads[i].name))
-				break;
-		}
-		if (i == BENCH_NR_WORKLOADS) {
-			pr_err("workloads: unknown workload '%s' in '%s' (known: loop, pair, batch, bulk, ws400-c6, ws400-mixed, fill, header, smp-pair, remote-free, all)\n",
-			       tok, str);
-			err = -EINVAL;
-			break;
-		}
-		*mask |= BIT(i);
-	}
-	kfree(buf);
-	return err;
-}
-
-static int bench_parse_sizes(const char *str, struct bench_config *cfg)
-{
-	char *buf, *cur, *tok;
-	unsigned int size;
-	int err = 0;
-
-	buf = kstrdup(str ? str : "", GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	cfg->nr_sizes = 0;
-	cur = buf;
-	while ((tok = strsep(&cur, ",")) != NULL) {
-		tok = strim(tok);
-		if (kstrtouint(tok, 0, &size) || !size ||
-		    size > HAKMEM_MAX_OBJECT_SIZE) {
-			pr_err("sizes: bad size '%s' in '%s' (want 1..%u)\n",
-			       tok, str, HAKMEM_MAX_OBJECT_SIZE);
-			err = -EINVAL;
-			break;
-		}
-		if (cfg->nr_sizes == BENCH_MAX_SIZES) {
-			pr_err("sizes: too many sizes in '%s' (at most %u)\n",
-			       str, BENCH_MAX_SIZES);
-			err = -EINVAL;
-			break;
-		}
-		cfg->sizes[cfg->nr_sizes++] = size;
-	}
-	kfree(buf);
-	return err;
-}
-
-static int bench_check_reps(unsigned int val)
-{
-	if (val >= BENCH_MIN_REPS && val <= BENCH_MAX_REPS)
-		return 0;
-	pr_err("reps=%u out of range (%u..%u)\n", val, BENCH_MIN_REPS,
-	       BENCH_MAX_REPS);
-	return -EINVAL;
-}
-
-static int bench_check_scale(unsigned int val)
-{
-	if (val >= 1 && val <= BENCH_MAX_SCALE)
-		return 0;
-	pr_err("scale=%u out of range (1..%u)\n", val, BENCH_MAX_SCALE);
-	return -EINVAL;
-}
-
-static int bench_parse_uint(const char *key, const char *val,
-			    unsigned int *res)
-{
-	if (!kstrtouint(val, 0, res))
-		return 0;
-	pr_err("%s: '%s' is not a number\n", key, val);
-	return -EINVAL;
-}
-
-/* Sets one key=value of a run; the names are those of the module. */
-static int bench_set_param(struct bench_config *cfg, const char *key,
-			   const char *val)
-{
-	unsigned int num;
-	int err;
-
-	if (!strcmp(key, "workloads"))
-		return bench_parse_workloads(val, &cfg->workloads);
-	if (!strcmp(key, "sizes"))
-		return bench_parse_sizes(val, cfg);
-	if (!strcmp(key, "reps")) {
-		err = bench_parse_uint(key, val, &num) ?: bench_check_reps(num);
-		if (!err)
-			cfg->reps = num;
-		return err;
-	}
-	if (!strcmp(key, "scale")) {
-		err = bench_parse_uint(key, val, &num) ?: bench_check_scale(num);
-		if (!err)
-			cfg->scale = num;
-		return err;
-	}
-	pr_err("run: unknown parameter '%s' (known: workloads, reps, scale, sizes)\n",
-	       key);
-	return -EINVAL;
-}
-
-static int bench_parse_params(struct bench_config *cfg)
-{
-	int err;
-
-	err = bench_parse_workloads(workloads, &cfg->workloads);
-	if (err)
-		return err;
-	err = bench_parse_sizes(sizes, cfg);
-	if (err)
-		return err;
-	err = bench_check_reps(reps) ?: bench_check_scale(scale);
-	if (err)
-		return err;
-	cfg->reps = reps;
-	cfg->scale = scale;
-	return 0;
-}
-
-/* Parses what was written to the run file into @cfg. */
-static int bench_parse_run(char *args, struct bench_config *cfg)
-{
-	char *key, *val;
-	int err;
-
-	args = skip_spaces(args);
-	while (*args) {
-		args = next_arg(args, &key, &val);
-		if (!val) {
-			pr_err("run: '%s' is not key=value\n", key);
-			return -EINVAL;
-		}
-		err = bench_set_param(cfg, key, val);
-		if (err)
-			return err;
-	}
-	return 0;
-}
 
 /* === Helpers ============================================================== */
 
@@ -773,24 +646,29 @@ static const enum bench_alloc bench_floor_vs_slub[] = {
 	BENCH_HAKMEM, BENCH_FLOOR_CALL, BENCH_FLOOR_INLINE, BENCH_SLUB
 };
 
-static struct bench_variant *
-bench_variant_new(struct bench_run *run, const char *workload,
-		  bench_measure_fn measure, const enum bench_alloc *allocs,
-		  unsigned int nr_allocs)
+/* A variant of @w, with the arms of @w (hakmem and SLUB by default). */
+static struct bench_variant *bench_variant_new(struct bench_run *run,
+					       const struct bench_workload *w)
 {
+	const enum bench_alloc *allocs = w->arms ?: bench_vs_slub;
+	unsigned int i, nr = w->arms ? w->nr_arms : ARRAY_SIZE(bench_vs_slub);
 	struct bench_variant *v;
-	unsigned int i;
 
 	v = kzalloc(sizeof(*v), GFP_KERNEL);
 	if (!v) {
-		bench_note(run, "%s: out of memory, skipped", workload);
+		bench_note(run, "%s: out of memory, skipped", w->name);
 		return NULL;
 	}
 	v->run = run;
-	v->workload = workload;
-	v->measure = measure;
+	v->w = w;
+	v->workload = w->name;
+	v->measure = w->measure;
 	v->parallel = 1;
-	v->nr_arms = min_t(unsigned int, nr_allocs, BENCH_MAX_ARMS);
+	v->size = w->size;
+	v->min_size = w->min_size;
+	v->max_size = w->max_size;
+	v->iters = bench_scaled(run, w->iters);
+	v->nr_arms = min_t(unsigned int, nr, BENCH_MAX_ARMS);
 	for (i = 0; i < v->nr_arms; i++)
 		v->arm[i].alloc = allocs[i];
 	return v;
@@ -882,7 +760,7 @@ static void bench_arm_stats(struct bench_variant *v, struct bench_arm *a)
 {
 	unsigned int reps = v->run->cfg.reps, i, k;
 
-	for (k = 0; k <= v->nr_parts; k++) {
+	for (k = 0; k <= v->w->nr_parts; k++) {
 		for (i = 0; i < reps; i++)
 			v->scratch[i] = bench_sample_ps(&a->sample[i + 1], k);
 		a->median_ps[k] = bench_median(v->scratch, reps);
@@ -919,6 +797,8 @@ static void bench_variant_emit_rows(struct bench_variant *v,
 		row->workload = workload;
 		strscpy(row->param, v->param, sizeof(row->param));
 		row->alloc = a->alloc;
+		row->geomean = !series && a->alloc == BENCH_HAKMEM &&
+			       !(v->w->flags & BENCH_NO_GEOMEAN);
 		row->median_ps = median_ps;
 		row->min_ps = a->min_ps[series];
 		row->peak_kb = series ? 0 : a->peak_kb;
@@ -938,8 +818,8 @@ static void bench_variant_emit(struct bench_variant *v)
 	for (i = 0; i < v->nr_arms; i++)
 		bench_arm_stats(v, &v->arm[i]);
 	bench_variant_emit_rows(v, v->workload, 0);
-	for (i = 0; i < v->nr_parts; i++)
-		bench_variant_emit_rows(v, v->parts[i], 1 + i);
+	for (i = 0; i < v->w->nr_parts; i++)
+		bench_variant_emit_rows(v, v->w->parts[i], 1 + i);
 }
 
 /*
@@ -965,9 +845,13 @@ static int bench_arm_warm_up(struct bench_variant *v, struct bench_arm *a)
 	return err;
 }
 
+/* What a setup function returns to skip a variant it has noted. */
+#define BENCH_SKIP	1
+
 /*
  * Runs the warm-up and the measured repetitions of every arm, interleaved,
- * and adds the results.  Notes a failure, and frees @v in any case.
+ * and adds the results.  Notes a failure (@err < 0; BENCH_SKIP is already
+ * noted), and frees @v in any case.
  */
 static void bench_variant_finish(struct bench_variant *v, int err)
 {
@@ -983,10 +867,10 @@ static void bench_variant_finish(struct bench_variant *v, int err)
 			cond_resched();
 		}
 	}
-	if (err)
+	if (err < 0)
 		bench_note(v->run, "%s %s: failed with error %d, skipped",
 			   v->workload, v->param, err);
-	else
+	else if (!err)
 		bench_variant_emit(v);
 	bench_variant_free(v);
 }
@@ -1698,102 +1582,6 @@ static int bench_measure_remote(struct bench_variant *v, struct bench_arm *a,
 
 /* === Workloads ============================================================ */
 
-static int bench_run_loop(struct bench_run *run)
-{
-	struct bench_variant *v;
-
-	v = bench_variant_new(run, "loop", bench_measure_loop, bench_no_alloc,
-			      ARRAY_SIZE(bench_no_alloc));
-	if (!v)
-		return -ENOMEM;
-	strscpy(v->param, "-", sizeof(v->param));
-	v->iters = bench_scaled(run, BENCH_LOOP_ITERS);
-	bench_variant_finish(v, 0);
-	return 0;
-}
-
-static int bench_run_pair_one(struct bench_run *run, const char *workload,
-			      const char *param, unsigned int size,
-			      const enum bench_alloc *allocs,
-			      unsigned int nr_allocs)
-{
-	struct bench_variant *v;
-
-	v = bench_variant_new(run, workload, bench_measure_pair, allocs,
-			      nr_allocs);
-	if (!v)
-		return -ENOMEM;
-	strscpy(v->param, param, sizeof(v->param));
-	v->iters = bench_scaled(run, BENCH_PAIR_ITERS);
-	bench_variant_finish(v, bench_variant_caches(v, size));
-	return 0;
-}
-
-static int bench_run_pair(struct bench_run *run)
-{
-	char param[BENCH_PARAM_LEN];
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < run->cfg.nr_sizes; i++) {
-		snprintf(param, sizeof(param), "%u", run->cfg.sizes[i]);
-		err = bench_run_pair_one(run, "pair", param, run->cfg.sizes[i],
-					 bench_vs_slub,
-					 ARRAY_SIZE(bench_vs_slub));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* pair at 256 B for hakmem, the floor behind a call, the floor and SLUB. */
-static int bench_run_floor(struct bench_run *run)
-{
-	struct bench_variant *v;
-
-	v = bench_variant_new(run, "floor", bench_measure_floor,
-			      bench_floor_vs_slub,
-			      ARRAY_SIZE(bench_floor_vs_slub));
-	if (!v)
-		return -ENOMEM;
-	snprintf(v->param, sizeof(v->param), "%u", BENCH_OBJECT_SIZE);
-	v->iters = bench_scaled(run, BENCH_PAIR_ITERS);
-	bench_variant_finish(v, bench_variant_caches(v, BENCH_OBJECT_SIZE));
-	return 0;
-}
-
-static int bench_run_batches(struct bench_run *run, const char *workload,
-			     bench_measure_fn measure)
-{
-	struct bench_variant *v;
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < ARRAY_SIZE(bench_batch_nr); i++) {
-		v = bench_variant_new(run, workload, measure, bench_vs_slub,
-				      ARRAY_SIZE(bench_vs_slub));
-		if (!v)
-			return -ENOMEM;
-		v->nr = bench_batch_nr[i];
-		snprintf(v->param, sizeof(v->param), "%u", v->nr);
-		v->iters = bench_scaled(run, BENCH_BATCH_OBJECTS);
-		err = bench_variant_objs(v, v->nr) ?:
-		      bench_variant_caches(v, BENCH_OBJECT_SIZE);
-		bench_variant_finish(v, err);
-	}
-	return 0;
-}
-
-static int bench_run_batch(struct bench_run *run)
-{
-	return bench_run_batches(run, "batch", bench_measure_batch);
-}
-
-static int bench_run_bulk(struct bench_run *run)
-{
-	return bench_run_batches(run, "bulk", bench_measure_bulk);
-}
-
 /*
  * Gives the hakmem-full and hakmem-light arms their class tables: one set of
  * caches for each repetition (up to BENCH_CLASS_SETS, then round robin), made
@@ -1805,7 +1593,7 @@ static int bench_run_bulk(struct bench_run *run)
  * the arm in that position.  With a set per repetition an unlucky placement
  * costs one repetition, which the median leaves out.
  */
-static int bench_variant_classes(struct bench_variant *v)
+static int bench_setup_classes(struct bench_variant *v)
 {
 	unsigned int i, set, sets;
 	struct bench_arm *a;
@@ -1830,132 +1618,407 @@ static int bench_variant_classes(struct bench_variant *v)
 	return 0;
 }
 
-static int bench_run_ws_one(struct bench_run *run, const char *workload,
-			    const char *param, unsigned int min_size,
-			    unsigned int max_size,
-			    const enum bench_alloc *allocs,
-			    unsigned int nr_allocs)
+/* The working sets: a class index per slot, and class tables for modes. */
+static int bench_setup_ws(struct bench_variant *v)
 {
-	struct bench_variant *v;
-	int err;
-
-	v = bench_variant_new(run, workload, bench_measure_ws, allocs,
-			      nr_allocs);
-	if (!v)
-		return -ENOMEM;
-	strscpy(v->param, param, sizeof(v->param));
-	v->iters = bench_scaled(run, BENCH_WS_ITERS);
-	v->min_size = min_size;
-	v->max_size = max_size;
 	v->cls = kcalloc(BENCH_WS_SLOTS, sizeof(*v->cls), GFP_KERNEL);
-	err = v->cls ? 0 : -ENOMEM;
-	err = err ?: bench_variant_objs(v, BENCH_WS_SLOTS);
-	err = err ?: bench_variant_classes(v);
-	bench_variant_finish(v, err);
-	return 0;
+	if (!v->cls)
+		return -ENOMEM;
+	return bench_setup_classes(v);
 }
 
-static int bench_run_ws_c6(struct bench_run *run)
+static int bench_setup_fill(struct bench_variant *v)
 {
-	return bench_run_ws_one(run, "ws400-c6", "257-768", 257, 768,
-				bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
-}
-
-static int bench_run_ws_mixed(struct bench_run *run)
-{
-	return bench_run_ws_one(run, "ws400-mixed", "16-1024", 16, 1024,
-				bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
-}
-
-static const char *const bench_fill_parts[] = { "fill-alloc", "fill-free" };
-
-static int bench_run_fill(struct bench_run *run)
-{
-	struct bench_variant *v;
 	u64 free_bytes;
 
-	v = bench_variant_new(run, "fill", bench_measure_fill, bench_vs_slub,
-			      ARRAY_SIZE(bench_vs_slub));
-	if (!v)
-		return -ENOMEM;
-	v->parts = bench_fill_parts;
-	v->nr_parts = ARRAY_SIZE(bench_fill_parts);
-	v->iters = bench_scaled(run, BENCH_FILL_OBJECTS);
-	v->size = BENCH_OBJECT_SIZE;
 	snprintf(v->param, sizeof(v->param), "%lu", v->iters);
 	/* Fail cleanly rather than wake the OOM killer. */
 	free_bytes = (u64)bench_free_pages() << PAGE_SHIFT;
 	if ((u64)v->iters * v->size > free_bytes / 2) {
-		bench_note(run, "fill %s: needs more than half the free memory, skipped",
+		bench_note(v->run, "fill %s: needs more than half the free memory, skipped",
 			   v->param);
-		bench_variant_free(v);
-		return 0;
+		return BENCH_SKIP;
 	}
-	bench_variant_finish(v, bench_variant_objs(v, v->iters));
+	return bench_variant_objs(v, v->iters);
+}
+
+static int bench_setup_smp_pair(struct bench_variant *v)
+{
+	v->parallel = v->team->nr;
 	return 0;
 }
 
-static int bench_run_header(struct bench_run *run)
+static int bench_setup_remote(struct bench_variant *v)
 {
-	return bench_run_pair_one(run, "header", "pair-256",
-				  BENCH_OBJECT_SIZE, bench_modes_vs_slub,
-				  ARRAY_SIZE(bench_modes_vs_slub)) ?:
-	       bench_run_ws_one(run, "header", "ws400-mixed", 16, 1024,
-				bench_modes_vs_slub,
-				ARRAY_SIZE(bench_modes_vs_slub));
-}
-
-static int bench_run_smp_pair(struct bench_run *run)
-{
-	struct bench_variant *v;
-	int err;
-
-	v = bench_variant_new(run, "smp-pair", bench_measure_smp_pair,
-			      bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
-	if (!v)
-		return -ENOMEM;
-	snprintf(v->param, sizeof(v->param), "%u", BENCH_OBJECT_SIZE);
-	v->iters = bench_scaled(run, BENCH_PAIR_ITERS);
-	v->parallel = num_online_cpus();
-	v->team = bench_team_alloc(v->parallel);
-	err = v->team ? 0 : -ENOMEM;
-	err = err ?: bench_variant_caches(v, BENCH_OBJECT_SIZE);
-	bench_variant_finish(v, err);
-	return 0;
-}
-
-static int bench_run_remote_free(struct bench_run *run)
-{
-	struct bench_variant *v;
-	int err;
-
-	v = bench_variant_new(run, "remote-free", bench_measure_remote,
-			      bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
-	if (!v)
-		return -ENOMEM;
-	snprintf(v->param, sizeof(v->param), "%u", BENCH_OBJECT_SIZE);
-	v->iters = bench_scaled(run, BENCH_REMOTE_OBJECTS);
-	v->team = bench_team_alloc(2);
 	v->ring = kzalloc(sizeof(*v->ring), GFP_KERNEL);
-	err = v->team && v->ring ? 0 : -ENOMEM;
-	err = err ?: bench_variant_caches(v, BENCH_OBJECT_SIZE);
+	return v->ring ? 0 : -ENOMEM;
+}
+
+static const unsigned int bench_batch_nr[] = { 1, 8, 32, 64, 128, 250 };
+static const char *const bench_fill_parts[] = { "fill-alloc", "fill-free" };
+
+/*
+ * The workloads, in the order they run.  A new workload is one entry here
+ * and its measure function; .setup only when the defaults (caches of .size
+ * for each arm, .objs slots, a team of .threads) are not all it needs.
+ */
+static const struct bench_workload bench_workloads[] = {
+	{
+		.name = "loop",
+		.legend = "ns per iteration of an empty loop (one store each)",
+		.measure = bench_measure_loop,
+		.arms = bench_no_alloc, .nr_arms = ARRAY_SIZE(bench_no_alloc),
+		.iters = 10000000, .param = "-",
+		.flags = BENCH_NO_GEOMEAN,
+	}, {
+		.name = "pair",
+		.legend = "ns per alloc+free pair of one object; param = size",
+		.measure = bench_measure_pair,
+		.iters = 2000000,
+		.param_kind = BENCH_PARAM_SIZE, .flags = BENCH_CFG_SIZES,
+	}, {
+		.name = "floor",
+		.legend = "pair at 256 B through a bare per-CPU pointer array\n"
+			  "(no header, guard or counter; zeroes if init_on_alloc):\n"
+			  "floor inlined in the loop, floor-call behind calls",
+		.measure = bench_measure_floor,
+		.arms = bench_floor_vs_slub,
+		.nr_arms = ARRAY_SIZE(bench_floor_vs_slub),
+		.iters = 2000000, .size = BENCH_OBJECT_SIZE,
+		.flags = BENCH_NO_GEOMEAN,
+	}, {
+		.name = "batch",
+		.legend = "ns per object (its alloc + its free): N allocations\n"
+			  "then N frees in the same order (FIFO), single calls;\n"
+			  "param = N, 256 B objects",
+		.measure = bench_measure_batch,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.param_kind = BENCH_PARAM_NR, .params = bench_batch_nr,
+		.nr_params = ARRAY_SIZE(bench_batch_nr),
+	}, {
+		.name = "bulk",
+		.legend = "as batch, through the *_alloc_bulk/*_free_bulk calls",
+		.measure = bench_measure_bulk,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.param_kind = BENCH_PARAM_NR, .params = bench_batch_nr,
+		.nr_params = ARRAY_SIZE(bench_batch_nr),
+	}, {
+		.name = "ws400-c6",
+		.legend = "ns per iteration: free a random one of 400 slots and\n"
+			  "kmalloc a random size (param) into it",
+		.measure = bench_measure_ws, .setup = bench_setup_ws,
+		.iters = 2000000, .min_size = 257, .max_size = 768,
+		.objs = BENCH_WS_SLOTS, .param = "257-768",
+	}, {
+		.name = "ws400-mixed",
+		.legend = "as ws400-c6, sizes 16-1024",
+		.measure = bench_measure_ws, .setup = bench_setup_ws,
+		.iters = 2000000, .min_size = 16, .max_size = 1024,
+		.objs = BENCH_WS_SLOTS, .param = "16-1024",
+	}, {
+		.name = "fill",
+		.legend = "ns per op: param 256 B objects allocated, then all\n"
+			  "freed, each alloc and each free one op; peak_kB =\n"
+			  "drop in free pages (buddy + per-CPU lists) at the\n"
+			  "peak; other activity adds noise.  Parts: fill-alloc\n"
+			  "(ns per allocation), fill-free (ns per free)",
+		.measure = bench_measure_fill, .setup = bench_setup_fill,
+		.iters = 100000, .size = BENCH_OBJECT_SIZE,
+		.parts = bench_fill_parts,
+		.nr_parts = ARRAY_SIZE(bench_fill_parts),
+		.flags = BENCH_OWN_CACHES,
+	}, {
+		.name = "header",
+		.legend = "pair-256 and ws400-mixed with hakmem caches of each\n"
+			  "header mode (own class caches), against SLUB",
+		.measure = bench_measure_pair,
+		.arms = bench_modes_vs_slub,
+		.nr_arms = ARRAY_SIZE(bench_modes_vs_slub),
+		.iters = 2000000, .size = BENCH_OBJECT_SIZE,
+		.param = "pair-256", .flags = BENCH_NO_GEOMEAN,
+	}, {
+		.name = "header",
+		.measure = bench_measure_ws, .setup = bench_setup_ws,
+		.arms = bench_modes_vs_slub,
+		.nr_arms = ARRAY_SIZE(bench_modes_vs_slub),
+		.iters = 2000000, .min_size = 16, .max_size = 1024,
+		.objs = BENCH_WS_SLOTS, .param = "ws400-mixed",
+		.flags = BENCH_NO_GEOMEAN,
+	}, {
+		.name = "smp-pair",
+		.legend = "ns per 256 B pair on each CPU, all online CPUs at\n"
+			  "once; Mops/s summed over the CPUs",
+		.measure = bench_measure_smp_pair,
+		.setup = bench_setup_smp_pair,
+		.iters = 2000000, .size = BENCH_OBJECT_SIZE,
+		.threads = BENCH_ALL_CPUS, .cpus = 2,
+	}, {
+		.name = "remote-free",
+		.legend = "ns per 256 B object allocated on one CPU and freed\n"
+			  "on another through a ring",
+		.measure = bench_measure_remote, .setup = bench_setup_remote,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.threads = 2, .cpus = 2,
+	},
+};
+
+#define BENCH_NR_WORKLOADS	ARRAY_SIZE(bench_workloads)
+#define BENCH_ALL_WORKLOADS	(BIT_ULL(BENCH_NR_WORKLOADS) - 1)
+
+/* The first entry of @w's name: later ones of the same name follow it. */
+static bool bench_workload_first(const struct bench_workload *w)
+{
+	const struct bench_workload *o;
+
+	for (o = bench_workloads; o < w; o++) {
+		if (!strcmp(o->name, w->name))
+			return false;
+	}
+	return true;
+}
+
+/* The variants of @w: one per value of its params, or one. */
+static unsigned int bench_nr_params(const struct bench_run *run,
+				    const struct bench_workload *w)
+{
+	if (w->flags & BENCH_CFG_SIZES)
+		return run->cfg.nr_sizes;
+	return w->params ? w->nr_params : 1;
+}
+
+static unsigned int bench_param(const struct bench_run *run,
+				const struct bench_workload *w, unsigned int i)
+{
+	if (w->flags & BENCH_CFG_SIZES)
+		return run->cfg.sizes[i];
+	return w->params ? w->params[i] : 0;
+}
+
+/* Makes variant @i of @w, with what the table asks for, and runs it. */
+static int bench_run_variant(struct bench_run *run,
+			     const struct bench_workload *w, unsigned int i)
+{
+	unsigned int val = bench_param(run, w, i), threads;
+	struct bench_variant *v;
+	int err = 0;
+
+	v = bench_variant_new(run, w);
+	if (!v)
+		return -ENOMEM;
+	if (w->param_kind == BENCH_PARAM_SIZE)
+		v->size = val;
+	else if (w->param_kind == BENCH_PARAM_NR)
+		v->nr = val;
+	if (w->param_kind != BENCH_PARAM_NONE)
+		snprintf(v->param, sizeof(v->param), "%u", val);
+	else if (w->param)
+		strscpy(v->param, w->param, sizeof(v->param));
+	else
+		snprintf(v->param, sizeof(v->param), "%u", v->size);
+	if (w->objs || v->nr)
+		err = bench_variant_objs(v, max(w->objs, v->nr));
+	threads = w->threads == BENCH_ALL_CPUS ? num_online_cpus() : w->threads;
+	if (!err && threads) {
+		v->team = bench_team_alloc(threads);
+		err = v->team ? 0 : -ENOMEM;
+	}
+	if (!err && w->setup)
+		err = w->setup(v);
+	if (!err && v->size && !(w->flags & BENCH_OWN_CACHES))
+		err = bench_variant_caches(v, v->size);
 	bench_variant_finish(v, err);
 	return 0;
 }
 
-static const struct bench_workload_desc bench_workloads[BENCH_NR_WORKLOADS] = {
-	[BENCH_LOOP]		= { "loop", bench_run_loop, false },
-	[BENCH_PAIR]		= { "pair", bench_run_pair, false },
-	[BENCH_FLOOR]		= { "floor", bench_run_floor, false },
-	[BENCH_BATCH]		= { "batch", bench_run_batch, false },
-	[BENCH_BULK]		= { "bulk", bench_run_bulk, false },
-	[BENCH_WS_C6]		= { "ws400-c6", bench_run_ws_c6, false },
-	[BENCH_WS_MIXED]	= { "ws400-mixed", bench_run_ws_mixed, false },
-	[BENCH_FILL]		= { "fill", bench_run_fill, false },
-	[BENCH_HEADER]		= { "header", bench_run_header, false },
-	[BENCH_SMP_PAIR]	= { "smp-pair", bench_run_smp_pair, true },
-	[BENCH_REMOTE_FREE]	= { "remote-free", bench_run_remote_free, true },
-};
+static int bench_run_workload(struct bench_run *run,
+			      const struct bench_workload *w)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < bench_nr_params(run, w); i++) {
+		err = bench_run_variant(run, w, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* === Parameter parsing ==================================================== */
+
+/* The known workload names, comma-separated, into @s. */
+static void bench_known_workloads(struct seq_buf *s)
+{
+	const struct bench_workload *w;
+
+	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
+		if (bench_workload_first(w))
+			seq_buf_printf(s, "%s, ", w->name);
+	}
+	seq_buf_printf(s, "%s", "all");
+}
+
+static int bench_parse_workloads(const char *str, u64 *mask)
+{
+	char *buf, *cur, *tok, known[256] = {};
+	struct seq_buf s;
+	unsigned int i;
+	u64 found;
+	int err = 0;
+
+	buf = kstrdup(str ? str : "", GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	*mask = 0;
+	cur = buf;
+	while ((tok = strsep(&cur, ",")) != NULL) {
+		tok = strim(tok);
+		if (!strcmp(tok, "all")) {
+			*mask |= BENCH_ALL_WORKLOADS;
+			continue;
+		}
+		found = 0;
+		for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
+			if (!strcmp(tok, bench_workloads[i].name))
+				found |= BIT_ULL(i);
+		}
+		if (!found) {
+			seq_buf_init(&s, known, sizeof(known));
+			bench_known_workloads(&s);
+			pr_err("workloads: unknown workload '%s' in '%s' (known: %s)\n",
+			       tok, str, known);
+			err = -EINVAL;
+			break;
+		}
+		*mask |= found;
+	}
+	kfree(buf);
+	return err;
+}
+
+static int bench_parse_sizes(const char *str, struct bench_config *cfg)
+{
+	char *buf, *cur, *tok;
+	unsigned int size;
+	int err = 0;
+
+	buf = kstrdup(str ? str : "", GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	cfg->nr_sizes = 0;
+	cur = buf;
+	while ((tok = strsep(&cur, ",")) != NULL) {
+		tok = strim(tok);
+		if (kstrtouint(tok, 0, &size) || !size ||
+		    size > HAKMEM_MAX_OBJECT_SIZE) {
+			pr_err("sizes: bad size '%s' in '%s' (want 1..%u)\n",
+			       tok, str, HAKMEM_MAX_OBJECT_SIZE);
+			err = -EINVAL;
+			break;
+		}
+		if (cfg->nr_sizes == BENCH_MAX_SIZES) {
+			pr_err("sizes: too many sizes in '%s' (at most %u)\n",
+			       str, BENCH_MAX_SIZES);
+			err = -EINVAL;
+			break;
+		}
+		cfg->sizes[cfg->nr_sizes++] = size;
+	}
+	kfree(buf);
+	return err;
+}
+
+static int bench_check_reps(unsigned int val)
+{
+	if (val >= BENCH_MIN_REPS && val <= BENCH_MAX_REPS)
+		return 0;
+	pr_err("reps=%u out of range (%u..%u)\n", val, BENCH_MIN_REPS,
+	       BENCH_MAX_REPS);
+	return -EINVAL;
+}
+
+static int bench_check_scale(unsigned int val)
+{
+	if (val >= 1 && val <= BENCH_MAX_SCALE)
+		return 0;
+	pr_err("scale=%u out of range (1..%u)\n", val, BENCH_MAX_SCALE);
+	return -EINVAL;
+}
+
+static int bench_parse_uint(const char *key, const char *val,
+			    unsigned int *res)
+{
+	if (!kstrtouint(val, 0, res))
+		return 0;
+	pr_err("%s: '%s' is not a number\n", key, val);
+	return -EINVAL;
+}
+
+/* Sets one key=value of a run; the names are those of the module. */
+static int bench_set_param(struct bench_config *cfg, const char *key,
+			   const char *val)
+{
+	unsigned int num;
+	int err;
+
+	if (!strcmp(key, "workloads"))
+		return bench_parse_workloads(val, &cfg->workloads);
+	if (!strcmp(key, "sizes"))
+		return bench_parse_sizes(val, cfg);
+	if (!strcmp(key, "reps")) {
+		err = bench_parse_uint(key, val, &num) ?: bench_check_reps(num);
+		if (!err)
+			cfg->reps = num;
+		return err;
+	}
+	if (!strcmp(key, "scale")) {
+		err = bench_parse_uint(key, val, &num) ?: bench_check_scale(num);
+		if (!err)
+			cfg->scale = num;
+		return err;
+	}
+	pr_err("run: unknown parameter '%s' (known: workloads, reps, scale, sizes)\n",
+	       key);
+	return -EINVAL;
+}
+
+static int bench_parse_params(struct bench_config *cfg)
+{
+	int err;
+
+	err = bench_parse_workloads(workloads, &cfg->workloads);
+	if (err)
+		return err;
+	err = bench_parse_sizes(sizes, cfg);
+	if (err)
+		return err;
+	err = bench_check_reps(reps) ?: bench_check_scale(scale);
+	if (err)
+		return err;
+	cfg->reps = reps;
+	cfg->scale = scale;
+	return 0;
+}
+
+/* Parses what was written to the run file into @cfg. */
+static int bench_parse_run(char *args, struct bench_config *cfg)
+{
+	char *key, *val;
+	int err;
+
+	args = skip_spaces(args);
+	while (*args) {
+		args = next_arg(args, &key, &val);
+		if (!val) {
+			pr_err("run: '%s' is not key=value\n", key);
+			return -EINVAL;
+		}
+		err = bench_set_param(cfg, key, val);
+		if (err)
+			return err;
+	}
+	return 0;
+}
 
 /* === Environment ========================================================== */
 
@@ -2029,63 +2092,54 @@ static u64 bench_ps_to_centi_ns(u64 ps)
 	return div_u64(ps + 5, 10);
 }
 
-static void bench_workloads_str(unsigned long mask, char *buf, size_t len)
+static void bench_workloads_str(u64 mask, struct seq_buf *s)
 {
-	struct seq_buf s;
+	const struct bench_workload *w;
+	const char *sep = "";
 	unsigned int i;
 
-	if (mask == BIT(BENCH_NR_WORKLOADS) - 1) {
-		strscpy(buf, "all", len);
+	if (mask == BENCH_ALL_WORKLOADS) {
+		seq_buf_printf(s, "%s", "all");
 		return;
 	}
-	buf[0] = '\0';
-	seq_buf_init(&s, buf, len);
 	for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
-		if (mask & BIT(i))
-			seq_buf_printf(&s, "%s%s", s.len ? "," : "",
-				       bench_workloads[i].name);
+		w = &bench_workloads[i];
+		if ((mask & BIT_ULL(i)) && bench_workload_first(w)) {
+			seq_buf_printf(s, "%s%s", sep, w->name);
+			sep = ",";
+		}
 	}
 }
 
-static const char *const bench_legend[] = {
-	"units, median and minimum over the measured repetitions:",
-	"  loop         ns per iteration of an empty loop (one store each)",
-	"  pair         ns per alloc+free pair of one object; param = size",
-	"  floor        pair at 256 B through a bare per-CPU pointer array",
-	"               (no header, guard or counter; zeroes if init_on_alloc):",
-	"               floor inlined in the loop, floor-call behind calls",
-	"  batch        ns per object (its alloc + its free): N allocations",
-	"               then N frees in the same order (FIFO), single calls;",
-	"               param = N, 256 B objects",
-	"  bulk         as batch, through the *_alloc_bulk/*_free_bulk calls",
-	"  ws400-*      ns per iteration: free a random one of 400 slots and",
-	"               kmalloc a random size (param) into it; Mops/s =",
-	"               million iterations per second",
-	"  fill         ns per op: param 256 B objects allocated, then all",
-	"               freed, each alloc and each free one op; peak_kB =",
-	"               drop in free pages (buddy + per-CPU lists) at the",
-	"               peak; other activity adds noise",
-	"  fill-alloc   fill's allocations alone, ns per allocation",
-	"  fill-free    fill's frees alone, ns per free",
-	"  header       pair-256 and ws400-mixed with hakmem caches of each",
-	"               header mode (own class caches), against SLUB",
-	"  smp-pair     ns per 256 B pair on each CPU, all online CPUs at",
-	"               once; Mops/s summed over the CPUs",
-	"  remote-free  ns per 256 B object allocated on one CPU and freed",
-	"               on another through a ring",
-	"  Mops/s       million of the units above per second, from the median",
-	"  speedup      SLUB median / this median (>1: faster than SLUB)",
-	"  slub         kmem_cache_create_usercopy() caches (unmergeable),",
-	"               kmalloc() for ws400-*",
-};
+/* The legend of every workload, from the table: name, then its lines. */
+static void bench_format_legend(struct seq_buf *s)
+{
+	const struct bench_workload *w;
+	const char *text, *end;
+	const char *name;
+
+	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
+		if (!w->legend)
+			continue;
+		name = w->name;
+		for (text = w->legend; *text; text = *end ? end + 1 : end) {
+			end = strchrnul(text, '\n');
+			seq_buf_printf(s, "  %-14s %.*s\n", name,
+				       (int)(end - text), text);
+			name = "";
+		}
+	}
+	seq_buf_printf(s, "%s",
+		       "  median, min    over the measured repetitions; Mops/s from the median\n"
+		       "  speedup        SLUB / hakmem (>1: hakmem faster)\n"
+		       "  slub           kmem_cache_create_usercopy() caches (unmergeable),\n"
+		       "                 kmalloc() for the working sets\n");
+}
 
 static void bench_format_head(struct bench_run *run, struct seq_buf *s)
 {
 	const struct bench_env *env = &run->env;
-	char wl[128];
-	unsigned int i;
 
-	bench_workloads_str(run->cfg.workloads, wl, sizeof(wl));
 	seq_buf_printf(s, "hakmem_bench results\n");
 	seq_buf_printf(s, "kernel %s, %u CPUs online, init_on_alloc=%d, init_on_free=%d\n",
 		       env->kernel, env->cpus, env->init_on_alloc,
@@ -2093,46 +2147,44 @@ static void bench_format_head(struct bench_run *run, struct seq_buf *s)
 	seq_buf_printf(s, "hakmem default header mode: %s\n",
 		       env->header_mode);
 	seq_buf_printf(s, "env %s: timings %s\n", env->env, env->timing);
-	seq_buf_printf(s, "reps %u (+1 discarded warm-up), scale %u%%, workloads %s\n",
-		       run->cfg.reps, run->cfg.scale, wl);
-	seq_buf_printf(s, "run took %llu.%01llu s\n",
+	seq_buf_printf(s, "reps %u (+1 discarded warm-up), scale %u%%, workloads ",
+		       run->cfg.reps, run->cfg.scale);
+	bench_workloads_str(run->cfg.workloads, s);
+	seq_buf_printf(s, "\nrun took %llu.%01llu s\n",
 		       div_u64(run->elapsed_ms, 1000),
 		       div_u64(run->elapsed_ms % 1000, 100));
-	for (i = 0; i < ARRAY_SIZE(bench_legend); i++)
-		seq_buf_printf(s, "%s\n", bench_legend[i]);
 }
 
+/*
+ * The short text: the run, the legend and one line per row.  The tables
+ * are tools/bench-report.py's, from the CSV.
+ */
 static void bench_format_table(struct bench_run *run, struct seq_buf *s)
 {
-	char med[24], min[24], mops[24], spd[24];
+	char med[24], min[24], spd[24];
 	const struct bench_row *row;
 	unsigned int i;
 
 	bench_format_head(run, s);
-	seq_buf_printf(s, "\n%-12s %-12s %-12s %10s %10s %10s %7s %8s\n",
-		       "workload", "param", "allocator", "median_ns",
-		       "min_ns", "Mops/s", "speedup", "peak_kB");
+	bench_format_legend(s);
+	seq_buf_printf(s, "%s", "workload param allocator: median_ns min_ns speedup\n");
 	for (i = 0; i < run->nr_rows; i++) {
 		row = &run->rows[i];
-		seq_buf_printf(s, "%-12s %-12s %-12s %10s %10s %10s %7s %8llu\n",
+		seq_buf_printf(s, "%s %s %s: %s %s %sx\n",
 			       row->workload, row->param,
 			       bench_alloc_names[row->alloc],
 			       bench_fix2(med, sizeof(med),
 					  bench_ps_to_centi_ns(row->median_ps)),
 			       bench_fix2(min, sizeof(min),
 					  bench_ps_to_centi_ns(row->min_ps)),
-			       bench_fix2(mops, sizeof(mops), row->mops_c),
-			       bench_fix2(spd, sizeof(spd), row->speedup_c),
-			       row->peak_kb);
+			       bench_fix2(spd, sizeof(spd), row->speedup_c));
 	}
-	if (run->nr_notes)
-		seq_buf_printf(s, "notes:\n");
 	for (i = 0; i < run->nr_notes; i++)
-		seq_buf_printf(s, "  %s\n", run->notes[i]);
+		seq_buf_printf(s, "note: %s\n", run->notes[i]);
 }
 
 #define BENCH_CSV_HEADER \
-	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,reps,median_ns,min_ns,mops,speedup,peak_kb\n"
+	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,role,geomean,reps,median_ns,min_ns,mops,speedup,peak_kb\n"
 
 static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 {
@@ -2144,11 +2196,13 @@ static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 	seq_buf_printf(s, "%s", BENCH_CSV_HEADER);
 	for (i = 0; i < run->nr_rows; i++) {
 		row = &run->rows[i];
-		seq_buf_printf(s, "%s,%s,%u,%d,%d,%s,%s,%s,%s,%u,%s,%s,%s,%s,%llu\n",
+		seq_buf_printf(s, "%s,%s,%u,%d,%d,%s,%s,%s,%s,%s,%d,%u,%s,%s,%s,%s,%llu\n",
 			       env->env, env->kernel, env->cpus,
 			       env->init_on_alloc, env->init_on_free,
 			       env->header_mode, row->workload, row->param,
-			       bench_alloc_names[row->alloc], run->cfg.reps,
+			       bench_alloc_names[row->alloc],
+			       bench_alloc_roles[row->alloc], row->geomean,
+			       run->cfg.reps,
 			       bench_fix2(med, sizeof(med),
 					  bench_ps_to_centi_ns(row->median_ps)),
 			       bench_fix2(min, sizeof(min),
@@ -2201,20 +2255,21 @@ static void bench_run_reset(struct bench_run *run)
 
 static void bench_run_workloads(struct bench_run *run)
 {
-	const struct bench_workload_desc *w;
-	unsigned int i;
+	const struct bench_workload *w;
+	unsigned int i, cpus;
 
 	for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
 		w = &bench_workloads[i];
-		if (!(run->cfg.workloads & BIT(i)))
+		if (!(run->cfg.workloads & BIT_ULL(i)))
 			continue;
-		if (w->smp && num_online_cpus() < 2) {
-			bench_note(run, "%s skipped: needs 2 online CPUs, %u online",
-				   w->name, num_online_cpus());
+		cpus = max(w->cpus, 1U);
+		if (num_online_cpus() < cpus) {
+			bench_note(run, "%s skipped: needs %u online CPUs, %u online",
+				   w->name, cpus, num_online_cpus());
 			continue;
 		}
 		pr_info("running %s\n", w->name);
-		if (w->run(run))
+		if (bench_run_workload(run, w))
 			bench_note(run, "%s: stopped early, out of memory",
 				   w->name);
 		cond_resched();
@@ -2291,6 +2346,31 @@ static int bench_csv_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bench_csv);
 
+/* The workloads, from the table: what workloads= and run accept. */
+static int bench_workloads_show(struct seq_file *m, void *unused)
+{
+	const struct bench_workload *w;
+	const char *text, *end;
+	unsigned int i;
+
+	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
+		seq_printf(m, "%s:", w->name);
+		for (i = 0; i < (w->arms ? w->nr_arms : 2); i++)
+			seq_printf(m, " %s", bench_alloc_names[w->arms ?
+				   w->arms[i] : bench_vs_slub[i]]);
+		seq_printf(m, "; %lu ops per repetition at scale=100", w->iters);
+		if (w->cpus > 1)
+			seq_printf(m, "; needs %u CPUs", w->cpus);
+		seq_puts(m, "\n");
+		for (text = w->legend ?: ""; *text; text = *end ? end + 1 : end) {
+			end = strchrnul(text, '\n');
+			seq_printf(m, "    %.*s\n", (int)(end - text), text);
+		}
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bench_workloads);
+
 /*
  * Writing "key=value ..." runs again; keys not given keep the values the
  * module was loaded with.
@@ -2331,6 +2411,8 @@ static void bench_debugfs_init(void)
 			    &bench_results_fops);
 	debugfs_create_file("results.csv", 0444, bench_dir, NULL,
 			    &bench_csv_fops);
+	debugfs_create_file("workloads", 0444, bench_dir, NULL,
+			    &bench_workloads_fops);
 	debugfs_create_file("run", 0200, bench_dir, NULL, &bench_run_fops);
 }
 

@@ -17,8 +17,14 @@ alone); its geomean column says whether it counts in the geomean.
   bench-report.py table CSV
       The CSV as an aligned text table.
 
-  bench-report.py summary [NAME=]CSV ...
-      Speedup of hakmem over SLUB per row, one column per CSV.
+  bench-report.py summary [NAME=]CSV[,CSV...] ...
+      Speedup of hakmem over SLUB per row, one column per argument: from
+      the minimums (the headline), then from the medians.  Several CSVs in
+      one argument are boots of the same configuration: the column's
+      speedup is then from the minimum over all boots, with the range of
+      the per-boot speedups; from the medians, the median of the per-boot
+      ones.  "!" marks rows whose spread (median/min) stayed above 10%
+      for an arm in some boot (spread_flag).
 
   bench-report.py plotdata CSV OUT.dat
       Data file for tools/plot.gp (one line per test row: label, base
@@ -34,8 +40,8 @@ import sys
 
 # The columns this script reads; the CSV may have more (shown by "table").
 REQUIRED = ("env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,"
-            "param,allocator,role,geomean,reps,median_ns,min_ns,mops,speedup,"
-            "peak_kb").split(",")
+            "param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,"
+            "mops,speedup_min,speedup_median,spread_flag,peak_kb").split(",")
 TEXT = ("env", "kernel", "header_mode", "workload", "param", "allocator",
         "role")
 ENV_COLS = ("env", "kernel", "cpus", "init_on_alloc", "init_on_free",
@@ -128,18 +134,25 @@ def labels(rows):
 
 
 def speedups(rows):
-    """{(workload, param, allocator): (speedup, row)} of every compared row."""
+    """{(workload, param, allocator): dict} of every row compared with a base.
+
+    The dict: min and med (the speedups from the minimums and the
+    medians), tmin/bmin (this row's and the base's min_ns), flag, row."""
     out = {}
     for (w, p), g in groups(rows).items():
         base = [r for r in g if r["role"] == "base"]
+        if not base:
+            continue
+        b = base[0]
         for r in g:
-            if r["role"] not in ("test", "yardstick"):
+            if r["role"] not in ("test", "yardstick") or not r["min_ns"] > 0:
                 continue
-            sp = r["speedup"]
-            if math.isnan(sp) and base and r["median_ns"] > 0:
-                sp = base[0]["median_ns"] / r["median_ns"]
-            if not math.isnan(sp):
-                out[(w, p, r["allocator"])] = (sp, r)
+            out[(w, p, r["allocator"])] = {
+                "min": b["min_ns"] / r["min_ns"],
+                "med": b["median_ns"] / r["median_ns"],
+                "tmin": r["min_ns"], "bmin": b["min_ns"],
+                "flag": r["spread_flag"] == 1 or b["spread_flag"] == 1,
+                "row": r}
     return out
 
 
@@ -148,13 +161,20 @@ def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
 
 
-def run_geomean(sp):
-    """Geomean of the rows marked geomean=1, each (workload, param) once."""
+def distinct(sp):
+    """The keys of sp that count in a geomean: geomean=1, each (workload,
+    param) once."""
     seen = {}
-    for (w, p, _), (x, r) in sp.items():
-        if r["geomean"] == 1 and (w, p) not in seen:
-            seen[(w, p)] = x
-    return geomean(seen.values()), len(seen)
+    for k, d in sp.items():
+        if d["row"]["geomean"] == 1 and k[:2] not in seen:
+            seen[k[:2]] = k
+    return list(seen.values())
+
+
+def run_geomean(sp, key="min"):
+    """Geomean of speedup key over the rows that count, and their number."""
+    keys = distinct(sp)
+    return geomean([sp[k][key] for k in keys]), len(keys)
 
 
 def cmd_check(a):
@@ -171,8 +191,11 @@ def cmd_check(a):
             errors.append(f"line {n}: {r['workload']}/{r['allocator']}: median_ns/min_ns not positive")
         elif r["min_ns"] > r["median_ns"] * 1.0001:
             errors.append(f"line {n}: {r['workload']}/{r['allocator']}: min_ns > median_ns")
-        if r["role"] == "base" and not math.isnan(r["speedup"]) and abs(r["speedup"] - 1) > 0.011:
-            errors.append(f"line {n}: {r['workload']}: base row has speedup {r['speedup']}, expected 1.00")
+        for k in ("speedup_min", "speedup_median"):
+            if r["role"] == "base" and abs(r[k] - 1) > 0.011:
+                errors.append(f"line {n}: {r['workload']}: base row has {k} {r[k]}, expected 1.00")
+        if r["spread_flag"] not in (0, 1):
+            errors.append(f"line {n}: spread_flag {r['spread_flag']}, expected 0 or 1")
     for (w, p), g in groups(rows).items():
         roles = [r["role"] for r in g]
         if "test" in roles and roles.count("base") != 1:
@@ -214,45 +237,99 @@ def cmd_table(a):
     return 0
 
 
-def cmd_summary(a):
-    runs = []
-    for spec in a.csv:
-        name, _, path = spec.rpartition("=")
-        _, rows = load(path)
-        m = meta(rows)
-        name = name or ENV_SHORT.get(m["env"], m["env"])
-        desc = (f"{ENV_LABEL.get(m['env'], m['env'])}; kernel {m['kernel']}, "
-                f"{int(m['cpus'])} cpu(s), init_on_alloc={int(m['init_on_alloc'])}, "
-                f"init_on_free={int(m['init_on_free'])}")
-        # Rows are matched across runs by their label (workload, plus the
-        # param when a workload has several): fill's param is its scaled
-        # object count, which differs between runs of different scale.
-        lab, sp = labels(rows), speedups(rows)
-        byl = {lab[k]: x for k, (x, _) in sp.items() if k in lab}
-        runs.append((name, desc, byl, run_geomean(sp)))
-    keys = []
-    for _, _, byl, _ in runs:
-        keys += [k for k in byl if k not in keys]
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return (xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2) if n else float("nan")
 
-    print("Speedup of hakmem_slab over SLUB: SLUB median ns / hakmem median ns")
-    print("(>1.00 = hakmem faster; each column compares the allocators within one run)")
-    for name, desc, _, _ in runs:
+
+def column(spec):
+    """One summary column: NAME=CSV[,CSV...], the CSVs boots of one
+    configuration.  Returns (name, desc, cells, geomean cells), cells
+    {label: (from the minimums, range or None, flag, from the medians)}."""
+    name, _, paths = spec.rpartition("=")
+    boots = []
+    for path in paths.split(","):
+        _, rows = load(path)
+        boots.append((meta(rows), labels(rows), speedups(rows)))
+    m = boots[0][0]
+    name = name or ENV_SHORT.get(m["env"], m["env"])
+    desc = (f"{ENV_LABEL.get(m['env'], m['env'])}; kernel {m['kernel']}, "
+            f"{int(m['cpus'])} cpu(s), init_on_alloc={int(m['init_on_alloc'])}, "
+            f"init_on_free={int(m['init_on_free'])}")
+    if len(boots) > 1:
+        desc += f"; {len(boots)} boots"
+    # Rows are matched across boots and columns by their label (workload,
+    # plus the param when a workload has several): fill's param is its
+    # scaled object count, which differs between runs of different scale.
+    per = {}
+    for _, lab, sp in boots:
+        for k, d in sp.items():
+            if k in lab:
+                per.setdefault(lab[k], []).append(d)
+    cells = {}
+    for label, ds in per.items():
+        head = min(d["bmin"] for d in ds) / min(d["tmin"] for d in ds)
+        rng = (min(d["min"] for d in ds), max(d["min"] for d in ds)) if len(ds) > 1 else None
+        cells[label] = (head, rng, any(d["flag"] for d in ds),
+                        median([d["med"] for d in ds]))
+    # The geomean over the rows that count, each label once.
+    count = set()
+    for _, lab, sp in boots:
+        count |= {lab[k] for k in distinct(sp) if k in lab}
+    g_head = geomean([cells[lbl][0] for lbl in count])
+    g_med = geomean([cells[lbl][3] for lbl in count])
+    per_boot = [run_geomean(sp)[0] for _, _, sp in boots]
+    g_rng = (min(per_boot), max(per_boot)) if len(boots) > 1 else None
+    return name, desc, cells, (g_head, g_rng, False, g_med), len(count)
+
+
+def cell(x, rng, flag):
+    s = "-" if x is None or math.isnan(x) else f"{x:.2f}x"
+    if rng:
+        s += f" [{rng[0]:.2f}-{rng[1]:.2f}]"
+    return s + ("!" if flag else "")
+
+
+def cmd_summary(a):
+    cols = [column(spec) for spec in a.csv]
+    keys = []
+    for _, _, cells, _, _ in cols:
+        keys += [k for k in cells if k not in keys]
+    nmax = max(n for *_, n in cols)
+    glabel = f"geomean ({nmax} distinct workloads)"
+    w0 = max([len(k) for k in keys] + [len("workload"), len(glabel)])
+
+    def table(idx, ranges):
+        text = {}
+        for name, _, cells, g, _ in cols:
+            col = [cell(cells[k][idx], cells[k][1] if ranges else None, cells[k][2])
+                   if k in cells else "-" for k in keys]
+            col.append(cell(g[idx], g[1] if ranges else None, False))
+            text[name] = col
+        width = {n: max(len(n), *(len(x) for x in c)) for n, c in text.items()}
+        print("workload".ljust(w0) + "".join("  " + n.rjust(width[n]) for n in text))
+        for i, k in enumerate(keys + [glabel]):
+            print(k.ljust(w0) + "".join("  " + c[i].rjust(width[n]) for n, c in text.items()))
+
+    print("Speedup of hakmem_slab over SLUB from the minimums: SLUB min ns / hakmem min ns")
+    print("(>1.00 = hakmem faster; each column compares the allocators within one run;")
+    print(" arms in ABBA order.  Several boots: the minimum over all boots, and in")
+    print(" brackets the range of the per-boot speedups.  !: spread (median/min) above")
+    print(" 10% for an arm in some boot after 3 attempts)")
+    for name, desc, _, _, _ in cols:
         print(f"  {name}: {desc}")
     print()
-    label = "geomean (rows with geomean=1)"
-    w0 = max([len(k) for k in keys] + [len("workload"), len(label)])
-    width = [max(len(r[0]), 7) for r in runs]
-    print("workload".ljust(w0) + "".join("  " + r[0].rjust(w) for r, w in zip(runs, width)))
-    for k in keys:
-        line = k.ljust(w0)
-        for w, (_, _, byl, _) in zip(width, runs):
-            x = byl.get(k)
-            line += "  " + ("-" if x is None else f"{x:.2f}x").rjust(w)
-        print(line)
-    line = label.ljust(w0)
-    for w, (_, _, _, (g, _)) in zip(width, runs):
-        line += "  " + ("-" if math.isnan(g) else f"{g:.2f}x").rjust(w)
-    print(line)
+    table(0, True)
+    print()
+    print("From the medians: SLUB median ns / hakmem median ns (several boots: the median")
+    print("of the per-boot ratios)")
+    print()
+    table(3, False)
+    print()
+    print("geomean: the rows with geomean=1 in the CSV (no yardsticks such as floor, no")
+    print("parts such as fill-alloc/fill-free, no repeats such as header), each")
+    print("workload and param once.")
     return 0
 
 
@@ -274,7 +351,7 @@ def cmd_plotdata(a):
                 if r["role"] != "test" or key not in sp:
                     continue
                 f.write(f'"{lab[key]}" {val(base[0]["mops"] if base else None)} '
-                        f'{val(r["mops"])} {val(sp[key][0])}\n')
+                        f'{val(r["mops"])} {val(sp[key]["min"])}\n')
                 n += 1
     if n == 0:
         raise CsvError(f"{a.csv}: no test rows to plot")

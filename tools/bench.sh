@@ -11,8 +11,11 @@
 #   2. QEMU TCG, Debian's kernel (tools/vm.sh, -smp 2): insmod
 #      hakmem_slab.ko and hakmem_bench.ko, read debugfs.  Every instruction
 #      is emulated: only the ratios between the allocators mean anything.
-#      Two boots: the kernel's default (Debian's: init_on_alloc=1), then
-#      init_on_alloc=0 (both allocators zero every object, or neither).
+#      Two configurations, each booted BOOTS times: the kernel's default
+#      (Debian's: init_on_alloc=1), then init_on_alloc=0 (both allocators
+#      zero every object, or neither).  The summary's column of a
+#      configuration is from the minimum over its boots, with the range
+#      of the per-boot speedups: what one boot's placement does shows.
 #
 #   tools/bench.sh [-o DIR] [-s uml|qemu]
 #
@@ -20,10 +23,12 @@
 #   -s ENV   skip one of the two environments
 #
 # Files: uml.csv, uml.txt, uml-console.log, uml-config.txt, uml.png;
-# qemu.csv, qemu.txt, qemu-console.log, qemu.png (the default boot) and the
-# same as qemu-init0.* (init_on_alloc=0); summary.txt (speedups per
-# workload, one column per run); workloads.txt (the module's list of
-# workloads); meta.txt (commit, host, settings, times).
+# qemu-bK.csv, qemu-bK.txt, qemu-bK-console.log, qemu-bK.png for boot K of
+# the default configuration and the same as qemu-init0-bK.*
+# (init_on_alloc=0); summary.txt (speedups per workload, one column per
+# configuration); workloads.txt (the module's list of workloads); meta.txt
+# (commit, host, settings, times).  The CSV columns are
+# tools/bench-report.py's (see its help).
 #
 # Environment:
 #   BENCH_REPS        measured repetitions (default: the module's, 7)
@@ -34,6 +39,7 @@
 #                     the QEMU guest once only (default: each kernel's own,
 #                     off in UML, on in Debian's, and a second QEMU boot
 #                     with init_on_alloc=0)
+#   BOOTS             boots of each QEMU configuration (default 2)
 #   SMP, MEM          for the QEMU guest (2, 2048)
 #   CPU               QEMU guest CPU model (default qemu64, QEMU's own
 #                     default: with -cpu max the kernel zeroes objects
@@ -85,6 +91,8 @@ wl=${BENCH_WORKLOADS:-}
 scale_uml=${BENCH_SCALE_UML:-100}
 scale_qemu=${BENCH_SCALE_QEMU:-10}
 qemu_cpu=${CPU:-qemu64}
+boots=${BOOTS:-2}
+[[ $boots =~ ^[1-9][0-9]*$ ]] || die "BOOTS='$boots' is not a number of boots"
 kver=${KVER:-$(find /usr/src -maxdepth 1 -name 'linux-headers-6.1.*-amd64' \
 	! -name '*-rt-amd64' -printf '%f\n' | sed 's/^linux-headers-//' | sort -V | tail -n 1)}
 
@@ -105,6 +113,7 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "uml_params $(params "$scale_uml")"
 	echo "qemu_params $(params "$scale_qemu")"
 	echo "qemu_cpu $qemu_cpu"
+	echo "qemu_boots $boots"
 	echo "kver ${kver:-none}"
 	echo "init_on_alloc ${INIT_ON_ALLOC:-kernel default}"
 } > "$outdir/meta.txt"
@@ -127,13 +136,13 @@ if [ "$skip" != uml ]; then
 fi
 
 # --- 2. QEMU TCG ----------------------------------------------------------------
-# run_qemu NAME INIT: one boot of the guest; files NAME.csv, NAME.txt,
+# run_qemu NAME INIT SMP: one boot of the guest; files NAME.csv, NAME.txt,
 # NAME-console.log, NAME-slabinfo.txt, NAME-vm/; INIT is init_on_alloc= for
-# the guest ("" for the kernel's default).
+# the guest ("" for the kernel's default), SMP its CPUs.
 run_qemu() {
-	local name=$1 init=$2 t=$SECONDS vmdir=$outdir/$1-vm append rc
+	local name=$1 init=$2 smp=$3 t=$SECONDS vmdir=$outdir/$1-vm append rc
 
-	note "=== QEMU TCG ($name): Debian kernel, -smp ${SMP:-2} -cpu $qemu_cpu, init_on_alloc=${init:-default} (emulated: ratios only) ==="
+	note "=== QEMU TCG ($name): Debian kernel, -smp $smp -cpu $qemu_cpu, init_on_alloc=${init:-default} (emulated: ratios only) ==="
 	mkdir -p "$vmdir"
 	cat > "$vmdir/guest.sh" <<-EOF
 		run insmod hakmem_slab.ko
@@ -149,7 +158,7 @@ run_qemu() {
 	append=${EXTRA_APPEND:-}
 	[ -z "$init" ] || append+=" init_on_alloc=$init"
 	set +e
-	EXTRA_APPEND=$append SMP=${SMP:-2} CPU=$qemu_cpu "$here/vm.sh" -t "${BENCH_QEMU_TIMEOUT:-900}" \
+	EXTRA_APPEND=$append SMP=$smp CPU=$qemu_cpu "$here/vm.sh" -t "${BENCH_QEMU_TIMEOUT:-900}" \
 		-o "$vmdir" "$vmdir/guest.sh" "$repo/hakmem_slab.ko" "$repo/hakmem_bench.ko"
 	rc=$?
 	set -e
@@ -163,14 +172,19 @@ run_qemu() {
 	echo "${name//-/_}_total_s $((SECONDS - t))" >> "$outdir/meta.txt"
 }
 
-# The kernel's default (Debian's: init_on_alloc=1), then init_on_alloc=0,
+# The QEMU configurations, NAME|summary column|init_on_alloc|CPUs: the
+# kernel's default (Debian's: init_on_alloc=1), then init_on_alloc=0,
 # unless INIT_ON_ALLOC asks for one of them only.
-qemu_runs=("qemu=${INIT_ON_ALLOC:-}")
-[ -n "${INIT_ON_ALLOC:-}" ] || qemu_runs+=("qemu-init0=0")
+configs=("qemu|QEMU TCG|${INIT_ON_ALLOC:-}|${SMP:-2}")
+[ -n "${INIT_ON_ALLOC:-}" ] ||
+	configs+=("qemu-init0|TCG init_on_alloc=0|0|${SMP:-2}")
 if [ "$skip" != qemu ]; then
 	if [ -n "$kver" ] && make -C "$repo" -s KVER="$kver" modules >/dev/null; then
-		for r in "${qemu_runs[@]}"; do
-			run_qemu "${r%%=*}" "${r#*=}"
+		for c in "${configs[@]}"; do
+			IFS='|' read -r name _ init smp <<< "$c"
+			for ((b = 1; b <= boots; b++)); do
+				run_qemu "$name-b$b" "$init" "$smp"
+			done
 		done
 	else
 		failed+=("'make KVER=${kver:-?}' (the modules do not build; KVER= to choose the headers)")
@@ -178,45 +192,55 @@ if [ "$skip" != qemu ]; then
 fi
 
 # --- report ----------------------------------------------------------------------
-csvs=()
-for e in uml qemu qemu-init0; do
-	f=$outdir/$e.csv
-	[ -s "$f" ] || continue
+# plot NAME: NAME.png from NAME.csv.
+plot() {
+	local e=$1 f=$outdir/$1.csv mopslabel sub
+	p_env='' p_envlabel='' p_kernel='' p_cpus='' p_init_on_alloc=''
+	p_init_on_free='' p_header_mode='' p_reps='' p_geomean=''
+	# Sets the p_* variables.
+	eval "$(python3 "$here/bench-report.py" plotdata "$f" "$outdir/$e.dat")"
+	if [ "$p_env" = qemu-tcg ]; then
+		mopslabel="million ops per second (log), EMULATED"
+		p_kernel="$p_kernel (guest CPU $qemu_cpu)"
+	else
+		mopslabel="million ops per second (log)"
+	fi
+	sub="kernel $p_kernel, $p_cpus CPU(s), init_on_alloc=$p_init_on_alloc, init_on_free=$p_init_on_free, default header mode $p_header_mode, $p_reps reps in ABBA order; speedup from the minimums, geomean ${p_geomean}x"
+	if ! gnuplot -e "datafile='$outdir/$e.dat'; outfile='$outdir/$e.png'; title='hakmem_slab vs SLUB - $p_envlabel'; subtitle='$sub'; mopslabel='$mopslabel'" \
+		"$here/plot.gp" 2> "$outdir/$e-gnuplot.log"; then
+		cat "$outdir/$e-gnuplot.log" >&2
+		failed+=("gnuplot for $e.csv")
+	fi
+	[ -s "$outdir/$e-gnuplot.log" ] || rm -f "$outdir/$e-gnuplot.log"
+}
+
+# Checks NAME.csv and plots it; true if it is there and well-formed.
+report_one() {
+	local f=$outdir/$1.csv
+	[ -s "$f" ] || return 1
 	if ! python3 "$here/bench-report.py" check "$f" >/dev/null; then
-		failed+=("$e.csv is malformed")
-		continue
+		failed+=("$1.csv is malformed")
+		return 1
 	fi
-	case $e in
-	qemu-init0) csvs+=("TCG init_on_alloc=0=$f") ;;
-	*) csvs+=("$f") ;;
-	esac
-	if command -v gnuplot >/dev/null; then
-		p_env='' p_envlabel='' p_kernel='' p_cpus='' p_init_on_alloc=''
-		p_init_on_free=''
-		p_header_mode='' p_reps='' p_geomean=''
-		# Sets the p_* variables.
-		eval "$(python3 "$here/bench-report.py" plotdata "$f" "$outdir/$e.dat")"
-		if [ "$p_env" = qemu-tcg ]; then
-			mopslabel="million ops per second (log), EMULATED"
-			p_kernel="$p_kernel (guest CPU $qemu_cpu)"
-		else
-			mopslabel="million ops per second (log)"
-		fi
-		sub="kernel $p_kernel, $p_cpus CPU(s), init_on_alloc=$p_init_on_alloc, init_on_free=$p_init_on_free, default header mode $p_header_mode, median of $p_reps reps; geomean speedup (hakmem rows) ${p_geomean}x"
-		if ! gnuplot -e "datafile='$outdir/$e.dat'; outfile='$outdir/$e.png'; title='hakmem_slab vs SLUB - $p_envlabel'; subtitle='$sub'; mopslabel='$mopslabel'" \
-			"$here/plot.gp" 2> "$outdir/$e-gnuplot.log"; then
-			cat "$outdir/$e-gnuplot.log" >&2
-			failed+=("gnuplot for $e.csv")
-		fi
-		[ -s "$outdir/$e-gnuplot.log" ] || rm -f "$outdir/$e-gnuplot.log"
-	fi
+	if command -v gnuplot >/dev/null; then plot "$1"; fi
+}
+
+columns=()
+! report_one uml || columns+=("UML native=$outdir/uml.csv")
+for c in "${configs[@]}"; do
+	IFS='|' read -r name label _ _ <<< "$c"
+	list=
+	for ((b = 1; b <= boots; b++)); do
+		! report_one "$name-b$b" || list+=${list:+,}$outdir/$name-b$b.csv
+	done
+	[ -z "$list" ] || columns+=("$label=$list")
 done
-if [ ${#csvs[@]} -gt 0 ]; then
+if [ ${#columns[@]} -gt 0 ]; then
 	{
-		python3 "$here/bench-report.py" summary "${csvs[@]}"
-		if [ -s "$outdir/qemu.csv" ]; then
+		python3 "$here/bench-report.py" summary "${columns[@]}"
+		if [ "$skip" != qemu ]; then
 			echo
-			echo "QEMU guest: -cpu $qemu_cpu -smp ${SMP:-2}, scale=$scale_qemu; UML: scale=$scale_uml."
+			echo "QEMU guest: -cpu $qemu_cpu, scale=$scale_qemu, $boots boot(s) per column; UML: scale=$scale_uml."
 			echo "QEMU TCG timings are emulated: compare the columns' ratios, never their ns."
 		fi
 	} > "$outdir/summary.txt"
@@ -225,23 +249,12 @@ total=$((SECONDS - start))
 echo "bench_total_s $total" >> "$outdir/meta.txt"
 
 echo
-if [ -s "$outdir/uml.txt" ]; then
-	echo "===================== UML, native speed ====================="
-	cat "$outdir/uml.txt"
-	echo
-fi
-for e in qemu qemu-init0; do
-	[ -s "$outdir/$e.txt" ] || continue
-	kv=$(awk -F, 'NR == 2 { print $2 }' "$outdir/$e.csv" 2>/dev/null || true)
-	echo "==== QEMU TCG ($e), Debian ${kv:-kernel}, -cpu $qemu_cpu, emulated: ratios only ===="
-	cat "$outdir/$e.txt"
-	echo
-done
 if [ -s "$outdir/summary.txt" ]; then
 	echo "========================= summary ==========================="
 	cat "$outdir/summary.txt"
 	echo
 fi
+note "per-run texts and tables: $outdir/*.txt (tools/bench-report.py table X.csv)"
 note "results in $outdir"
 note "took ${total}s"
 if [ ${#failed[@]} -gt 0 ]; then

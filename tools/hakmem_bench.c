@@ -76,6 +76,14 @@
 #define BENCH_TEXT_SIZE		(32 * 1024)
 #define BENCH_MAX_INPUT		512
 
+/*
+ * A variant whose spread (median / minimum) exceeds BENCH_SPREAD_LIMIT
+ * percent for any arm is measured again, up to BENCH_MAX_ATTEMPTS times
+ * in all; the last measurement is reported, flagged if still above.
+ */
+#define BENCH_SPREAD_LIMIT	110
+#define BENCH_MAX_ATTEMPTS	3
+
 #define BENCH_OBJECT_SIZE	256	/* the size of most workloads */
 #define BENCH_WS_SLOTS		400
 #define BENCH_WS_MAX_SIZE	1024
@@ -157,7 +165,11 @@ struct bench_row {
 	u64 median_ps;		/* picoseconds per operation */
 	u64 min_ps;
 	u64 mops_c;		/* million operations per second, x100 */
-	u64 speedup_c;		/* SLUB median / this median, x100 */
+	u64 speedup_min_c;	/* SLUB minimum / this minimum, x100 */
+	u64 speedup_med_c;	/* SLUB median / this median, x100 */
+	u64 spread_c;		/* this median / this minimum, x100 */
+	unsigned int attempts;	/* measurements of the variant, reruns too */
+	bool spread_flag;	/* an arm's spread still above the limit */
 	u64 peak_kb;
 };
 
@@ -297,6 +309,7 @@ struct bench_variant {
 	struct bench_ring *ring;
 	unsigned int nr_arms;
 	struct bench_arm arm[BENCH_MAX_ARMS];
+	unsigned int attempts;
 	u64 scratch[BENCH_MAX_REPS];
 };
 
@@ -772,19 +785,42 @@ static void bench_arm_stats(struct bench_variant *v, struct bench_arm *a)
 }
 
 /* Adds the rows of one series of @v: the whole workload, or a part. */
+/* @num / @den, x100 and rounded; 100 (1.00) when either is 0. */
+static u64 bench_ratio_c(u64 num, u64 den)
+{
+	return num && den ? div64_u64(num * 100 + den / 2, den) : 100;
+}
+
+/* The spread of arm @a in @series: median / minimum, x100. */
+static u64 bench_spread_c(const struct bench_arm *a, unsigned int series)
+{
+	return bench_ratio_c(a->median_ps[series], a->min_ps[series]);
+}
+
+/* The largest spread of the arms of @v, whole-workload series. */
+static u64 bench_variant_spread_c(const struct bench_variant *v)
+{
+	u64 spread = 0;
+	unsigned int i;
+
+	for (i = 0; i < v->nr_arms; i++)
+		spread = max(spread, bench_spread_c(&v->arm[i], 0));
+	return spread;
+}
+
+/* Adds the rows of one series of @v: the whole workload, or a part. */
 static void bench_variant_emit_rows(struct bench_variant *v,
 				    const char *workload, unsigned int series)
 {
+	bool flag = bench_variant_spread_c(v) > BENCH_SPREAD_LIMIT;
+	const struct bench_arm *a, *slub = NULL;
 	struct bench_run *run = v->run;
-	u64 slub_ps = 0, median_ps;
 	struct bench_row *row;
-	struct bench_arm *a;
 	unsigned int i;
 
 	for (i = 0; i < v->nr_arms; i++) {
-		a = &v->arm[i];
-		if (a->alloc == BENCH_SLUB)
-			slub_ps = a->median_ps[series];
+		if (v->arm[i].alloc == BENCH_SLUB)
+			slub = &v->arm[i];
 	}
 	for (i = 0; i < v->nr_arms; i++) {
 		a = &v->arm[i];
@@ -792,22 +828,30 @@ static void bench_variant_emit_rows(struct bench_variant *v,
 			bench_note(run, "too many results, some left out");
 			return;
 		}
-		median_ps = a->median_ps[series];
 		row = &run->rows[run->nr_rows++];
 		row->workload = workload;
 		strscpy(row->param, v->param, sizeof(row->param));
 		row->alloc = a->alloc;
 		row->geomean = !series && a->alloc == BENCH_HAKMEM &&
 			       !(v->w->flags & BENCH_NO_GEOMEAN);
-		row->median_ps = median_ps;
+		row->median_ps = a->median_ps[series];
 		row->min_ps = a->min_ps[series];
 		row->peak_kb = series ? 0 : a->peak_kb;
-		row->mops_c = median_ps ?
-			div64_u64(100000000ULL * v->parallel, median_ps) : 0;
-		row->speedup_c = 100;
-		if (slub_ps && median_ps && a->alloc != BENCH_SLUB)
-			row->speedup_c = div64_u64(slub_ps * 100 +
-						   median_ps / 2, median_ps);
+		row->mops_c = row->median_ps ?
+			div64_u64(100000000ULL * v->parallel,
+				  row->median_ps) : 0;
+		row->speedup_min_c = 100;
+		row->speedup_med_c = 100;
+		if (slub && a != slub) {
+			row->speedup_min_c = bench_ratio_c(slub->min_ps[series],
+							   row->min_ps);
+			row->speedup_med_c =
+				bench_ratio_c(slub->median_ps[series],
+					      row->median_ps);
+		}
+		row->spread_c = bench_spread_c(a, series);
+		row->attempts = v->attempts;
+		row->spread_flag = flag;
 	}
 }
 
@@ -815,8 +859,6 @@ static void bench_variant_emit(struct bench_variant *v)
 {
 	unsigned int i;
 
-	for (i = 0; i < v->nr_arms; i++)
-		bench_arm_stats(v, &v->arm[i]);
 	bench_variant_emit_rows(v, v->workload, 0);
 	for (i = 0; i < v->w->nr_parts; i++)
 		bench_variant_emit_rows(v, v->w->parts[i], 1 + i);
@@ -849,23 +891,54 @@ static int bench_arm_warm_up(struct bench_variant *v, struct bench_arm *a)
 #define BENCH_SKIP	1
 
 /*
- * Runs the warm-up and the measured repetitions of every arm, interleaved,
- * and adds the results.  Notes a failure (@err < 0; BENCH_SKIP is already
- * noted), and frees @v in any case.
+ * The measured repetitions of every arm, interleaved in ABBA order: the
+ * arms in table order in odd repetitions, in reverse order in even ones
+ * (hakmem, SLUB, SLUB, hakmem, ...), so that neither arm always runs
+ * first, on the caches and pages the other has just left.
+ */
+static int bench_variant_measure(struct bench_variant *v)
+{
+	unsigned int rep, i, k;
+	struct bench_arm *a;
+	int err = 0;
+
+	for (rep = 1; !err && rep <= v->run->cfg.reps; rep++) {
+		for (k = 0; !err && k < v->nr_arms; k++) {
+			i = rep & 1 ? k : v->nr_arms - 1 - k;
+			a = &v->arm[i];
+			bench_arm_pick_set(a, rep);
+			err = v->measure(v, a, bench_seed(rep),
+					 &a->sample[rep]);
+			cond_resched();
+		}
+	}
+	for (i = 0; !err && i < v->nr_arms; i++)
+		bench_arm_stats(v, &v->arm[i]);
+	return err;
+}
+
+/*
+ * Runs the warm-up, then the measured repetitions, again while an arm's
+ * spread is above BENCH_SPREAD_LIMIT (at most BENCH_MAX_ATTEMPTS times in
+ * all), and adds the results of the last.  Notes a failure (@err < 0;
+ * BENCH_SKIP is already noted), and frees @v in any case.
  */
 static void bench_variant_finish(struct bench_variant *v, int err)
 {
-	unsigned int rep, i;
+	unsigned int i;
 
 	for (i = 0; !err && i < v->nr_arms; i++)
 		err = bench_arm_warm_up(v, &v->arm[i]);
-	for (rep = 1; !err && rep <= v->run->cfg.reps; rep++) {
-		for (i = 0; !err && i < v->nr_arms; i++) {
-			bench_arm_pick_set(&v->arm[i], rep);
-			err = v->measure(v, &v->arm[i], bench_seed(rep),
-					 &v->arm[i].sample[rep]);
-			cond_resched();
-		}
+	while (!err && v->attempts < BENCH_MAX_ATTEMPTS) {
+		v->attempts++;
+		err = bench_variant_measure(v);
+		if (!err && bench_variant_spread_c(v) <= BENCH_SPREAD_LIMIT)
+			break;
+		if (!err && v->attempts < BENCH_MAX_ATTEMPTS)
+			pr_info("%s %s: spread %llu%% above %u%%, measuring again\n",
+				v->workload, v->param,
+				bench_variant_spread_c(v) - 100,
+				BENCH_SPREAD_LIMIT - 100);
 	}
 	if (err < 0)
 		bench_note(v->run, "%s %s: failed with error %d, skipped",
@@ -2130,8 +2203,11 @@ static void bench_format_legend(struct seq_buf *s)
 		}
 	}
 	seq_buf_printf(s, "%s",
-		       "  median, min    over the measured repetitions; Mops/s from the median\n"
-		       "  speedup        SLUB / hakmem (>1: hakmem faster)\n"
+		       "  median, min    over the measured repetitions, arms in ABBA order;\n"
+		       "                 Mops/s from the median\n"
+		       "  speedup        SLUB / hakmem (>1: hakmem faster), of the minimums\n"
+		       "                 and (in brackets) of the medians\n"
+		       "  SPREAD         median/min above 10% for an arm after 3 attempts\n"
 		       "  slub           kmem_cache_create_usercopy() caches (unmergeable),\n"
 		       "                 kmalloc() for the working sets\n");
 }
@@ -2161,34 +2237,39 @@ static void bench_format_head(struct bench_run *run, struct seq_buf *s)
  */
 static void bench_format_table(struct bench_run *run, struct seq_buf *s)
 {
-	char med[24], min[24], spd[24];
+	char med[24], min[24], smin[24], smed[24];
 	const struct bench_row *row;
 	unsigned int i;
 
 	bench_format_head(run, s);
 	bench_format_legend(s);
-	seq_buf_printf(s, "%s", "workload param allocator: median_ns min_ns speedup\n");
+	seq_buf_printf(s, "%s",
+		       "workload param allocator: min_ns median_ns, speedup (median's)\n");
 	for (i = 0; i < run->nr_rows; i++) {
 		row = &run->rows[i];
-		seq_buf_printf(s, "%s %s %s: %s %s %sx\n",
+		seq_buf_printf(s, "%s %s %s: %s %s, %sx (%sx)%s\n",
 			       row->workload, row->param,
 			       bench_alloc_names[row->alloc],
-			       bench_fix2(med, sizeof(med),
-					  bench_ps_to_centi_ns(row->median_ps)),
 			       bench_fix2(min, sizeof(min),
 					  bench_ps_to_centi_ns(row->min_ps)),
-			       bench_fix2(spd, sizeof(spd), row->speedup_c));
+			       bench_fix2(med, sizeof(med),
+					  bench_ps_to_centi_ns(row->median_ps)),
+			       bench_fix2(smin, sizeof(smin),
+					  row->speedup_min_c),
+			       bench_fix2(smed, sizeof(smed),
+					  row->speedup_med_c),
+			       row->spread_flag ? " SPREAD" : "");
 	}
 	for (i = 0; i < run->nr_notes; i++)
 		seq_buf_printf(s, "note: %s\n", run->notes[i]);
 }
 
 #define BENCH_CSV_HEADER \
-	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,role,geomean,reps,median_ns,min_ns,mops,speedup,peak_kb\n"
+	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,mops,speedup_min,speedup_median,spread_flag,peak_kb\n"
 
 static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 {
-	char med[24], min[24], mops[24], spd[24];
+	char med[24], min[24], spr[24], mops[24], smin[24], smed[24];
 	const struct bench_env *env = &run->env;
 	const struct bench_row *row;
 	unsigned int i;
@@ -2196,20 +2277,25 @@ static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 	seq_buf_printf(s, "%s", BENCH_CSV_HEADER);
 	for (i = 0; i < run->nr_rows; i++) {
 		row = &run->rows[i];
-		seq_buf_printf(s, "%s,%s,%u,%d,%d,%s,%s,%s,%s,%s,%d,%u,%s,%s,%s,%s,%llu\n",
-			       env->env, env->kernel, env->cpus,
-			       env->init_on_alloc, env->init_on_free,
-			       env->header_mode, row->workload, row->param,
+		seq_buf_printf(s, "%s,%s,%u,%d,%d,%s,", env->env, env->kernel,
+			       env->cpus, env->init_on_alloc,
+			       env->init_on_free, env->header_mode);
+		seq_buf_printf(s, "%s,%s,%s,%s,%d,%u,%u,%s,%s,%s,%s,%s,%s,%d,%llu\n",
+			       row->workload, row->param,
 			       bench_alloc_names[row->alloc],
 			       bench_alloc_roles[row->alloc], row->geomean,
-			       run->cfg.reps,
+			       run->cfg.reps, row->attempts,
 			       bench_fix2(med, sizeof(med),
 					  bench_ps_to_centi_ns(row->median_ps)),
 			       bench_fix2(min, sizeof(min),
 					  bench_ps_to_centi_ns(row->min_ps)),
+			       bench_fix2(spr, sizeof(spr), row->spread_c),
 			       bench_fix2(mops, sizeof(mops), row->mops_c),
-			       bench_fix2(spd, sizeof(spd), row->speedup_c),
-			       row->peak_kb);
+			       bench_fix2(smin, sizeof(smin),
+					  row->speedup_min_c),
+			       bench_fix2(smed, sizeof(smed),
+					  row->speedup_med_c),
+			       row->spread_flag, row->peak_kb);
 	}
 }
 

@@ -297,7 +297,7 @@ def cmd_summary(a):
     for _, _, cells, _, _ in cols:
         keys += [k for k in cells if k not in keys]
     nmax = max(n for *_, n in cols)
-    glabel = f"geomean ({nmax} distinct workloads)"
+    glabel = f"geomean ({nmax} workload+param rows)"
     w0 = max([len(k) for k in keys] + [len("workload"), len(glabel)])
 
     def table(idx, ranges):

@@ -16,6 +16,9 @@
 #      zero every object, or neither).  The summary's column of a
 #      configuration is from the minimum over its boots, with the range
 #      of the per-boot speedups: what one boot's placement does shows.
+#      A third configuration boots -smp 4 (SMP_WIDE) for the multi-CPU
+#      workloads only (smp-pair, remote-free, xcpu-batch: a thread per
+#      CPU, or a producer/consumer pair per two CPUs).
 #
 #   tools/bench.sh [-o DIR] [-s uml|qemu]
 #
@@ -25,7 +28,7 @@
 # Files: uml.csv, uml.txt, uml-console.log, uml-config.txt, uml.png;
 # qemu-bK.csv, qemu-bK.txt, qemu-bK-console.log, qemu-bK.png for boot K of
 # the default configuration and the same as qemu-init0-bK.*
-# (init_on_alloc=0); summary.txt (speedups per workload, one column per
+# (init_on_alloc=0), qemu-smp4-bK.* (-smp 4); summary.txt (speedups per workload, one column per
 # configuration); workloads.txt (the module's list of workloads); meta.txt
 # (commit, host, settings, times).  The CSV columns are
 # tools/bench-report.py's (see its help).
@@ -41,6 +44,9 @@
 #                     with init_on_alloc=0)
 #   BOOTS             boots of each QEMU configuration (default 2)
 #   SMP, MEM          for the QEMU guest (2, 2048)
+#   SMP_WIDE          CPUs of the multi-CPU configuration (default 4; 0:
+#                     none).  On a host with fewer cores the vCPUs share
+#                     them, and what spins waits for a descheduled peer
 #   CPU               QEMU guest CPU model (default qemu64, QEMU's own
 #                     default: with -cpu max the kernel zeroes objects
 #                     with "rep stosb" (ERMS), which TCG emulates slowly:
@@ -96,13 +102,25 @@ boots=${BOOTS:-2}
 kver=${KVER:-$(find /usr/src -maxdepth 1 -name 'linux-headers-6.1.*-amd64' \
 	! -name '*-rt-amd64' -printf '%f\n' | sed 's/^linux-headers-//' | sort -V | tail -n 1)}
 
-# Module parameters, for insmod and (prefixed) for the UML command line.
+# Module parameters, for insmod and (prefixed) for the UML command line:
+# params SCALE [WORKLOADS] (default BENCH_WORKLOADS, or all).
 params() {
-	local p=("scale=$1")
+	local p=("scale=$1") w=${2:-$wl}
 	[ -z "$reps" ] || p+=("reps=$reps")
-	[ -z "$wl" ] || p+=("workloads=$wl")
+	[ -z "$w" ] || p+=("workloads=$w")
 	echo "${p[@]}"
 }
+
+# The multi-CPU workloads of the SMP_WIDE boot, those of BENCH_WORKLOADS
+# only when it is set (none: no such boot).
+smp_wide=${SMP_WIDE:-4}
+[[ $smp_wide =~ ^[0-9]+$ ]] || die "SMP_WIDE='$smp_wide' is not a number of CPUs"
+wide_wl=
+for w in smp-pair remote-free xcpu-batch; do
+	if [ -z "$wl" ] || [[ ,$wl, == *,$w,* || ,$wl, == *,all,* ]]; then
+		wide_wl+=${wide_wl:+,}$w
+	fi
+done
 
 load=$(cut -d' ' -f1 /proc/loadavg)
 {
@@ -114,6 +132,7 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "qemu_params $(params "$scale_qemu")"
 	echo "qemu_cpu $qemu_cpu"
 	echo "qemu_boots $boots"
+	echo "qemu_smp_wide $smp_wide ($wide_wl)"
 	echo "kver ${kver:-none}"
 	echo "init_on_alloc ${INIT_ON_ALLOC:-kernel default}"
 } > "$outdir/meta.txt"
@@ -136,17 +155,18 @@ if [ "$skip" != uml ]; then
 fi
 
 # --- 2. QEMU TCG ----------------------------------------------------------------
-# run_qemu NAME INIT SMP: one boot of the guest; files NAME.csv, NAME.txt,
-# NAME-console.log, NAME-slabinfo.txt, NAME-vm/; INIT is init_on_alloc= for
-# the guest ("" for the kernel's default), SMP its CPUs.
+# run_qemu NAME INIT SMP [WORKLOADS]: one boot of the guest; files
+# NAME.csv, NAME.txt, NAME-console.log, NAME-slabinfo.txt, NAME-vm/; INIT
+# is init_on_alloc= for the guest ("" for the kernel's default), SMP its
+# CPUs.
 run_qemu() {
-	local name=$1 init=$2 smp=$3 t=$SECONDS vmdir=$outdir/$1-vm append rc
+	local name=$1 init=$2 smp=$3 wls=${4:-} t=$SECONDS vmdir=$outdir/$1-vm append rc
 
 	note "=== QEMU TCG ($name): Debian kernel, -smp $smp -cpu $qemu_cpu, init_on_alloc=${init:-default} (emulated: ratios only) ==="
 	mkdir -p "$vmdir"
 	cat > "$vmdir/guest.sh" <<-EOF
 		run insmod hakmem_slab.ko
-		run insmod hakmem_bench.ko $(params "$scale_qemu")
+		run insmod hakmem_bench.ko $(params "$scale_qemu" "$wls")
 		emit results /sys/kernel/debug/hakmem_bench/results
 		emit results.csv /sys/kernel/debug/hakmem_bench/results.csv
 		emit workloads /sys/kernel/debug/hakmem_bench/workloads
@@ -172,18 +192,22 @@ run_qemu() {
 	echo "${name//-/_}_total_s $((SECONDS - t))" >> "$outdir/meta.txt"
 }
 
-# The QEMU configurations, NAME|summary column|init_on_alloc|CPUs: the
-# kernel's default (Debian's: init_on_alloc=1), then init_on_alloc=0,
-# unless INIT_ON_ALLOC asks for one of them only.
-configs=("qemu|QEMU TCG|${INIT_ON_ALLOC:-}|${SMP:-2}")
+# The QEMU configurations, NAME|summary column|init_on_alloc|CPUs|workloads:
+# the kernel's default (Debian's: init_on_alloc=1), then init_on_alloc=0,
+# unless INIT_ON_ALLOC asks for one of them only; then the multi-CPU
+# workloads on SMP_WIDE CPUs, with the kernel's default.
+configs=("qemu|QEMU TCG|${INIT_ON_ALLOC:-}|${SMP:-2}|")
 [ -n "${INIT_ON_ALLOC:-}" ] ||
-	configs+=("qemu-init0|TCG init_on_alloc=0|0|${SMP:-2}")
+	configs+=("qemu-init0|TCG init_on_alloc=0|0|${SMP:-2}|")
+if [ "$smp_wide" -gt 0 ] && [ -n "$wide_wl" ]; then
+	configs+=("qemu-smp$smp_wide|TCG -smp $smp_wide|${INIT_ON_ALLOC:-}|$smp_wide|$wide_wl")
+fi
 if [ "$skip" != qemu ]; then
 	if [ -n "$kver" ] && make -C "$repo" -s KVER="$kver" modules >/dev/null; then
 		for c in "${configs[@]}"; do
-			IFS='|' read -r name _ init smp <<< "$c"
+			IFS='|' read -r name _ init smp wls <<< "$c"
 			for ((b = 1; b <= boots; b++)); do
-				run_qemu "$name-b$b" "$init" "$smp"
+				run_qemu "$name-b$b" "$init" "$smp" "$wls"
 			done
 		done
 	else
@@ -228,7 +252,7 @@ report_one() {
 columns=()
 ! report_one uml || columns+=("UML native=$outdir/uml.csv")
 for c in "${configs[@]}"; do
-	IFS='|' read -r name label _ _ <<< "$c"
+	IFS='|' read -r name label _ _ _ <<< "$c"
 	list=
 	for ((b = 1; b <= boots; b++)); do
 		! report_one "$name-b$b" || list+=${list:+,}$outdir/$name-b$b.csv

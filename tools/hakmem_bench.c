@@ -91,6 +91,12 @@
 #define BENCH_RING_SIZE		256	/* remote-free ring, a power of two */
 #define BENCH_SPIN_RESCHED	4096	/* spins before a wait calls cond_resched() */
 #define BENCH_FLOOR_SLOTS	64	/* the floor's per-CPU array */
+#define BENCH_BURST_NR		64	/* burst, xcpu-batch: objects at once */
+#define BENCH_FIFO_LIVE		10000	/* fifo: objects in the queue */
+#define BENCH_MANY_CACHES	64	/* many-caches: caches per arm */
+#define BENCH_MANY_STEP		16	/* many-caches: 64, 80, ..., 1072 B */
+#define BENCH_SWEEP_STEP	8	/* kmalloc-sweep: size step */
+#define BENCH_XRING_BATCHES	16	/* xcpu-batch: batches in flight */
 
 /* === Data ================================================================= */
 
@@ -243,6 +249,7 @@ struct bench_arm {
 struct bench_variant;
 struct bench_team;
 struct bench_ring;
+struct bench_xring;
 
 typedef int (*bench_measure_fn)(struct bench_variant *v, struct bench_arm *a,
 				u64 seed, struct bench_sample *s);
@@ -252,13 +259,16 @@ enum bench_param_kind {
 	BENCH_PARAM_NONE,	/* one variant; param column: .param, or .size */
 	BENCH_PARAM_SIZE,	/* v->size: the object size */
 	BENCH_PARAM_NR,		/* v->nr: objects per batch */
+	BENCH_PARAM_RANGE,	/* v->max_size; v->min_size: the value before + 8 */
 };
 
 /* bench_workload.flags */
 #define BENCH_CFG_SIZES		BIT(0)	/* params: the sizes= parameter */
 #define BENCH_OWN_CACHES	BIT(1)	/* measure makes its caches itself */
 #define BENCH_NO_GEOMEAN	BIT(2)	/* a yardstick or a repeat: no geomean */
-#define BENCH_ALL_CPUS		BIT(3)	/* a thread on every online CPU */
+#define BENCH_PAIRS		BIT(3)	/* threads: a pair per two CPUs */
+
+#define BENCH_ALL_CPUS		UINT_MAX	/* threads: one per online CPU */
 
 /*
  * A workload: one entry of bench_workloads[] declares it, and its measure
@@ -306,7 +316,10 @@ struct bench_variant {
 	void **objs;
 	u8 *cls;
 	struct bench_team *team;
-	struct bench_ring *ring;
+	struct bench_ring *ring;	/* one per producer/consumer pair */
+	struct bench_xring *xring;	/* the same, of batches */
+	unsigned int nr_pairs;
+	struct bench_cache *many[BENCH_MAX_ARMS];	/* many-caches */
 	unsigned int nr_arms;
 	struct bench_arm arm[BENCH_MAX_ARMS];
 	unsigned int attempts;
@@ -731,10 +744,19 @@ static void bench_variant_free(struct bench_variant *v)
 		for (set = 0; set < BENCH_CLASS_SETS; set++)
 			bench_classes_destroy(v->arm[i].class_set[set]);
 	}
+	for (i = 0; i < v->nr_arms; i++) {
+		for (set = 0; v->many[i] && set < BENCH_MANY_CACHES; set++) {
+			/* Both take NULL. */
+			hakmem_cache_destroy(v->many[i][set].hak);
+			kmem_cache_destroy(v->many[i][set].slub);
+		}
+		kfree(v->many[i]);
+	}
 	kvfree(v->objs);
 	kfree(v->cls);
 	kfree(v->team);
 	kfree(v->ring);
+	kfree(v->xring);
 	kfree(v);
 }
 
@@ -1192,6 +1214,199 @@ static int bench_measure_bulk(struct bench_variant *v, struct bench_arm *a,
 }
 
 /*
+ * A packet-like burst: BENCH_BURST_NR allocations, a word written to each,
+ * then the frees in reverse order (LIFO).
+ */
+static __always_inline int bench_burst_loop(struct bench_cache c, void **objs,
+					    unsigned long rounds, bool hak)
+{
+	unsigned int i, j;
+	unsigned long r;
+	void *p;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < BENCH_BURST_NR; i++) {
+			p = bench_cache_alloc(&c, hak);
+			if (unlikely(!p))
+				goto fail;
+			WRITE_ONCE(*(unsigned long *)p, r + i);
+			objs[i] = p;
+		}
+		for (i = BENCH_BURST_NR; i-- > 0;)
+			bench_cache_free(&c, hak, objs[i]);
+	}
+	return 0;
+
+fail:
+	for (j = 0; j < i; j++)
+		bench_cache_free(&c, hak, objs[j]);
+	return -ENOMEM;
+}
+
+static int bench_measure_burst(struct bench_variant *v, struct bench_arm *a,
+			       u64 seed, struct bench_sample *s)
+{
+	unsigned long rounds = max(v->iters / BENCH_BURST_NR, 1UL);
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_burst_loop(a->cache, v->objs, rounds, true);
+	else
+		err = bench_burst_loop(a->cache, v->objs, rounds, false);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, (u64)rounds * BENCH_BURST_NR);
+	return err;
+}
+
+/*
+ * A FIFO queue of BENCH_FIFO_LIVE live objects: each iteration allocates
+ * one at the tail and frees the one at the head (the oldest), whose slot
+ * the new one takes.
+ */
+static __always_inline int bench_fifo_loop(struct bench_cache c, void **q,
+					   unsigned long n, bool hak)
+{
+	unsigned int head = 0;
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = bench_cache_alloc(&c, hak);
+		if (unlikely(!p))
+			return -ENOMEM;
+		bench_touch(p, i);
+		bench_cache_free(&c, hak, q[head]);
+		q[head] = p;
+		if (++head == BENCH_FIFO_LIVE)
+			head = 0;
+	}
+	return 0;
+}
+
+static void bench_fifo_drain(struct bench_cache *c, bool hak, void **q,
+			     unsigned int nr)
+{
+	unsigned int k;
+
+	for (k = 0; k < nr; k++)
+		bench_cache_free(c, hak, q[k]);
+}
+
+static int bench_measure_fifo(struct bench_variant *v, struct bench_arm *a,
+			      u64 seed, struct bench_sample *s)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned int k;
+	u64 t0, t1;
+	int err;
+
+	/* The queue, filled untimed. */
+	for (k = 0; k < BENCH_FIFO_LIVE; k++) {
+		v->objs[k] = bench_cache_alloc(&a->cache, hak);
+		if (!v->objs[k]) {
+			bench_fifo_drain(&a->cache, hak, v->objs, k);
+			return -ENOMEM;
+		}
+		bench_touch(v->objs[k], k);
+	}
+	t0 = ktime_get_ns();
+	if (hak)
+		err = bench_fifo_loop(a->cache, v->objs, v->iters, true);
+	else
+		err = bench_fifo_loop(a->cache, v->objs, v->iters, false);
+	t1 = ktime_get_ns();
+	bench_fifo_drain(&a->cache, hak, v->objs, BENCH_FIFO_LIVE);
+	s->ps = bench_ps_per_op(t1 - t0, v->iters);
+	return err;
+}
+
+/*
+ * kmalloc-sweep: an alloc+free pair per iteration through hakmem_kmalloc()
+ * or kmalloc(), the size stepping by BENCH_SWEEP_STEP through
+ * [min_size, max_size] and starting again.
+ */
+static __always_inline int bench_sweep_loop(unsigned int lo, unsigned int hi,
+					    unsigned long n, bool hak)
+{
+	unsigned int size = lo;
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = hak ? hakmem_kmalloc(size, GFP_KERNEL) :
+			  kmalloc(size, GFP_KERNEL);
+		if (unlikely(!p))
+			return -ENOMEM;
+		bench_touch(p, i);
+		if (hak)
+			hakmem_kfree(p);
+		else
+			kfree(p);
+		size += BENCH_SWEEP_STEP;
+		if (size > hi)
+			size = lo;
+	}
+	return 0;
+}
+
+static int bench_measure_sweep(struct bench_variant *v, struct bench_arm *a,
+			       u64 seed, struct bench_sample *s)
+{
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_sweep_loop(v->min_size, v->max_size, v->iters,
+				       true);
+	else
+		err = bench_sweep_loop(v->min_size, v->max_size, v->iters,
+				       false);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, v->iters);
+	return err;
+}
+
+/* many-caches: an alloc+free pair on each of the caches in turn. */
+static __always_inline int bench_many_loop(const struct bench_cache *c,
+					   unsigned long n, bool hak)
+{
+	unsigned int k = 0;
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = bench_cache_alloc(&c[k], hak);
+		if (unlikely(!p))
+			return -ENOMEM;
+		bench_touch(p, i);
+		bench_cache_free(&c[k], hak, p);
+		if (++k == BENCH_MANY_CACHES)
+			k = 0;
+	}
+	return 0;
+}
+
+static int bench_measure_many(struct bench_variant *v, struct bench_arm *a,
+			      u64 seed, struct bench_sample *s)
+{
+	const struct bench_cache *c = v->many[a - v->arm];
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_many_loop(c, v->iters, true);
+	else
+		err = bench_many_loop(c, v->iters, false);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, v->iters);
+	return err;
+}
+
+/*
  * One working-set iteration: free a random slot, allocate a random size in
  * [min_size, max_size] into it.  One random number gives both.
  */
@@ -1616,41 +1831,165 @@ static __always_inline void bench_consume(struct bench_ring *ring,
 	}
 }
 
+/* The ring of @th's pair: threads 2k and 2k + 1 share ring k. */
+static unsigned int bench_pair_of(const struct bench_thread *th)
+{
+	return (th - th->team->th) / 2;
+}
+
 static int bench_producer_fn(struct bench_thread *th)
 {
 	struct bench_team *t = th->team;
+	struct bench_ring *ring = &t->v->ring[bench_pair_of(th)];
 
 	if (bench_is_hakmem(t->a->alloc))
-		return bench_produce(t->v->ring, t->a->cache, t->v->iters,
-				     true);
-	return bench_produce(t->v->ring, t->a->cache, t->v->iters, false);
+		return bench_produce(ring, t->a->cache, t->v->iters, true);
+	return bench_produce(ring, t->a->cache, t->v->iters, false);
 }
 
 static int bench_consumer_fn(struct bench_thread *th)
 {
 	struct bench_team *t = th->team;
+	struct bench_ring *ring = &t->v->ring[bench_pair_of(th)];
 
 	if (bench_is_hakmem(t->a->alloc))
-		bench_consume(t->v->ring, t->a->cache, true);
+		bench_consume(ring, t->a->cache, true);
 	else
-		bench_consume(t->v->ring, t->a->cache, false);
+		bench_consume(ring, t->a->cache, false);
 	return 0;
 }
 
-/* Allocation on the first online CPU, free on the second; ps per object. */
-static int bench_measure_remote(struct bench_variant *v, struct bench_arm *a,
-				u64 seed, struct bench_sample *s)
+/*
+ * Runs the pairs of v->team: in each, the first CPU runs @produce and the
+ * second @consume; ps per object of one pair.
+ */
+static int bench_run_pairs(struct bench_variant *v, struct bench_arm *a,
+			   int (*produce)(struct bench_thread *th),
+			   int (*consume)(struct bench_thread *th),
+			   struct bench_sample *s)
 {
+	unsigned int i;
 	u64 wall;
 	int err;
 
-	memset(v->ring, 0, sizeof(*v->ring));
-	v->team->th[0].fn = bench_producer_fn;
-	v->team->th[1].fn = bench_consumer_fn;
+	for (i = 0; i < v->team->nr; i++)
+		v->team->th[i].fn = i & 1 ? consume : produce;
 	err = bench_team_run(v->team, v, a, &wall);
 	if (!err)
 		s->ps = bench_ps_per_op(wall, v->iters);
 	return err;
+}
+
+/* Allocation on one CPU of each pair, free on the other. */
+static int bench_measure_remote(struct bench_variant *v, struct bench_arm *a,
+				u64 seed, struct bench_sample *s)
+{
+	memset(v->ring, 0, v->nr_pairs * sizeof(*v->ring));
+	return bench_run_pairs(v, a, bench_producer_fn, bench_consumer_fn, s);
+}
+
+/* A single-producer, single-consumer ring of batches of objects. */
+struct bench_xring {
+	unsigned long head ____cacheline_aligned_in_smp;  /* producer's */
+	int done;					   /* producer's */
+	unsigned long tail ____cacheline_aligned_in_smp;  /* consumer's */
+	void *batch[BENCH_XRING_BATCHES][BENCH_BURST_NR] ____cacheline_aligned_in_smp;
+};
+
+/* Allocates batches of BENCH_BURST_NR and hands each to bench_xconsume(). */
+static __always_inline int bench_xproduce(struct bench_xring *ring,
+					  struct bench_cache c,
+					  unsigned long rounds, bool hak)
+{
+	unsigned long r, head = 0;
+	unsigned int i, spins = 0;
+	void **batch;
+	int err = 0;
+	void *p;
+
+	for (r = 0; r < rounds && !err; r++) {
+		/* Pairs with the release in bench_xconsume(): batch free. */
+		while (head - smp_load_acquire(&ring->tail) >=
+		       BENCH_XRING_BATCHES)
+			bench_spin(&spins);
+		batch = ring->batch[head % BENCH_XRING_BATCHES];
+		for (i = 0; i < BENCH_BURST_NR; i++) {
+			p = bench_cache_alloc(&c, hak);
+			if (unlikely(!p)) {
+				err = -ENOMEM;
+				break;
+			}
+			bench_touch(p, i);
+			batch[i] = p;
+		}
+		/* A short last batch: NULL ends it. */
+		if (i < BENCH_BURST_NR)
+			batch[i] = NULL;
+		/* Publishes the batch to bench_xconsume(). */
+		smp_store_release(&ring->head, ++head);
+	}
+	/* Ordered after the last head update: nothing more will come. */
+	smp_store_release(&ring->done, 1);
+	return err;
+}
+
+/* Frees the batches bench_xproduce() hands over, until it is done. */
+static __always_inline void bench_xconsume(struct bench_xring *ring,
+					   struct bench_cache c, bool hak)
+{
+	unsigned long head, tail = 0;
+	unsigned int i, spins = 0;
+	void **batch;
+
+	for (;;) {
+		/* Pairs with the release in bench_xproduce(): batch full. */
+		head = smp_load_acquire(&ring->head);
+		if (head == tail) {
+			/* Pairs with the release of done: head is final. */
+			if (smp_load_acquire(&ring->done) &&
+			    READ_ONCE(ring->head) == tail)
+				break;
+			bench_spin(&spins);
+			continue;
+		}
+		batch = ring->batch[tail % BENCH_XRING_BATCHES];
+		for (i = 0; i < BENCH_BURST_NR && batch[i]; i++)
+			bench_cache_free(&c, hak, batch[i]);
+		/* Hands the batch back to bench_xproduce(). */
+		smp_store_release(&ring->tail, ++tail);
+	}
+}
+
+static int bench_xproducer_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+	struct bench_xring *ring = &t->v->xring[bench_pair_of(th)];
+	unsigned long rounds = max(t->v->iters / BENCH_BURST_NR, 1UL);
+
+	if (bench_is_hakmem(t->a->alloc))
+		return bench_xproduce(ring, t->a->cache, rounds, true);
+	return bench_xproduce(ring, t->a->cache, rounds, false);
+}
+
+static int bench_xconsumer_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+	struct bench_xring *ring = &t->v->xring[bench_pair_of(th)];
+
+	if (bench_is_hakmem(t->a->alloc))
+		bench_xconsume(ring, t->a->cache, true);
+	else
+		bench_xconsume(ring, t->a->cache, false);
+	return 0;
+}
+
+/* Batches allocated on one CPU of each pair, freed on the other. */
+static int bench_measure_xcpu(struct bench_variant *v, struct bench_arm *a,
+			      u64 seed, struct bench_sample *s)
+{
+	memset(v->xring, 0, v->nr_pairs * sizeof(*v->xring));
+	return bench_run_pairs(v, a, bench_xproducer_fn, bench_xconsumer_fn,
+			       s);
 }
 
 /* === Workloads ============================================================ */
@@ -1721,13 +2060,62 @@ static int bench_setup_smp_pair(struct bench_variant *v)
 	return 0;
 }
 
+/* A ring per producer/consumer pair; their objects add up. */
 static int bench_setup_remote(struct bench_variant *v)
 {
-	v->ring = kzalloc(sizeof(*v->ring), GFP_KERNEL);
+	v->nr_pairs = v->team->nr / 2;
+	v->parallel = v->nr_pairs;
+	snprintf(v->param, sizeof(v->param), "%u", v->size);
+	v->ring = kcalloc(v->nr_pairs, sizeof(*v->ring), GFP_KERNEL);
 	return v->ring ? 0 : -ENOMEM;
 }
 
+static int bench_setup_xcpu(struct bench_variant *v)
+{
+	v->nr_pairs = v->team->nr / 2;
+	v->parallel = v->nr_pairs;
+	/* Whole batches: ps per object is then exact. */
+	v->iters = max(v->iters / BENCH_BURST_NR, 1UL) * BENCH_BURST_NR;
+	v->xring = kcalloc(v->nr_pairs, sizeof(*v->xring), GFP_KERNEL);
+	return v->xring ? 0 : -ENOMEM;
+}
+
+/* Every arm's BENCH_MANY_CACHES caches: 64, 80, ..., 1072 bytes. */
+static int bench_setup_many(struct bench_variant *v)
+{
+	char name[BENCH_NAME_LEN];
+	struct bench_cache *c;
+	unsigned int i, k, size;
+
+	for (i = 0; i < v->nr_arms; i++) {
+		v->many[i] = kcalloc(BENCH_MANY_CACHES, sizeof(*v->many[i]),
+				     GFP_KERNEL);
+		if (!v->many[i])
+			return -ENOMEM;
+		for (k = 0; k < BENCH_MANY_CACHES; k++) {
+			c = &v->many[i][k];
+			size = 64 + k * BENCH_MANY_STEP;
+			/* Both allocators copy the name. */
+			snprintf(name, sizeof(name), "hb-many-%s-%u",
+				 bench_alloc_names[v->arm[i].alloc], size);
+			if (v->arm[i].alloc == BENCH_SLUB)
+				c->slub = kmem_cache_create_usercopy(name, size,
+								     0, 0, 0,
+								     size,
+								     NULL);
+			else
+				c->hak = hakmem_cache_create(name, size, 0, 0,
+							     NULL);
+			if (!c->hak && !c->slub)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static const unsigned int bench_batch_nr[] = { 1, 8, 32, 64, 128, 250 };
+/* kmalloc-sweep: the largest size of each row's range. */
+static const unsigned int bench_sweep_max[] = { 64, 256, 1024, 4096 };
 static const char *const bench_fill_parts[] = { "fill-alloc", "fill-free" };
 
 /*
@@ -1828,10 +2216,47 @@ static const struct bench_workload bench_workloads[] = {
 	}, {
 		.name = "remote-free",
 		.legend = "ns per 256 B object allocated on one CPU and freed\n"
-			  "on another through a ring",
+			  "on another through a ring; a pair per two online CPUs,\n"
+			  "Mops/s summed over the pairs",
 		.measure = bench_measure_remote, .setup = bench_setup_remote,
 		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
-		.threads = 2, .cpus = 2,
+		.threads = BENCH_ALL_CPUS, .cpus = 2, .flags = BENCH_PAIRS,
+	}, {
+		.name = "burst",
+		.legend = "ns per 256 B object: 64 allocated, a word written to\n"
+			  "each, then freed in reverse order (packet-like)",
+		.measure = bench_measure_burst,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.objs = BENCH_BURST_NR, .param = "64",
+	}, {
+		.name = "fifo",
+		.legend = "ns per iteration of a FIFO queue of 10000 live 256 B\n"
+			  "objects: allocate one at the tail, free the head",
+		.measure = bench_measure_fifo,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.objs = BENCH_FIFO_LIVE, .param = "10000",
+	}, {
+		.name = "kmalloc-sweep",
+		.legend = "ns per hakmem_kmalloc+hakmem_kfree (kmalloc+kfree for\n"
+			  "SLUB), the size stepping by 8 through param's range",
+		.measure = bench_measure_sweep,
+		.iters = 1000000,
+		.param_kind = BENCH_PARAM_RANGE, .params = bench_sweep_max,
+		.nr_params = ARRAY_SIZE(bench_sweep_max),
+	}, {
+		.name = "many-caches",
+		.legend = "ns per alloc+free pair on 64 caches of 64-1072 B in\n"
+			  "turn, one pair each: per-cache state out of the CPU caches",
+		.measure = bench_measure_many, .setup = bench_setup_many,
+		.iters = 1000000, .param = "64",
+	}, {
+		.name = "xcpu-batch",
+		.legend = "ns per 256 B object: one CPU of a pair allocates\n"
+			  "batches of 64, the other frees each batch (rx/tx-like);\n"
+			  "a pair per two online CPUs, Mops/s summed over pairs",
+		.measure = bench_measure_xcpu, .setup = bench_setup_xcpu,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.threads = BENCH_ALL_CPUS, .cpus = 2, .flags = BENCH_PAIRS,
 	},
 };
 
@@ -1878,19 +2303,35 @@ static int bench_run_variant(struct bench_run *run,
 	v = bench_variant_new(run, w);
 	if (!v)
 		return -ENOMEM;
-	if (w->param_kind == BENCH_PARAM_SIZE)
+	switch (w->param_kind) {
+	case BENCH_PARAM_NONE:
+		if (w->param)
+			strscpy(v->param, w->param, sizeof(v->param));
+		else
+			snprintf(v->param, sizeof(v->param), "%u", v->size);
+		break;
+	case BENCH_PARAM_SIZE:
 		v->size = val;
-	else if (w->param_kind == BENCH_PARAM_NR)
-		v->nr = val;
-	if (w->param_kind != BENCH_PARAM_NONE)
 		snprintf(v->param, sizeof(v->param), "%u", val);
-	else if (w->param)
-		strscpy(v->param, w->param, sizeof(v->param));
-	else
-		snprintf(v->param, sizeof(v->param), "%u", v->size);
+		break;
+	case BENCH_PARAM_NR:
+		v->nr = val;
+		snprintf(v->param, sizeof(v->param), "%u", val);
+		break;
+	case BENCH_PARAM_RANGE:
+		v->min_size = BENCH_SWEEP_STEP;
+		if (i)
+			v->min_size += bench_param(run, w, i - 1);
+		v->max_size = val;
+		snprintf(v->param, sizeof(v->param), "%u-%u", v->min_size,
+			 v->max_size);
+		break;
+	}
 	if (w->objs || v->nr)
 		err = bench_variant_objs(v, max(w->objs, v->nr));
 	threads = w->threads == BENCH_ALL_CPUS ? num_online_cpus() : w->threads;
+	if (w->flags & BENCH_PAIRS)
+		threads &= ~1U;
 	if (!err && threads) {
 		v->team = bench_team_alloc(threads);
 		err = v->team ? 0 : -ENOMEM;

@@ -21,9 +21,8 @@ alone); its geomean column says whether it counts in the geomean.
       Speedup of hakmem over SLUB per row, one column per argument: from
       the minimums (the headline), then from the medians.  Several CSVs in
       one argument are boots of the same configuration: the column's
-      speedup is then from the minimum over all boots, with the range of
-      the per-boot speedups; from the medians, the median of the per-boot
-      ones.  "!" marks rows whose spread (median/min) stayed above 10%
+      speedup is then the geometric mean of the per-boot speedups, with
+      their range (min-max) in brackets.  "!" marks rows whose spread (median/min) stayed above 10%
       for an arm in some boot (spread_flag).
 
   bench-report.py plotdata CSV OUT.dat
@@ -267,12 +266,15 @@ def column(spec):
         for k, d in sp.items():
             if k in lab:
                 per.setdefault(lab[k], []).append(d)
+    # A row of several boots: the geometric mean of the per-boot
+    # speedups (so the geomean over rows is that of the per-boot geomeans,
+    # inside their range), and their range.
     cells = {}
     for label, ds in per.items():
-        head = min(d["bmin"] for d in ds) / min(d["tmin"] for d in ds)
         rng = (min(d["min"] for d in ds), max(d["min"] for d in ds)) if len(ds) > 1 else None
-        cells[label] = (head, rng, any(d["flag"] for d in ds),
-                        median([d["med"] for d in ds]))
+        cells[label] = (geomean([d["min"] for d in ds]), rng,
+                        any(d["flag"] for d in ds),
+                        geomean([d["med"] for d in ds]))
     # The geomean over the rows that count, each label once.
     count = set()
     for _, lab, sp in boots:
@@ -296,16 +298,15 @@ def cmd_summary(a):
     keys = []
     for _, _, cells, _, _ in cols:
         keys += [k for k in cells if k not in keys]
-    nmax = max(n for *_, n in cols)
-    glabel = f"geomean ({nmax} workload+param rows)"
+    glabel = "geomean (of N workload+param rows)"
     w0 = max([len(k) for k in keys] + [len("workload"), len(glabel)])
 
     def table(idx, ranges):
         text = {}
-        for name, _, cells, g, _ in cols:
+        for name, _, cells, g, n in cols:
             col = [cell(cells[k][idx], cells[k][1] if ranges else None, cells[k][2])
                    if k in cells else "-" for k in keys]
-            col.append(cell(g[idx], g[1] if ranges else None, False))
+            col.append(cell(g[idx], g[1] if ranges else None, False) + f" N={n}")
             text[name] = col
         width = {n: max(len(n), *(len(x) for x in c)) for n, c in text.items()}
         print("workload".ljust(w0) + "".join("  " + n.rjust(width[n]) for n in text))
@@ -314,16 +315,16 @@ def cmd_summary(a):
 
     print("Speedup of hakmem_slab over SLUB from the minimums: SLUB min ns / hakmem min ns")
     print("(>1.00 = hakmem faster; each column compares the allocators within one run;")
-    print(" arms in ABBA order.  Several boots: the minimum over all boots, and in")
-    print(" brackets the range of the per-boot speedups.  !: spread (median/min) above")
-    print(" 10% for an arm in some boot after 3 attempts)")
+    print(" arms in ABBA order.  Several boots: the geometric mean of the per-boot")
+    print(" speedups, and in brackets their range.  !: spread (median/min) above 10%")
+    print(" for an arm in some boot after 3 attempts)")
     for name, desc, _, _, _ in cols:
         print(f"  {name}: {desc}")
     print()
     table(0, True)
     print()
-    print("From the medians: SLUB median ns / hakmem median ns (several boots: the median")
-    print("of the per-boot ratios)")
+    print("From the medians: SLUB median ns / hakmem median ns (several boots: the")
+    print("geometric mean of the per-boot ratios)")
     print()
     table(3, False)
     print()

@@ -34,7 +34,8 @@
 # tools/bench-report.py's (see its help).
 #
 # Environment:
-#   BENCH_REPS        measured repetitions (default: the module's, 7)
+#   BENCH_REPS        measured repetitions (default: the module's, 6; even,
+#                     so that each arm runs first equally often)
 #   BENCH_WORKLOADS   comma list (default: all)
 #   BENCH_SCALE_UML   percent of the default loop counts in UML (100)
 #   BENCH_SCALE_QEMU  the same under TCG, 20-50x slower (default 10)
@@ -47,6 +48,9 @@
 #   SMP_WIDE          CPUs of the multi-CPU configuration (default 4; 0:
 #                     none).  On a host with fewer cores the vCPUs share
 #                     them, and what spins waits for a descheduled peer
+#   BOOTS_WIDE        its boots (default 1: on a 2-core host one boot
+#                     of it took 124-171 s at load 9, and its spreads
+#                     were 1.3-3x whatever the number of boots)
 #   CPU               QEMU guest CPU model (default qemu64, QEMU's own
 #                     default: with -cpu max the kernel zeroes objects
 #                     with "rep stosb" (ERMS), which TCG emulates slowly:
@@ -132,7 +136,7 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "qemu_params $(params "$scale_qemu")"
 	echo "qemu_cpu $qemu_cpu"
 	echo "qemu_boots $boots"
-	echo "qemu_smp_wide $smp_wide ($wide_wl)"
+	echo "qemu_smp_wide $smp_wide ($wide_wl), ${BOOTS_WIDE:-1} boot(s)"
 	echo "kver ${kver:-none}"
 	echo "init_on_alloc ${INIT_ON_ALLOC:-kernel default}"
 } > "$outdir/meta.txt"
@@ -199,6 +203,15 @@ run_qemu() {
 configs=("qemu|QEMU TCG|${INIT_ON_ALLOC:-}|${SMP:-2}|")
 [ -n "${INIT_ON_ALLOC:-}" ] ||
 	configs+=("qemu-init0|TCG init_on_alloc=0|0|${SMP:-2}|")
+boots_wide=${BOOTS_WIDE:-1}
+[[ $boots_wide =~ ^[1-9][0-9]*$ ]] || die "BOOTS_WIDE='$boots_wide' is not a number of boots"
+# config_boots NAME: the boots of configuration NAME.
+config_boots() {
+	case $1 in
+	qemu-smp*) echo "$boots_wide" ;;
+	*) echo "$boots" ;;
+	esac
+}
 if [ "$smp_wide" -gt 0 ] && [ -n "$wide_wl" ]; then
 	configs+=("qemu-smp$smp_wide|TCG -smp $smp_wide|${INIT_ON_ALLOC:-}|$smp_wide|$wide_wl")
 fi
@@ -206,7 +219,7 @@ if [ "$skip" != qemu ]; then
 	if [ -n "$kver" ] && make -C "$repo" -s KVER="$kver" modules >/dev/null; then
 		for c in "${configs[@]}"; do
 			IFS='|' read -r name _ init smp wls <<< "$c"
-			for ((b = 1; b <= boots; b++)); do
+			for ((b = 1; b <= $(config_boots "$name"); b++)); do
 				run_qemu "$name-b$b" "$init" "$smp" "$wls"
 			done
 		done
@@ -254,7 +267,7 @@ columns=()
 for c in "${configs[@]}"; do
 	IFS='|' read -r name label _ _ _ <<< "$c"
 	list=
-	for ((b = 1; b <= boots; b++)); do
+	for ((b = 1; b <= $(config_boots "$name"); b++)); do
 		! report_one "$name-b$b" || list+=${list:+,}$outdir/$name-b$b.csv
 	done
 	[ -z "$list" ] || columns+=("$label=$list")
@@ -264,7 +277,7 @@ if [ ${#columns[@]} -gt 0 ]; then
 		python3 "$here/bench-report.py" summary "${columns[@]}"
 		if [ "$skip" != qemu ]; then
 			echo
-			echo "QEMU guest: -cpu $qemu_cpu, scale=$scale_qemu, $boots boot(s) per column; UML: scale=$scale_uml."
+			echo "QEMU guest: -cpu $qemu_cpu, scale=$scale_qemu, $boots boot(s) per column ($boots_wide for -smp $smp_wide); UML: scale=$scale_uml."
 			echo "QEMU TCG timings are emulated: compare the columns' ratios, never their ns."
 		fi
 	} > "$outdir/summary.txt"

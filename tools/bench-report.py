@@ -40,7 +40,10 @@ import sys
 # The columns this script reads; the CSV may have more (shown by "table").
 REQUIRED = ("env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,"
             "param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,"
-            "mops,speedup_min,speedup_median,spread_flag,peak_kb").split(",")
+            "mops,speedup_min,speedup_median,spread_flag,peak_kb,retained_kb,shrunk_kb,"
+            "own_peak_kb,own_retained_kb").split(",")
+# The memory columns, KiB: global (free pages) and the allocator's own.
+MEM_COLS = ("peak_kb", "retained_kb", "shrunk_kb", "own_peak_kb", "own_retained_kb")
 TEXT = ("env", "kernel", "header_mode", "workload", "param", "allocator",
         "role")
 ENV_COLS = ("env", "kernel", "cpus", "init_on_alloc", "init_on_free",
@@ -329,9 +332,56 @@ def cmd_summary(a):
     table(3, False)
     print()
     print("geomean: the rows with geomean=1 in the CSV (no yardsticks such as floor, no")
-    print("parts such as fill-alloc/fill-free, no repeats such as header), each")
+    print("parts such as fill-alloc/fill-free, no repeats such as header, no mem-*), each")
     print("workload and param once.")
+    memory(a.csv)
     return 0
+
+
+def memory(specs):
+    """The memory table of every column that has memory rows (mem-*: those
+    with any memory column besides peak_kb), the median over its boots."""
+    blocks = []
+    for spec in specs:
+        name, _, paths = spec.rpartition("=")
+        per = {}
+        for path in paths.split(","):
+            _, rows = load(path)
+            name = name or ENV_SHORT.get(meta(rows)["env"], meta(rows)["env"])
+            for (w, p), g in groups(rows).items():
+                if not any(r[c] > 0 for r in g for c in MEM_COLS[1:]):
+                    continue
+                for r in g:
+                    per.setdefault((w, p, r["allocator"], r["role"]), []).append(r)
+        if per:
+            blocks.append((name, per))
+    if not blocks:
+        return
+    print()
+    print("Memory, KiB (median over the repetitions, then over the boots).  peak and")
+    print("retained (every object freed): the drop in free pages (buddy + per-CPU lists)")
+    print("since the start, the same for both allocators; shrunk: retained once the")
+    print("caches are shrunk; own_*: the allocator's own count (hakmem: its caches' pages,")
+    print("hakmem_cache_get_info(); SLUB: the growth of NR_SLAB_UNRECLAIMABLE_B).")
+    print("peak x: this peak / the base's peak.")
+    for name, per in blocks:
+        print()
+        print(f"{name}:")
+        head = ["workload", "param", "allocator"] + list(MEM_COLS) + ["peak x"]
+        table = [head]
+        base_peak = {}
+        for (w, p, al, role), rs in per.items():
+            if role == "base":
+                base_peak[(w, p)] = median([r["peak_kb"] for r in rs])
+        for (w, p, al, role), rs in per.items():
+            vals = [median([r[c] for r in rs]) for c in MEM_COLS]
+            bp = base_peak.get((w, p))
+            ratio = f"{vals[0] / bp:.2f}" if bp else "-"
+            table.append([w, p, al] + [f"{v:.0f}" for v in vals] + [ratio])
+        width = [max(len(t[i]) for t in table) for i in range(len(head))]
+        for t in table:
+            print("  " + "  ".join(x.ljust(wd) if i < 3 else x.rjust(wd)
+                                   for i, (x, wd) in enumerate(zip(t, width))).rstrip())
 
 
 def cmd_plotdata(a):

@@ -277,7 +277,9 @@ if [ ${#columns[@]} -gt 0 ]; then
 		python3 "$here/bench-report.py" summary "${columns[@]}"
 		if [ "$skip" != qemu ]; then
 			echo
-			echo "QEMU guest: -cpu $qemu_cpu, scale=$scale_qemu, $boots boot(s) per column ($boots_wide for -smp $smp_wide); UML: scale=$scale_uml."
+			wide=
+			[ "$smp_wide" = 0 ] || wide=" ($boots_wide for -smp $smp_wide)"
+			echo "QEMU guest: -cpu $qemu_cpu, scale=$scale_qemu, $boots boot(s) per column$wide; UML: scale=$scale_uml."
 			echo "QEMU TCG timings are emulated: compare the columns' ratios, never their ns."
 		fi
 	} > "$outdir/summary.txt"

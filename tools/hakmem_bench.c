@@ -162,6 +162,22 @@ struct bench_env {
 	const char *header_mode;
 };
 
+/*
+ * Memory figures of a sample, in KiB.  Global: the drop in free pages
+ * (buddy and per-CPU lists) since the start of the repetition, the same
+ * measure for both allocators.  Own: the allocator's own count, for hakmem
+ * the pages of the caches the workload uses (hakmem_cache_get_info()), for
+ * SLUB the growth of NR_SLAB_UNRECLAIMABLE_B (every slab cache's pages).
+ */
+enum bench_mem_item {
+	BENCH_PEAK,		/* global, at the peak */
+	BENCH_RETAINED,		/* global, after every object is freed */
+	BENCH_SHRUNK,		/* global, after the caches are shrunk too */
+	BENCH_OWN_PEAK,		/* own, at the peak */
+	BENCH_OWN_RETAINED,	/* own, after every object is freed */
+	BENCH_NR_MEM
+};
+
 /* One line of the results. */
 struct bench_row {
 	const char *workload;	/* the workload's name, or its part's */
@@ -176,7 +192,7 @@ struct bench_row {
 	u64 spread_c;		/* this median / this minimum, x100 */
 	unsigned int attempts;	/* measurements of the variant, reruns too */
 	bool spread_flag;	/* an arm's spread still above the limit */
-	u64 peak_kb;
+	u64 kb[BENCH_NR_MEM];	/* median of the repetitions' */
 };
 
 /* One run: its parameters, results and their text. */
@@ -218,7 +234,7 @@ struct bench_classes {
 
 struct bench_sample {
 	u64 ps;			/* picoseconds per operation */
-	u64 peak_kb;
+	u64 kb[BENCH_NR_MEM];
 	u64 part_ps[BENCH_MAX_PARTS];	/* the same, of each part */
 };
 
@@ -242,7 +258,7 @@ struct bench_arm {
 	unsigned int nr_sets;		/* of cache_set[] or class_set[] */
 	u64 median_ps[BENCH_NR_SERIES];	/* of each series */
 	u64 min_ps[BENCH_NR_SERIES];
-	u64 peak_kb;
+	u64 kb[BENCH_NR_MEM];
 	struct bench_sample sample[BENCH_MAX_REPS + 1];
 };
 
@@ -250,6 +266,7 @@ struct bench_variant;
 struct bench_team;
 struct bench_ring;
 struct bench_xring;
+struct bench_mem;
 
 typedef int (*bench_measure_fn)(struct bench_variant *v, struct bench_arm *a,
 				u64 seed, struct bench_sample *s);
@@ -267,6 +284,8 @@ enum bench_param_kind {
 #define BENCH_OWN_CACHES	BIT(1)	/* measure makes its caches itself */
 #define BENCH_NO_GEOMEAN	BIT(2)	/* a yardstick or a repeat: no geomean */
 #define BENCH_PAIRS		BIT(3)	/* threads: a pair per two CPUs */
+#define BENCH_MEM		BIT(4)	/* memory figures: no geomean, no rerun */
+#define BENCH_KMALLOC		BIT(5)	/* own pages: the kmalloc caches */
 
 #define BENCH_ALL_CPUS		UINT_MAX	/* threads: one per online CPU */
 
@@ -319,7 +338,9 @@ struct bench_variant {
 	struct bench_ring *ring;	/* one per producer/consumer pair */
 	struct bench_xring *xring;	/* the same, of batches */
 	unsigned int nr_pairs;
-	struct bench_cache *many[BENCH_MAX_ARMS];	/* many-caches */
+	struct bench_cache *many[BENCH_MAX_ARMS];	/* many-caches, mem-many */
+	struct bench_mem *mem;		/* mem-prodcons: the start, */
+	struct bench_sample *sample;	/* and where the producer notes */
 	unsigned int nr_arms;
 	struct bench_arm arm[BENCH_MAX_ARMS];
 	unsigned int attempts;
@@ -736,6 +757,51 @@ static int bench_variant_caches(struct bench_variant *v, unsigned int size)
 	return 0;
 }
 
+/*
+ * Creates arm @i's BENCH_MANY_CACHES caches, of 64, 80, ..., 1072 bytes, in
+ * v->many[@i].
+ */
+static int bench_many_create(struct bench_variant *v, unsigned int i)
+{
+	char name[BENCH_NAME_LEN];
+	struct bench_cache *c;
+	unsigned int k, size;
+
+	v->many[i] = kcalloc(BENCH_MANY_CACHES, sizeof(*v->many[i]),
+			     GFP_KERNEL);
+	if (!v->many[i])
+		return -ENOMEM;
+	for (k = 0; k < BENCH_MANY_CACHES; k++) {
+		c = &v->many[i][k];
+		size = 64 + k * BENCH_MANY_STEP;
+		/* Both allocators copy the name. */
+		snprintf(name, sizeof(name), "hb-%s-%s-%u", v->workload,
+			 bench_alloc_names[v->arm[i].alloc], size);
+		if (v->arm[i].alloc == BENCH_SLUB)
+			c->slub = kmem_cache_create_usercopy(name, size, 0, 0,
+							     0, size, NULL);
+		else
+			c->hak = hakmem_cache_create(name, size, 0, 0, NULL);
+		if (!c->hak && !c->slub)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Destroys what bench_many_create() made, if anything. */
+static void bench_many_destroy(struct bench_variant *v, unsigned int i)
+{
+	unsigned int k;
+
+	for (k = 0; v->many[i] && k < BENCH_MANY_CACHES; k++) {
+		/* Both take NULL. */
+		hakmem_cache_destroy(v->many[i][k].hak);
+		kmem_cache_destroy(v->many[i][k].slub);
+	}
+	kfree(v->many[i]);
+	v->many[i] = NULL;
+}
+
 static void bench_variant_free(struct bench_variant *v)
 {
 	unsigned int i, set;
@@ -745,14 +811,8 @@ static void bench_variant_free(struct bench_variant *v)
 		for (set = 0; set < BENCH_CLASS_SETS; set++)
 			bench_classes_destroy(v->arm[i].class_set[set]);
 	}
-	for (i = 0; i < v->nr_arms; i++) {
-		for (set = 0; v->many[i] && set < BENCH_MANY_CACHES; set++) {
-			/* Both take NULL. */
-			hakmem_cache_destroy(v->many[i][set].hak);
-			kmem_cache_destroy(v->many[i][set].slub);
-		}
-		kfree(v->many[i]);
-	}
+	for (i = 0; i < v->nr_arms; i++)
+		bench_many_destroy(v, i);
 	kvfree(v->objs);
 	kfree(v->cls);
 	kfree(v->team);
@@ -802,9 +862,11 @@ static void bench_arm_stats(struct bench_variant *v, struct bench_arm *a)
 		a->median_ps[k] = bench_median(v->scratch, reps);
 		a->min_ps[k] = v->scratch[0];
 	}
-	for (i = 0; i < reps; i++)
-		v->scratch[i] = a->sample[i + 1].peak_kb;
-	a->peak_kb = bench_median(v->scratch, reps);
+	for (k = 0; k < BENCH_NR_MEM; k++) {
+		for (i = 0; i < reps; i++)
+			v->scratch[i] = a->sample[i + 1].kb[k];
+		a->kb[k] = bench_median(v->scratch, reps);
+	}
 }
 
 /* Adds the rows of one series of @v: the whole workload, or a part. */
@@ -856,10 +918,11 @@ static void bench_variant_emit_rows(struct bench_variant *v,
 		strscpy(row->param, v->param, sizeof(row->param));
 		row->alloc = a->alloc;
 		row->geomean = !series && a->alloc == BENCH_HAKMEM &&
-			       !(v->w->flags & BENCH_NO_GEOMEAN);
+			       !(v->w->flags & (BENCH_NO_GEOMEAN | BENCH_MEM));
 		row->median_ps = a->median_ps[series];
 		row->min_ps = a->min_ps[series];
-		row->peak_kb = series ? 0 : a->peak_kb;
+		if (!series)
+			memcpy(row->kb, a->kb, sizeof(row->kb));
 		row->mops_c = row->median_ps ?
 			div64_u64(100000000ULL * v->parallel,
 				  row->median_ps) : 0;
@@ -955,7 +1018,8 @@ static void bench_variant_finish(struct bench_variant *v, int err)
 	while (!err && v->attempts < BENCH_MAX_ATTEMPTS) {
 		v->attempts++;
 		err = bench_variant_measure(v);
-		if (!err && bench_variant_spread_c(v) <= BENCH_SPREAD_LIMIT)
+		if (!err && (bench_variant_spread_c(v) <= BENCH_SPREAD_LIMIT ||
+			     v->w->flags & BENCH_MEM))
 			break;
 		if (!err && v->attempts < BENCH_MAX_ATTEMPTS)
 			pr_info("%s %s: spread %llu%% above %u%%, measuring again\n",
@@ -1592,7 +1656,7 @@ static int bench_measure_fill(struct bench_variant *v, struct bench_arm *a,
 	else
 		done = bench_fill_alloc(a->cache, v->objs, v->iters, false);
 	t1 = ktime_get_ns();
-	s->peak_kb = bench_used_kb(before);
+	s->kb[BENCH_PEAK] = bench_used_kb(before);
 	t2 = ktime_get_ns();
 	if (hak)
 		bench_fill_free(a->cache, v->objs, done, true);
@@ -2081,37 +2145,462 @@ static int bench_setup_xcpu(struct bench_variant *v)
 	return v->xring ? 0 : -ENOMEM;
 }
 
-/* Every arm's BENCH_MANY_CACHES caches: 64, 80, ..., 1072 bytes. */
+/* Every arm's BENCH_MANY_CACHES caches, alive for the whole variant. */
 static int bench_setup_many(struct bench_variant *v)
 {
-	char name[BENCH_NAME_LEN];
-	struct bench_cache *c;
-	unsigned int i, k, size;
+	unsigned int i;
+	int err = 0;
 
-	for (i = 0; i < v->nr_arms; i++) {
-		v->many[i] = kcalloc(BENCH_MANY_CACHES, sizeof(*v->many[i]),
-				     GFP_KERNEL);
-		if (!v->many[i])
-			return -ENOMEM;
-		for (k = 0; k < BENCH_MANY_CACHES; k++) {
-			c = &v->many[i][k];
-			size = 64 + k * BENCH_MANY_STEP;
-			/* Both allocators copy the name. */
-			snprintf(name, sizeof(name), "hb-many-%s-%u",
-				 bench_alloc_names[v->arm[i].alloc], size);
-			if (v->arm[i].alloc == BENCH_SLUB)
-				c->slub = kmem_cache_create_usercopy(name, size,
-								     0, 0, 0,
-								     size,
-								     NULL);
-			else
-				c->hak = hakmem_cache_create(name, size, 0, 0,
-							     NULL);
-			if (!c->hak && !c->slub)
+	for (i = 0; !err && i < v->nr_arms; i++)
+		err = bench_many_create(v, i);
+	return err;
+}
+
+/*
+ * The mem-* workloads measure memory as a user sees it: for hakmem and SLUB
+ * alike the drop in free pages since the repetition started, at the peak,
+ * once every object is freed, and once the caches are shrunk too; and each
+ * allocator's own count of its pages (enum bench_mem_item).  Their caches
+ * are made at the start of each repetition and destroyed at its end; the
+ * kmalloc pattern uses the kmalloc caches of both, which stay.
+ */
+
+/* The memory state at the start of a repetition. */
+struct bench_mem {
+	unsigned long free;	/* free pages */
+	unsigned long own;	/* the allocator's own pages */
+};
+
+static unsigned long bench_hak_pages(struct hakmem_cache *c)
+{
+	struct hakmem_cache_info info;
+
+	if (!c)
+		return 0;
+	hakmem_cache_get_info(c, &info);
+	return info.pages;
+}
+
+/*
+ * The pages of @a's allocator: for hakmem those of the caches the variant
+ * uses (its cache, its many-caches set, or the hakmem_kmalloc() classes up
+ * to 4096 bytes), for SLUB every slab page (NR_SLAB_UNRECLAIMABLE_B, kept
+ * in pages; the per-CPU deltas not yet folded in are left out).
+ */
+static unsigned long bench_own_pages(struct bench_variant *v,
+				     struct bench_arm *a)
+{
+	struct hakmem_cache *kc, *prev = NULL;
+	struct bench_cache *many = v->many[a - v->arm];
+	unsigned long pages = 0;
+	unsigned int k, size;
+
+	if (a->alloc == BENCH_SLUB)
+		return global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B);
+	pages = bench_hak_pages(a->cache.hak);
+	for (k = 0; many && k < BENCH_MANY_CACHES; k++)
+		pages += bench_hak_pages(many[k].hak);
+	if (!(v->w->flags & BENCH_KMALLOC))
+		return pages;
+	for (size = BENCH_SWEEP_STEP; size <= 4096; size += BENCH_SWEEP_STEP) {
+		kc = hakmem_kmalloc_cache(size);
+		if (kc != prev)
+			pages += bench_hak_pages(kc);
+		prev = kc;
+	}
+	return pages;
+}
+
+static void bench_mem_start(struct bench_variant *v, struct bench_arm *a,
+			    struct bench_mem *m)
+{
+	m->free = bench_free_pages();
+	m->own = bench_own_pages(v, a);
+}
+
+/* Records the global figure @item now, and the own one @own unless -1. */
+static void bench_mem_note(struct bench_variant *v, struct bench_arm *a,
+			   const struct bench_mem *m, struct bench_sample *s,
+			   enum bench_mem_item item, int own)
+{
+	unsigned long now;
+
+	s->kb[item] = max(s->kb[item], bench_used_kb(m->free));
+	if (own < 0)
+		return;
+	now = bench_own_pages(v, a);
+	if (now > m->own)
+		s->kb[own] = max_t(u64, s->kb[own],
+				   (u64)(now - m->own) << (PAGE_SHIFT - 10));
+}
+
+static void bench_mem_reset(struct bench_sample *s)
+{
+	memset(s->kb, 0, sizeof(s->kb));
+}
+
+/* Shrinks @a's cache, or its many-caches set. */
+static void bench_mem_shrink(struct bench_variant *v, struct bench_arm *a)
+{
+	struct bench_cache *many = v->many[a - v->arm];
+	unsigned int k;
+
+	if (a->cache.hak)
+		hakmem_cache_shrink(a->cache.hak);
+	if (a->cache.slub)
+		kmem_cache_shrink(a->cache.slub);
+	for (k = 0; many && k < BENCH_MANY_CACHES; k++) {
+		if (many[k].hak)
+			hakmem_cache_shrink(many[k].hak);
+		if (many[k].slub)
+			kmem_cache_shrink(many[k].slub);
+	}
+}
+
+/* Frees the non-NULL objects of v->objs[0..@nr). */
+static void bench_mem_free_all(struct bench_arm *a, void **objs,
+			       unsigned long nr)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		if (objs[i])
+			bench_cache_free(&a->cache, hak, objs[i]);
+		objs[i] = NULL;
+	}
+}
+
+/* The objects every thread of mem-many holds: 8 of each cache. */
+#define BENCH_MEM_MANY_LIVE	8
+#define BENCH_MEM_MANY_OBJS	(BENCH_MANY_CACHES * BENCH_MEM_MANY_LIVE)
+
+static int bench_mem_many_alloc_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+	void **objs = t->v->objs + (th - t->th) * BENCH_MEM_MANY_OBJS;
+	struct bench_cache *many = t->v->many[t->a - t->v->arm];
+	bool hak = bench_is_hakmem(t->a->alloc);
+	unsigned int k, j;
+
+	for (k = 0; k < BENCH_MANY_CACHES; k++) {
+		for (j = 0; j < BENCH_MEM_MANY_LIVE; j++) {
+			objs[j] = bench_cache_alloc(&many[k], hak);
+			if (!objs[j])
 				return -ENOMEM;
+			bench_touch(objs[j], j);
 		}
+		objs += BENCH_MEM_MANY_LIVE;
 	}
 	return 0;
+}
+
+static int bench_mem_many_free_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+	void **objs = t->v->objs + (th - t->th) * BENCH_MEM_MANY_OBJS;
+	struct bench_cache *many = t->v->many[t->a - t->v->arm];
+	bool hak = bench_is_hakmem(t->a->alloc);
+	unsigned int k, j;
+
+	for (k = 0; k < BENCH_MANY_CACHES; k++) {
+		for (j = 0; j < BENCH_MEM_MANY_LIVE; j++) {
+			if (objs[j])
+				bench_cache_free(&many[k], hak, objs[j]);
+			objs[j] = NULL;
+		}
+		objs += BENCH_MEM_MANY_LIVE;
+	}
+	return 0;
+}
+
+/*
+ * mem-many: 64 caches of 64-1072 B, 8 live objects of each on every CPU
+ * (the objects of each CPU allocated and freed there); ps per object.
+ */
+static int bench_measure_mem_many(struct bench_variant *v,
+				  struct bench_arm *a, u64 seed,
+				  struct bench_sample *s)
+{
+	unsigned int i = a - v->arm;
+	u64 wall1 = 0, wall2 = 0;
+	struct bench_mem m;
+	int err, err2;
+
+	bench_mem_reset(s);
+	bench_mem_start(v, a, &m);
+	err = bench_many_create(v, i);
+	for (i = 0; !err && i < v->team->nr; i++)
+		v->team->th[i].fn = bench_mem_many_alloc_fn;
+	err = err ?: bench_team_run(v->team, v, a, &wall1);
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	for (i = 0; i < v->team->nr; i++)
+		v->team->th[i].fn = bench_mem_many_free_fn;
+	err2 = bench_team_run(v->team, v, a, &wall2);
+	bench_mem_note(v, a, &m, s, BENCH_RETAINED, BENCH_OWN_RETAINED);
+	bench_mem_shrink(v, a);
+	bench_mem_note(v, a, &m, s, BENCH_SHRUNK, -1);
+	bench_many_destroy(v, a - v->arm);
+	s->ps = bench_ps_per_op(wall1 + wall2,
+				(u64)v->team->nr * BENCH_MEM_MANY_OBJS);
+	return err ?: err2;
+}
+
+static int bench_setup_mem_many(struct bench_variant *v)
+{
+	return bench_variant_objs(v, v->team->nr * BENCH_MEM_MANY_OBJS);
+}
+
+/* v->iters objects of v->size bytes in v->objs, from @a's cache. */
+static unsigned long bench_mem_fill(struct bench_arm *a, void **objs,
+				    unsigned long nr)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		objs[i] = bench_cache_alloc(&a->cache, hak);
+		if (!objs[i])
+			break;
+		bench_touch(objs[i], i);
+	}
+	return i;
+}
+
+/*
+ * mem-scatter: v->iters objects; nine in ten freed at random, then as many
+ * allocated again into the holes; then all freed.  ps per operation.
+ */
+static int bench_measure_mem_scatter(struct bench_variant *v,
+				     struct bench_arm *a, u64 seed,
+				     struct bench_sample *s)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned long i, done, freed = 0, ops;
+	u64 state = seed, t0;
+	struct bench_mem m;
+	int err;
+
+	bench_mem_reset(s);
+	bench_mem_start(v, a, &m);
+	err = bench_arm_create_cache(v, a, v->size, 0);
+	if (err)
+		return err;
+	t0 = ktime_get_ns();
+	done = bench_mem_fill(a, v->objs, v->iters);
+	ops = done;
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	for (i = 0; i < done; i++) {
+		if (reciprocal_scale((u32)bench_rand(&state), 10)) {
+			bench_cache_free(&a->cache, hak, v->objs[i]);
+			v->objs[i] = NULL;
+			freed++;
+		}
+	}
+	for (i = 0; i < done && done == v->iters; i++) {
+		if (v->objs[i])
+			continue;
+		v->objs[i] = bench_cache_alloc(&a->cache, hak);
+		if (!v->objs[i]) {
+			done = 0;
+			break;
+		}
+		bench_touch(v->objs[i], i);
+	}
+	ops += 2 * freed;
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	bench_mem_free_all(a, v->objs, v->iters);
+	ops += v->iters;
+	s->ps = bench_ps_per_op(ktime_get_ns() - t0, ops);
+	bench_mem_note(v, a, &m, s, BENCH_RETAINED, BENCH_OWN_RETAINED);
+	bench_mem_shrink(v, a);
+	bench_mem_note(v, a, &m, s, BENCH_SHRUNK, -1);
+	bench_arm_destroy_cache(a);
+	return done == v->iters ? 0 : -ENOMEM;
+}
+
+/* How often the mem-prodcons producer looks at the memory, in objects. */
+#define BENCH_MEM_SAMPLE	4096
+
+/*
+ * The producer of mem-prodcons: bench_produce() that looks at the memory
+ * every BENCH_MEM_SAMPLE objects (v->mem, v->sample).
+ */
+static int bench_mem_producer_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+	struct bench_ring *ring = &t->v->ring[bench_pair_of(th)];
+	bool hak = bench_is_hakmem(t->a->alloc);
+	unsigned long i, head = 0, n = t->v->iters;
+	unsigned int spins = 0;
+	int err = 0;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		if (!(i % BENCH_MEM_SAMPLE) && !bench_pair_of(th))
+			bench_mem_note(t->v, t->a, t->v->mem, t->v->sample,
+				       BENCH_PEAK, BENCH_OWN_PEAK);
+		p = bench_cache_alloc(&t->a->cache, hak);
+		if (unlikely(!p)) {
+			err = -ENOMEM;
+			break;
+		}
+		bench_touch(p, i);
+		/* Pairs with the release in bench_consume(): slot reusable. */
+		while (head - smp_load_acquire(&ring->tail) >= BENCH_RING_SIZE)
+			bench_spin(&spins);
+		ring->slot[head % BENCH_RING_SIZE] = p;
+		/* Publishes the slot to bench_consume(). */
+		smp_store_release(&ring->head, ++head);
+	}
+	/* Ordered after the last head update: nothing more will come. */
+	smp_store_release(&ring->done, 1);
+	return err;
+}
+
+/*
+ * mem-prodcons: remote-free's pairs, v->iters objects each, with the memory
+ * sampled by the first producer; the peak must stay bounded, whatever the
+ * number of objects.  ps per object of one pair.
+ */
+static int bench_measure_mem_prodcons(struct bench_variant *v,
+				      struct bench_arm *a, u64 seed,
+				      struct bench_sample *s)
+{
+	struct bench_mem m;
+	int err;
+
+	bench_mem_reset(s);
+	bench_mem_start(v, a, &m);
+	err = bench_arm_create_cache(v, a, v->size, 0);
+	if (err)
+		return err;
+	v->mem = &m;
+	v->sample = s;
+	memset(v->ring, 0, v->nr_pairs * sizeof(*v->ring));
+	err = bench_run_pairs(v, a, bench_mem_producer_fn, bench_consumer_fn,
+			      s);
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	bench_mem_note(v, a, &m, s, BENCH_RETAINED, BENCH_OWN_RETAINED);
+	bench_mem_shrink(v, a);
+	bench_mem_note(v, a, &m, s, BENCH_SHRUNK, -1);
+	bench_arm_destroy_cache(a);
+	v->mem = NULL;
+	v->sample = NULL;
+	return err;
+}
+
+/*
+ * mem-burst-idle: a burst of v->iters objects, all freed, then idle: what
+ * stays with the allocator, and what stays once its cache is shrunk.
+ */
+static int bench_measure_mem_burst(struct bench_variant *v,
+				   struct bench_arm *a, u64 seed,
+				   struct bench_sample *s)
+{
+	unsigned long done;
+	struct bench_mem m;
+	u64 t0, t1;
+	int err;
+
+	bench_mem_reset(s);
+	bench_mem_start(v, a, &m);
+	err = bench_arm_create_cache(v, a, v->size, 0);
+	if (err)
+		return err;
+	t0 = ktime_get_ns();
+	done = bench_mem_fill(a, v->objs, v->iters);
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	bench_mem_free_all(a, v->objs, done);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, 2 * (u64)done);
+	bench_mem_note(v, a, &m, s, BENCH_RETAINED, BENCH_OWN_RETAINED);
+	bench_mem_shrink(v, a);
+	bench_mem_note(v, a, &m, s, BENCH_SHRUNK, -1);
+	bench_arm_destroy_cache(a);
+	return done == v->iters ? 0 : -ENOMEM;
+}
+
+/* Shrinks the kmalloc caches of sizes up to 4096 of @a's allocator. */
+static void bench_mem_shrink_kmalloc(struct bench_arm *a)
+{
+	struct hakmem_cache *hc, *hprev = NULL;
+	struct kmem_cache *kc, *kprev = NULL;
+	unsigned int size;
+
+	for (size = BENCH_SWEEP_STEP; size <= 4096; size += BENCH_SWEEP_STEP) {
+		if (a->alloc == BENCH_SLUB) {
+			kc = kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(size)];
+			if (kc && kc != kprev)
+				kmem_cache_shrink(kc);
+			kprev = kc;
+		} else {
+			hc = hakmem_kmalloc_cache(size);
+			if (hc && hc != hprev)
+				hakmem_cache_shrink(hc);
+			hprev = hc;
+		}
+	}
+}
+
+/*
+ * mem-kmalloc: a burst of v->iters hakmem_kmalloc() (kmalloc() for SLUB)
+ * allocations, the size stepping by 8 through 8-4096, then all freed.
+ */
+static int bench_measure_mem_kmalloc(struct bench_variant *v,
+				     struct bench_arm *a, u64 seed,
+				     struct bench_sample *s)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned int size = BENCH_SWEEP_STEP;
+	unsigned long i, done;
+	struct bench_mem m;
+	u64 t0, t1;
+
+	bench_mem_reset(s);
+	bench_mem_start(v, a, &m);
+	t0 = ktime_get_ns();
+	for (done = 0; done < v->iters; done++) {
+		v->objs[done] = hak ? hakmem_kmalloc(size, GFP_KERNEL) :
+				      kmalloc(size, GFP_KERNEL);
+		if (!v->objs[done])
+			break;
+		bench_touch(v->objs[done], done);
+		size += BENCH_SWEEP_STEP;
+		if (size > 4096)
+			size = BENCH_SWEEP_STEP;
+	}
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	for (i = 0; i < done; i++) {
+		if (hak)
+			hakmem_kfree(v->objs[i]);
+		else
+			kfree(v->objs[i]);
+	}
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, 2 * (u64)done);
+	bench_mem_note(v, a, &m, s, BENCH_RETAINED, BENCH_OWN_RETAINED);
+	bench_mem_shrink_kmalloc(a);
+	bench_mem_note(v, a, &m, s, BENCH_SHRUNK, -1);
+	return done == v->iters ? 0 : -ENOMEM;
+}
+
+/* An object slot per operation, if half the free memory holds them. */
+static int bench_setup_mem(struct bench_variant *v)
+{
+	u64 need = (u64)v->iters * (v->size ?: 2048);
+
+	if (need > ((u64)bench_free_pages() << PAGE_SHIFT) / 2) {
+		bench_note(v->run, "%s: needs more than half the free memory, skipped",
+			   v->workload);
+		return BENCH_SKIP;
+	}
+	return bench_variant_objs(v, v->iters);
+}
+
+static int bench_setup_mem_prodcons(struct bench_variant *v)
+{
+	return bench_setup_remote(v);
 }
 
 static const unsigned int bench_batch_nr[] = { 1, 8, 32, 64, 128, 250 };
@@ -2258,6 +2747,45 @@ static const struct bench_workload bench_workloads[] = {
 		.measure = bench_measure_xcpu, .setup = bench_setup_xcpu,
 		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
 		.threads = BENCH_ALL_CPUS, .cpus = 2, .flags = BENCH_PAIRS,
+	}, {
+		.name = "mem-many",
+		.legend = "memory (all mem-*: KiB, see peak_kb ... own_retained_kb):\n"
+			  "64 caches of 64-1072 B, 8 live objects of each on every\n"
+			  "CPU; ns per object",
+		.measure = bench_measure_mem_many,
+		.setup = bench_setup_mem_many,
+		.iters = 1, .threads = BENCH_ALL_CPUS, .param = "64x8",
+		.flags = BENCH_MEM | BENCH_OWN_CACHES,
+	}, {
+		.name = "mem-scatter",
+		.legend = "128 B objects; 9 in 10 freed at random, as many\n"
+			  "allocated again, then all freed; ns per operation",
+		.measure = bench_measure_mem_scatter, .setup = bench_setup_mem,
+		.iters = 1000000, .size = 128,
+		.flags = BENCH_MEM | BENCH_OWN_CACHES,
+	}, {
+		.name = "mem-prodcons",
+		.legend = "remote-free's pairs, memory sampled by the producer\n"
+			  "every 4096 objects: the peak must stay bounded",
+		.measure = bench_measure_mem_prodcons,
+		.setup = bench_setup_mem_prodcons,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.threads = BENCH_ALL_CPUS, .cpus = 2,
+		.flags = BENCH_MEM | BENCH_OWN_CACHES | BENCH_PAIRS,
+	}, {
+		.name = "mem-burst-idle",
+		.legend = "a burst of 256 B objects, all freed: what stays, and\n"
+			  "what stays once the cache is shrunk (shrunk_kb)",
+		.measure = bench_measure_mem_burst, .setup = bench_setup_mem,
+		.iters = 200000, .size = BENCH_OBJECT_SIZE,
+		.flags = BENCH_MEM | BENCH_OWN_CACHES,
+	}, {
+		.name = "mem-kmalloc",
+		.legend = "a burst of hakmem_kmalloc() (kmalloc() for SLUB), sizes\n"
+			  "8-4096 by 8 in turn, all freed, the kmalloc caches shrunk",
+		.measure = bench_measure_mem_kmalloc, .setup = bench_setup_mem,
+		.iters = 50000, .param = "8-4096",
+		.flags = BENCH_MEM | BENCH_KMALLOC,
 	},
 };
 
@@ -2701,20 +3229,27 @@ static void bench_format_table(struct bench_run *run, struct seq_buf *s)
 			       bench_fix2(smed, sizeof(smed),
 					  row->speedup_med_c),
 			       row->spread_flag ? " SPREAD" : "");
+		if (row->kb[BENCH_PEAK] || row->kb[BENCH_OWN_PEAK])
+			seq_buf_printf(s, "  KiB peak %llu retained %llu shrunk %llu own %llu %llu\n",
+				       row->kb[BENCH_PEAK],
+				       row->kb[BENCH_RETAINED],
+				       row->kb[BENCH_SHRUNK],
+				       row->kb[BENCH_OWN_PEAK],
+				       row->kb[BENCH_OWN_RETAINED]);
 	}
 	for (i = 0; i < run->nr_notes; i++)
 		seq_buf_printf(s, "note: %s\n", run->notes[i]);
 }
 
 #define BENCH_CSV_HEADER \
-	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,mops,speedup_min,speedup_median,spread_flag,peak_kb\n"
+	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,mops,speedup_min,speedup_median,spread_flag,peak_kb,retained_kb,shrunk_kb,own_peak_kb,own_retained_kb\n"
 
 static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 {
 	char med[24], min[24], spr[24], mops[24], smin[24], smed[24];
 	const struct bench_env *env = &run->env;
 	const struct bench_row *row;
-	unsigned int i;
+	unsigned int i, k;
 
 	seq_buf_printf(s, "%s", BENCH_CSV_HEADER);
 	for (i = 0; i < run->nr_rows; i++) {
@@ -2722,7 +3257,7 @@ static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 		seq_buf_printf(s, "%s,%s,%u,%d,%d,%s,", env->env, env->kernel,
 			       env->cpus, env->init_on_alloc,
 			       env->init_on_free, env->header_mode);
-		seq_buf_printf(s, "%s,%s,%s,%s,%d,%u,%u,%s,%s,%s,%s,%s,%s,%d,%llu\n",
+		seq_buf_printf(s, "%s,%s,%s,%s,%d,%u,%u,%s,%s,%s,%s,%s,%s,%d",
 			       row->workload, row->param,
 			       bench_alloc_names[row->alloc],
 			       bench_alloc_roles[row->alloc], row->geomean,
@@ -2737,7 +3272,10 @@ static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 					  row->speedup_min_c),
 			       bench_fix2(smed, sizeof(smed),
 					  row->speedup_med_c),
-			       row->spread_flag, row->peak_kb);
+			       row->spread_flag);
+		for (k = 0; k < BENCH_NR_MEM; k++)
+			seq_buf_printf(s, ",%llu", row->kb[k]);
+		seq_buf_printf(s, "\n");
 	}
 }
 

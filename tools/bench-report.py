@@ -8,11 +8,13 @@ A row's role is "base" (what speedups are against: SLUB), "test" (hakmem),
 "yardstick" (compared with both, not an allocator) or "calib" (the loop
 alone); its geomean column says whether it counts in the geomean.
 
-  bench-report.py check CSV [--workloads a,b,..] [--env ENV] [--min-rows N]
+  bench-report.py check CSV [--workloads a,b,..] [--allocators x,y,..]
+                            [--env ENV] [--min-rows N]
       Fail (exit 1) unless CSV has the columns, well-formed rows, one base
       row for every (workload, param) that has test rows, and every listed
       workload measured (with a base and a test row, unless it is calib
-      only).
+      only) and, if given, with every listed allocator ("hakmem" is met by
+      a row of hakmem or of any hakmem-* variant).
 
   bench-report.py table CSV
       The CSV as an aligned text table.
@@ -205,11 +207,20 @@ def cmd_check(a):
     seen = {}
     for r in rows:
         seen.setdefault(r["workload"], set()).add(r["role"])
+    allocs = {}
+    for r in rows:
+        allocs.setdefault(r["workload"], set()).add(r["allocator"])
     for w in [w for w in a.workloads.split(",") if w]:
         if w not in seen:
             errors.append(f"workload '{w}' missing")
-        elif seen[w] != {"calib"} and not {"base", "test"} <= seen[w]:
+            continue
+        if seen[w] == {"calib"}:
+            continue
+        if not {"base", "test"} <= seen[w]:
             errors.append(f"workload '{w}': roles {','.join(sorted(seen[w]))}, no base or no test row")
+        for al in [x for x in a.allocators.split(",") if x]:
+            if not any(x == al or x.startswith(al + "-") for x in allocs[w]):
+                errors.append(f"workload '{w}': no '{al}' row (has {','.join(sorted(allocs[w]))})")
     if len(rows) < a.min_rows:
         errors.append(f"{len(rows)} rows, expected at least {a.min_rows}")
     if errors:
@@ -428,6 +439,7 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("csv")
     c.add_argument("--workloads", default="")
+    c.add_argument("--allocators", default="")
     c.add_argument("--env", default="")
     c.add_argument("--min-rows", type=int, default=1)
     t = sub.add_parser("table")

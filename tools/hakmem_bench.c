@@ -85,6 +85,14 @@
 #define BENCH_SPREAD_LIMIT	110
 #define BENCH_MAX_ATTEMPTS	3
 
+/*
+ * Measured repetitions of a mem-* workload, at most: its figures are pages,
+ * the same from one repetition to the next within a few KiB, and each
+ * repetition makes and destroys its caches (128 of them in mem-many), which
+ * is most of its time under TCG.
+ */
+#define BENCH_MEM_REPS		3
+
 #define BENCH_OBJECT_SIZE	256	/* the size of most workloads */
 #define BENCH_WS_SLOTS		400
 #define BENCH_WS_MAX_SIZE	1024
@@ -191,6 +199,7 @@ struct bench_row {
 	u64 speedup_min_c;	/* SLUB minimum / this minimum, x100 */
 	u64 speedup_med_c;	/* SLUB median / this median, x100 */
 	u64 spread_c;		/* this median / this minimum, x100 */
+	unsigned int reps;	/* measured repetitions */
 	unsigned int attempts;	/* measurements of the variant, reruns too */
 	bool spread_flag;	/* an arm's spread still above the limit */
 	u64 kb[BENCH_NR_MEM];	/* median of the repetitions' */
@@ -344,6 +353,7 @@ struct bench_variant {
 	struct bench_sample *sample;	/* and where the producer notes */
 	unsigned int nr_arms;
 	struct bench_arm arm[BENCH_MAX_ARMS];
+	unsigned int reps;		/* measured repetitions */
 	unsigned int attempts;
 	u64 scratch[BENCH_MAX_REPS];
 };
@@ -717,6 +727,9 @@ static struct bench_variant *bench_variant_new(struct bench_run *run,
 	v->min_size = w->min_size;
 	v->max_size = w->max_size;
 	v->iters = bench_scaled(run, w->iters);
+	v->reps = run->cfg.reps;
+	if (w->flags & BENCH_MEM)
+		v->reps = min(v->reps, BENCH_MEM_REPS);
 	v->nr_arms = min_t(unsigned int, nr, BENCH_MAX_ARMS);
 	for (i = 0; i < v->nr_arms; i++)
 		v->arm[i].alloc = allocs[i];
@@ -746,7 +759,7 @@ static int bench_variant_caches(struct bench_variant *v, unsigned int size)
 	int err;
 
 	v->size = size;
-	sets = min_t(unsigned int, v->run->cfg.reps + 1, BENCH_CLASS_SETS);
+	sets = min_t(unsigned int, v->reps + 1, BENCH_CLASS_SETS);
 	for (set = 0; set < sets; set++) {
 		for (i = 0; i < v->nr_arms; i++) {
 			err = bench_arm_create_cache(v, &v->arm[i], size,
@@ -855,7 +868,7 @@ static void bench_arm_pick_set(struct bench_arm *a, unsigned int rep)
 /* Median and minimum of an arm's repetitions, warm-up left out. */
 static void bench_arm_stats(struct bench_variant *v, struct bench_arm *a)
 {
-	unsigned int reps = v->run->cfg.reps, i, k;
+	unsigned int reps = v->reps, i, k;
 
 	for (k = 0; k <= v->w->nr_parts; k++) {
 		for (i = 0; i < reps; i++)
@@ -937,6 +950,7 @@ static void bench_variant_emit_rows(struct bench_variant *v,
 					      row->median_ps);
 		}
 		row->spread_c = bench_spread_c(a, series);
+		row->reps = v->reps;
 		row->attempts = v->attempts;
 		row->spread_flag = flag;
 	}
@@ -989,7 +1003,7 @@ static int bench_variant_measure(struct bench_variant *v)
 	struct bench_arm *a;
 	int err = 0;
 
-	for (rep = 1; !err && rep <= v->run->cfg.reps; rep++) {
+	for (rep = 1; !err && rep <= v->reps; rep++) {
 		for (k = 0; !err && k < v->nr_arms; k++) {
 			i = rep & 1 ? k : v->nr_arms - 1 - k;
 			a = &v->arm[i];
@@ -2076,7 +2090,7 @@ static int bench_setup_classes(struct bench_variant *v)
 	unsigned int i, set, sets;
 	struct bench_arm *a;
 
-	sets = min_t(unsigned int, v->run->cfg.reps + 1, BENCH_CLASS_SETS);
+	sets = min_t(unsigned int, v->reps + 1, BENCH_CLASS_SETS);
 	for (set = 0; set < sets; set++) {
 		for (i = 0; i < v->nr_arms; i++) {
 			a = &v->arm[i];
@@ -2753,7 +2767,7 @@ static const struct bench_workload bench_workloads[] = {
 			  "batches of 64, the other frees each batch (rx/tx-like);\n"
 			  "a pair per two online CPUs, Mops/s summed over pairs",
 		.measure = bench_measure_xcpu, .setup = bench_setup_xcpu,
-		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.iters = 500000, .size = BENCH_OBJECT_SIZE,
 		.threads = BENCH_ALL_CPUS, .cpus = 2, .flags = BENCH_PAIRS,
 	}, {
 		.name = "mem-many",
@@ -2777,7 +2791,7 @@ static const struct bench_workload bench_workloads[] = {
 			  "every 4096 objects: the peak must stay bounded",
 		.measure = bench_measure_mem_prodcons,
 		.setup = bench_setup_mem_prodcons,
-		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.iters = 500000, .size = BENCH_OBJECT_SIZE,
 		.threads = BENCH_ALL_CPUS, .cpus = 2,
 		.flags = BENCH_MEM | BENCH_OWN_CACHES | BENCH_PAIRS,
 	}, {
@@ -3201,7 +3215,7 @@ static void bench_format_head(struct bench_run *run, struct seq_buf *s)
 	seq_buf_printf(s, "hakmem default header mode: %s\n",
 		       env->header_mode);
 	seq_buf_printf(s, "env %s: timings %s\n", env->env, env->timing);
-	seq_buf_printf(s, "reps %u (+1 discarded warm-up), scale %u%%, workloads ",
+	seq_buf_printf(s, "reps %u (+1 discarded warm-up; mem-* at most 3), scale %u%%, workloads ",
 		       run->cfg.reps, run->cfg.scale);
 	bench_workloads_str(run->cfg.workloads, s);
 	seq_buf_printf(s, "\nrun took %llu.%01llu s\n",
@@ -3269,7 +3283,7 @@ static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 			       row->workload, row->param,
 			       bench_alloc_names[row->alloc],
 			       bench_alloc_roles[row->alloc], row->geomean,
-			       run->cfg.reps, row->attempts,
+			       row->reps, row->attempts,
 			       bench_fix2(med, sizeof(med),
 					  bench_ps_to_centi_ns(row->median_ps)),
 			       bench_fix2(min, sizeof(min),

@@ -22,7 +22,7 @@ if (!exists("mopslabel")) mopslabel = "million ops per second (log)"
 stats datafile using 4 nooutput
 nbars = STATS_records
 ymax = STATS_max
-width = (nbars < 12 ? 12 : nbars) * 60 + 200
+width = (nbars < 24 ? 24 : nbars) * 60 + 200
 
 if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
 	set terminal pngcairo size width,1100 font "Sans,11" noenhanced

@@ -3,10 +3,14 @@
  * hakmem_bench: the hakmem_slab benchmark.
  *
  * Runs the same workloads against hakmem_slab and against the kernel's own
- * slab allocator (SLUB), interleaved repetition by repetition: hakmem's
- * repetition i, then SLUB's repetition i, with the same sizes, alignment,
- * order of operations and random sequence.  The first repetition is a
- * discarded warm-up; the median and the minimum of the others are reported
+ * slab allocator (SLUB), interleaved repetition by repetition in ABBA order
+ * (hakmem, SLUB in odd repetitions, SLUB, hakmem in even ones), with the
+ * same sizes, alignment, order of operations and random sequence.  The
+ * first repetition is a discarded warm-up; a variant whose spread (median /
+ * minimum) exceeds 10% for an arm is measured again, at most twice, and
+ * flagged if it still does.  The median and the minimum of the measured
+ * repetitions, the speedups from both, and for the mem-* workloads the
+ * memory of both allocators are reported
  * in /sys/kernel/debug/hakmem_bench/results.csv (a row per workload,
  * parameter and allocator, from which tools/bench-report.py makes every
  * table), in a short text in .../results, and on the console.  Writing

@@ -8,6 +8,24 @@ A row's role is "base" (what speedups are against: SLUB), "test" (hakmem),
 "yardstick" (compared with both, not an allocator) or "calib" (the loop
 alone); its geomean column says whether it counts in the geomean.
 
+The CSV (/sys/kernel/debug/hakmem_bench/results.csv), one row per
+workload, param and allocator:
+
+  env,kernel,cpus,init_on_alloc,init_on_free,header_mode  the run
+  workload,param,allocator,role,geomean                   the row
+  reps        measured repetitions (plus a discarded warm-up)
+  attempts    measurements of the variant (1, or up to 3 if the spread
+              exceeded 10%)
+  median_ns, min_ns, spread (median/min), mops (from the median)
+  speedup_min, speedup_median   SLUB's ns / this row's, from the
+              minimums (the headline) and from the medians
+  spread_flag 1: an arm's spread still above 10% after the attempts
+  peak_kb, retained_kb, shrunk_kb   KiB by the drop in free pages: at
+              the peak, once every object is freed, once the caches are
+              shrunk too (fill: peak_kb only; mem-*: all)
+  own_peak_kb, own_retained_kb      the same by the allocator's own
+              count (hakmem_cache_get_info(); SLUB: NR_SLAB_UNRECLAIMABLE_B)
+
   bench-report.py check CSV [--workloads a,b,..] [--allocators x,y,..]
                             [--env ENV] [--min-rows N]
       Fail (exit 1) unless CSV has the columns, well-formed rows, one base
@@ -24,8 +42,9 @@ alone); its geomean column says whether it counts in the geomean.
       the minimums (the headline), then from the medians.  Several CSVs in
       one argument are boots of the same configuration: the column's
       speedup is then the geometric mean of the per-boot speedups, with
-      their range (min-max) in brackets.  "!" marks rows whose spread (median/min) stayed above 10%
-      for an arm in some boot (spread_flag).
+      their range (min-max) in brackets.  "!" marks rows whose spread
+      (median/min) stayed above 10% for an arm in some boot
+      (spread_flag).  Then a memory table of the mem-* rows.
 
   bench-report.py plotdata CSV OUT.dat
       Data file for tools/plot.gp (one line per test row: label, base

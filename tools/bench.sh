@@ -27,11 +27,11 @@
 #
 # Files: uml.csv, uml.txt, uml-console.log, uml-config.txt, uml.png;
 # qemu-bK.csv, qemu-bK.txt, qemu-bK-console.log, qemu-bK.png for boot K of
-# the default configuration and the same as qemu-init0-bK.*
-# (init_on_alloc=0), qemu-smp4-bK.* (-smp 4); summary.txt (speedups per workload, one column per
-# configuration); workloads.txt (the module's list of workloads); meta.txt
-# (commit, host, settings, times).  The CSV columns are
-# tools/bench-report.py's (see its help).
+# the default configuration, the same as qemu-init0-bK.* (init_on_alloc=0)
+# and qemu-smp4-bK.* (-smp 4); summary.txt (speedups per workload, one
+# column per configuration, and memory); workloads.txt (the module's list
+# of workloads); meta.txt (commit, host, settings, times).  The CSV
+# columns: tools/bench-report.py -h.
 #
 # Environment:
 #   BENCH_REPS        measured repetitions (default: the module's, 6; even,

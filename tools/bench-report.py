@@ -2,22 +2,53 @@
 # SPDX-License-Identifier: GPL-2.0
 """Read, check and summarise hakmem_bench CSV files (Python stdlib only).
 
-  bench-report.py check CSV [--workloads a,b,..] [--allocators hakmem,slub]
+Every workload, allocator and role comes from the CSV itself (the module's
+workload table writes them): nothing here lists workloads or allocators.
+A row's role is "base" (what speedups are against: SLUB), "test" (hakmem),
+"yardstick" (compared with both, not an allocator) or "calib" (the loop
+alone); its geomean column says whether it counts in the geomean.
+
+The CSV (/sys/kernel/debug/hakmem_bench/results.csv), one row per
+workload, param and allocator:
+
+  env,kernel,cpus,init_on_alloc,init_on_free,header_mode  the run
+  workload,param,allocator,role,geomean                   the row
+  reps        measured repetitions (plus a discarded warm-up)
+  attempts    measurements of the variant (1, or up to 3 if the spread
+              exceeded 10%)
+  median_ns, min_ns, spread (median/min), mops (from the median)
+  speedup_min, speedup_median   SLUB's ns / this row's, from the
+              minimums (the headline) and from the medians
+  spread_flag 1: an arm's spread still above 10% after the attempts
+  peak_kb, retained_kb, shrunk_kb   KiB by the drop in free pages: at
+              the peak, once every object is freed, once the caches are
+              shrunk too (fill: peak_kb only; mem-*: all)
+  own_peak_kb, own_retained_kb      the same by the allocator's own
+              count (hakmem_cache_get_info(); SLUB: NR_SLAB_UNRECLAIMABLE_B)
+
+  bench-report.py check CSV [--workloads a,b,..] [--allocators x,y,..]
                             [--env ENV] [--min-rows N]
-      Fail (exit 1) unless CSV has the expected header, well-formed rows,
-      and every listed workload measured with every listed allocator
-      ("hakmem" is met by hakmem-full/hakmem-light too; workloads measured
-      with allocator "none" only, the empty loop, need just that).
+      Fail (exit 1) unless CSV has the columns, well-formed rows, one base
+      row for every (workload, param) that has test rows, and every listed
+      workload measured (with a base and a test row, unless it is calib
+      only) and, if given, with every listed allocator ("hakmem" is met by
+      a row of hakmem or of any hakmem-* variant).
 
   bench-report.py table CSV
       The CSV as an aligned text table.
 
-  bench-report.py summary [--label NAME=CSV ...] CSV ...
-      Speedup of hakmem over SLUB per workload, one column per CSV.
+  bench-report.py summary [NAME=]CSV[,CSV...] ...
+      Speedup of hakmem over SLUB per row, one column per argument: from
+      the minimums (the headline), then from the medians.  Several CSVs in
+      one argument are boots of the same configuration: the column's
+      speedup is then the geometric mean of the per-boot speedups, with
+      their range (min-max) in brackets.  "!" marks rows whose spread
+      (median/min) stayed above 10% for an arm in some boot
+      (spread_flag).  Then a memory table of the mem-* rows.
 
   bench-report.py plotdata CSV OUT.dat
-      Data file for tools/plot.gp (one line per hakmem row: label, SLUB
-      Mops/s, hakmem Mops/s, speedup); prints the run's details as shell
+      Data file for tools/plot.gp (one line per test row: label, base
+      Mops/s, test Mops/s, speedup); prints the run's details as shell
       assignments p_env=, p_kernel=, p_cpus=, p_init_on_alloc=, ...
 """
 
@@ -27,20 +58,23 @@ import math
 import signal
 import sys
 
-HEADER = ("env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,"
-          "param,allocator,reps,median_ns,min_ns,mops,speedup,peak_kb").split(",")
-NUMERIC = ("cpus", "reps", "median_ns", "min_ns", "mops", "speedup", "peak_kb")
-ALLOCATORS = ("slub", "hakmem", "hakmem-full", "hakmem-light", "none",
-              "floor", "floor-call")
-HAKMEM_VARIANTS = ("hakmem", "hakmem-full", "hakmem-light")
-# Yardsticks, not allocators: shown in the summary, never in the geomean.
-FLOOR_VARIANTS = ("floor", "floor-call")
-FLOOR_LABEL = {"hakmem": "hakmem", "floor-call": "bare array, call",
-               "floor": "bare array, inline"}
+# The columns this script reads; the CSV may have more (shown by "table").
+REQUIRED = ("env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,"
+            "param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,"
+            "mops,speedup_min,speedup_median,spread_flag,peak_kb,retained_kb,shrunk_kb,"
+            "own_peak_kb,own_retained_kb").split(",")
+# The memory columns, KiB: global (free pages) and the allocator's own.
+MEM_COLS = ("peak_kb", "retained_kb", "shrunk_kb", "own_peak_kb", "own_retained_kb")
+TEXT = ("env", "kernel", "header_mode", "workload", "param", "allocator",
+        "role")
+ENV_COLS = ("env", "kernel", "cpus", "init_on_alloc", "init_on_free",
+            "header_mode")
+ROLES = ("base", "test", "yardstick", "calib")
 ENV_LABEL = {
     "uml-native": "UML, native speed",
     "qemu-tcg": "QEMU TCG, emulated: ratios only",
 }
+ENV_SHORT = {"uml-native": "UML native", "qemu-tcg": "QEMU TCG"}
 
 
 class CsvError(Exception):
@@ -55,7 +89,7 @@ def num(s):
 
 
 def load(path):
-    """Rows of a hakmem_bench CSV as dicts; numeric columns as floats."""
+    """(header, rows) of a hakmem_bench CSV; rows as dicts, numbers as floats."""
     try:
         with open(path, newline="") as f:
             lines = [l for l in f.read().splitlines() if l.strip()]
@@ -65,105 +99,147 @@ def load(path):
         raise CsvError(f"{path}: empty")
     reader = csv.reader(lines)
     header = [h.strip() for h in next(reader)]
-    if header != HEADER:
-        raise CsvError(f"{path}: header is\n  {','.join(header)}\nexpected\n  {','.join(HEADER)}")
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise CsvError(f"{path}: header\n  {','.join(header)}\nlacks {','.join(missing)}")
     rows = []
     for n, rec in enumerate(reader, start=2):
-        if len(rec) != len(HEADER):
-            raise CsvError(f"{path}:{n}: {len(rec)} fields, expected {len(HEADER)}: {lines[n - 1]}")
-        row = {k: v.strip() for k, v in zip(HEADER, rec)}
-        for k in NUMERIC:
+        if len(rec) != len(header):
+            raise CsvError(f"{path}:{n}: {len(rec)} fields, expected {len(header)}: {lines[n - 1]}")
+        row = {k: v.strip() for k, v in zip(header, rec)}
+        row["raw"] = dict(row)
+        for k in header:
+            if k in TEXT:
+                continue
             try:
                 row[k] = num(row[k])
             except ValueError:
                 raise CsvError(f"{path}:{n}: {k} '{row[k]}' is not a number")
+        if row["role"] not in ROLES:
+            raise CsvError(f"{path}:{n}: role '{row['role']}' is none of {','.join(ROLES)}")
         rows.append(row)
     if not rows:
         raise CsvError(f"{path}: header only, no measurements")
-    return rows
+    return header, rows
 
 
 def meta(rows):
     """The run's environment, from the first row (the same on every row)."""
-    r = rows[0]
-    return {k: r[k] for k in ("env", "kernel", "cpus", "init_on_alloc", "init_on_free", "header_mode")}
+    return {k: rows[0][k] for k in ENV_COLS}
+
+
+def groups(rows):
+    """{(workload, param): [rows]}, in first-seen order."""
+    out = {}
+    for r in rows:
+        out.setdefault((r["workload"], r["param"]), []).append(r)
+    return out
 
 
 def labels(rows):
-    """(workload, param) -> chart/summary label, in first-seen order.
+    """{(workload, param, allocator): label} for the rows compared with a base.
 
-    The param is shown only for workloads measured at several params."""
+    The param is shown for workloads measured at several params, the
+    allocator for groups with several allocators besides the base."""
     params = {}
     for r in rows:
         params.setdefault(r["workload"], [])
         if r["param"] not in params[r["workload"]]:
             params[r["workload"]].append(r["param"])
     out = {}
-    for r in rows:
-        key = (r["workload"], r["param"])
-        if key not in out:
-            w, p = key
-            out[key] = w if len(params[w]) == 1 or p == "" else f"{w} {p}"
+    for (w, p), g in groups(rows).items():
+        others = [r for r in g if r["role"] in ("test", "yardstick")]
+        name = w if len(params[w]) == 1 or p == "" else f"{w} {p}"
+        for r in others:
+            out[(w, p, r["allocator"])] = (name if len(others) == 1
+                                           else f"{name} ({r['allocator']})")
     return out
 
 
 def speedups(rows):
-    """{(workload, param): {variant: speedup}} for the hakmem variants.
+    """{(workload, param, allocator): dict} of every row compared with a base.
 
-    Uses the CSV's speedup column; recomputes it from the medians when it
-    is missing."""
-    slub = {}
-    for r in rows:
-        if r["allocator"] == "slub":
-            slub[(r["workload"], r["param"])] = r["median_ns"]
+    The dict: min and med (the speedups from the minimums and the
+    medians), tmin/bmin (this row's and the base's min_ns), flag, row."""
     out = {}
-    for r in rows:
-        if r["allocator"] not in HAKMEM_VARIANTS + FLOOR_VARIANTS:
+    for (w, p), g in groups(rows).items():
+        base = [r for r in g if r["role"] == "base"]
+        if not base:
             continue
-        key = (r["workload"], r["param"])
-        sp = r["speedup"]
-        if math.isnan(sp) and key in slub and r["median_ns"] > 0:
-            sp = slub[key] / r["median_ns"]
-        if not math.isnan(sp):
-            out.setdefault(key, {})[r["allocator"]] = sp
+        b = base[0]
+        for r in g:
+            if r["role"] not in ("test", "yardstick") or not r["min_ns"] > 0:
+                continue
+            out[(w, p, r["allocator"])] = {
+                "min": b["min_ns"] / r["min_ns"],
+                "med": b["median_ns"] / r["median_ns"],
+                "tmin": r["min_ns"], "bmin": b["min_ns"],
+                "flag": r["spread_flag"] == 1 or b["spread_flag"] == 1,
+                "row": r}
     return out
+
+
+def geomean(xs):
+    xs = [x for x in xs if x > 0 and not math.isnan(x)]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+
+
+def distinct(sp):
+    """The keys of sp that count in a geomean: geomean=1, each (workload,
+    param) once."""
+    seen = {}
+    for k, d in sp.items():
+        if d["row"]["geomean"] == 1 and k[:2] not in seen:
+            seen[k[:2]] = k
+    return list(seen.values())
+
+
+def run_geomean(sp, key="min"):
+    """Geomean of speedup key over the rows that count, and their number."""
+    keys = distinct(sp)
+    return geomean([sp[k][key] for k in keys]), len(keys)
 
 
 def cmd_check(a):
     try:
-        rows = load(a.csv)
+        _, rows = load(a.csv)
     except CsvError as e:
         print(f"check: FAIL: {e}", file=sys.stderr)
         return 1
     errors = []
-    allocs = [x for x in a.allocators.split(",") if x]
     for n, r in enumerate(rows, start=2):
-        if r["allocator"] not in ALLOCATORS:
-            errors.append(f"line {n}: unknown allocator '{r['allocator']}'")
         if a.env and r["env"] != a.env:
             errors.append(f"line {n}: env '{r['env']}', expected '{a.env}'")
         if not (r["median_ns"] > 0) or not (r["min_ns"] > 0):
             errors.append(f"line {n}: {r['workload']}/{r['allocator']}: median_ns/min_ns not positive")
         elif r["min_ns"] > r["median_ns"] * 1.0001:
             errors.append(f"line {n}: {r['workload']}/{r['allocator']}: min_ns > median_ns")
-        if r["allocator"] == "slub" and not math.isnan(r["speedup"]) and abs(r["speedup"] - 1) > 0.011:
-            errors.append(f"line {n}: {r['workload']}: slub row has speedup {r['speedup']}, expected 1.00")
+        for k in ("speedup_min", "speedup_median"):
+            if r["role"] == "base" and abs(r[k] - 1) > 0.011:
+                errors.append(f"line {n}: {r['workload']}: base row has {k} {r[k]}, expected 1.00")
+        if r["spread_flag"] not in (0, 1):
+            errors.append(f"line {n}: spread_flag {r['spread_flag']}, expected 0 or 1")
+    for (w, p), g in groups(rows).items():
+        roles = [r["role"] for r in g]
+        if "test" in roles and roles.count("base") != 1:
+            errors.append(f"{w} {p}: {roles.count('base')} base rows, expected 1")
     seen = {}
     for r in rows:
-        seen.setdefault(r["workload"], set()).add(r["allocator"])
-    wanted = [w for w in a.workloads.split(",") if w]
-    for w in wanted:
+        seen.setdefault(r["workload"], set()).add(r["role"])
+    allocs = {}
+    for r in rows:
+        allocs.setdefault(r["workload"], set()).add(r["allocator"])
+    for w in [w for w in a.workloads.split(",") if w]:
         if w not in seen:
             errors.append(f"workload '{w}' missing")
             continue
-        if seen[w] == {"none"}:
+        if seen[w] == {"calib"}:
             continue
-        for al in allocs:
-            # "hakmem" is met by any header-mode variant (header has
-            # hakmem-full and hakmem-light rows, no plain hakmem one).
-            ok = seen[w] & set(HAKMEM_VARIANTS) if al == "hakmem" else al in seen[w]
-            if not ok:
-                errors.append(f"workload '{w}': no '{al}' row (has {','.join(sorted(seen[w]))})")
+        if not {"base", "test"} <= seen[w]:
+            errors.append(f"workload '{w}': roles {','.join(sorted(seen[w]))}, no base or no test row")
+        for al in [x for x in a.allocators.split(",") if x]:
+            if not any(x == al or x.startswith(al + "-") for x in allocs[w]):
+                errors.append(f"workload '{w}': no '{al}' row (has {','.join(sorted(allocs[w]))})")
     if len(rows) < a.min_rows:
         errors.append(f"{len(rows)} rows, expected at least {a.min_rows}")
     if errors:
@@ -176,122 +252,198 @@ def cmd_check(a):
     return 0
 
 
-def fmt(col, v):
-    if math.isnan(v):
-        return "-"
-    if col in ("cpus", "reps", "peak_kb"):
-        return str(int(v))
-    return f"{v:.2f}"
-
-
 def cmd_table(a):
-    rows = load(a.csv)
-    cols = ["workload", "param", "allocator", "reps", "median_ns", "min_ns", "mops", "speedup", "peak_kb"]
+    header, rows = load(a.csv)
+    cols = [c for c in header if c not in ENV_COLS]
     m = meta(rows)
     print(f"# {ENV_LABEL.get(m['env'], m['env'])}: kernel {m['kernel']}, {int(m['cpus'])} cpus, "
-          f"init_on_alloc={m['init_on_alloc']}, init_on_free={m['init_on_free']}, "
+          f"init_on_alloc={int(m['init_on_alloc'])}, init_on_free={int(m['init_on_free'])}, "
           f"header_mode={m['header_mode']}")
     if m["env"] == "qemu-tcg":
         print("# TCG timings are emulated: compare ratios within this table only")
-    table = [cols] + [[fmt(c, r[c]) if c in NUMERIC else r[c] for c in cols] for r in rows]
+    table = [cols] + [[r["raw"][c] for c in cols] for r in rows]
     width = [max(len(t[i]) for t in table) for i in range(len(cols))]
     for t in table:
-        print("  ".join(s.ljust(w) if i < 3 else s.rjust(w) for i, (s, w) in enumerate(zip(t, width))).rstrip())
+        print("  ".join(s.ljust(w) if c in TEXT else s.rjust(w)
+                        for s, w, c in zip(t, width, cols)).rstrip())
     return 0
 
 
-def geomean(xs):
-    xs = [x for x in xs if x > 0 and not math.isnan(x)]
-    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return (xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2) if n else float("nan")
 
 
-ENV_SHORT = {"uml-native": "UML native", "qemu-tcg": "QEMU TCG"}
+def column(spec):
+    """One summary column: NAME=CSV[,CSV...], the CSVs boots of one
+    configuration.  Returns (name, desc, cells, geomean cells), cells
+    {label: (from the minimums, range or None, flag, from the medians)}."""
+    name, _, paths = spec.rpartition("=")
+    boots = []
+    for path in paths.split(","):
+        _, rows = load(path)
+        boots.append((meta(rows), labels(rows), speedups(rows)))
+    m = boots[0][0]
+    name = name or ENV_SHORT.get(m["env"], m["env"])
+    desc = (f"{ENV_LABEL.get(m['env'], m['env'])}; kernel {m['kernel']}, "
+            f"{int(m['cpus'])} cpu(s), init_on_alloc={int(m['init_on_alloc'])}, "
+            f"init_on_free={int(m['init_on_free'])}")
+    if len(boots) > 1:
+        desc += f"; {len(boots)} boots"
+    # Rows are matched across boots and columns by their label (workload,
+    # plus the param when a workload has several): fill's param is its
+    # scaled object count, which differs between runs of different scale.
+    per = {}
+    for _, lab, sp in boots:
+        for k, d in sp.items():
+            if k in lab:
+                per.setdefault(lab[k], []).append(d)
+    # A row of several boots: the geometric mean of the per-boot
+    # speedups (so the geomean over rows is that of the per-boot geomeans,
+    # inside their range), and their range.
+    cells = {}
+    for label, ds in per.items():
+        rng = (min(d["min"] for d in ds), max(d["min"] for d in ds)) if len(ds) > 1 else None
+        cells[label] = (geomean([d["min"] for d in ds]), rng,
+                        any(d["flag"] for d in ds),
+                        geomean([d["med"] for d in ds]))
+    # The geomean over the rows that count, each label once.
+    count = set()
+    for _, lab, sp in boots:
+        count |= {lab[k] for k in distinct(sp) if k in lab}
+    g_head = geomean([cells[lbl][0] for lbl in count])
+    g_med = geomean([cells[lbl][3] for lbl in count])
+    per_boot = [run_geomean(sp)[0] for _, _, sp in boots]
+    g_rng = (min(per_boot), max(per_boot)) if len(boots) > 1 else None
+    return name, desc, cells, (g_head, g_rng, False, g_med), len(count)
+
+
+def cell(x, rng, flag):
+    s = "-" if x is None or math.isnan(x) else f"{x:.2f}x"
+    if rng:
+        s += f" [{rng[0]:.2f}-{rng[1]:.2f}]"
+    return s + ("!" if flag else "")
 
 
 def cmd_summary(a):
-    runs = []
-    for spec in a.csv:
-        name, _, path = spec.rpartition("=")
-        rows = load(path)
-        m = meta(rows)
-        name = name or ENV_SHORT.get(m["env"], m["env"])
-        desc = (f"{ENV_LABEL.get(m['env'], m['env'])}; kernel {m['kernel']}, "
-                f"{int(m['cpus'])} cpu(s), init_on_alloc={m['init_on_alloc']}, "
-                f"init_on_free={m['init_on_free']}")
-        # Rows are matched across runs by their label (workload, plus the
-        # param when a workload has several): fill's param is its scaled
-        # object count, which differs between runs of different scale.
-        lab, sp = labels(rows), speedups(rows)
-        byl = {}
-        for k, name_ in lab.items():
-            for v, x in sp.get(k, {}).items():
-                if v in FLOOR_VARIANTS or k[0] == "floor":
-                    byl[f"{name_} ({FLOOR_LABEL.get(v, v)})"] = (v, x)
-                else:
-                    byl[name_ + ("" if v == "hakmem" else f" ({v})")] = (v, x)
-        runs.append((name, desc, byl))
+    cols = [column(spec) for spec in a.csv]
     keys = []
-    for _, _, byl in runs:
-        for k in byl:
-            if k not in keys:
-                keys.append(k)
+    for _, _, cells, _, _ in cols:
+        keys += [k for k in cells if k not in keys]
+    glabel = "geomean (of N workload+param rows)"
+    w0 = max([len(k) for k in keys] + [len("workload"), len(glabel)])
 
-    print("Speedup of hakmem_slab over SLUB: SLUB median ns / hakmem median ns")
-    print("(>1.00 = hakmem faster; each column compares the allocators within one run)")
-    for name, desc, _ in runs:
+    def table(idx, ranges):
+        text = {}
+        for name, _, cells, g, n in cols:
+            col = [cell(cells[k][idx], cells[k][1] if ranges else None, cells[k][2])
+                   if k in cells else "-" for k in keys]
+            col.append(cell(g[idx], g[1] if ranges else None, False) + f" N={n}")
+            text[name] = col
+        width = {n: max(len(n), *(len(x) for x in c)) for n, c in text.items()}
+        print("workload".ljust(w0) + "".join("  " + n.rjust(width[n]) for n in text))
+        for i, k in enumerate(keys + [glabel]):
+            print(k.ljust(w0) + "".join("  " + c[i].rjust(width[n]) for n, c in text.items()))
+
+    print("Speedup of hakmem_slab over SLUB from the minimums: SLUB min ns / hakmem min ns")
+    print("(>1.00 = hakmem faster; each column compares the allocators within one run;")
+    print(" arms in ABBA order.  Several boots: the geometric mean of the per-boot")
+    print(" speedups, and in brackets their range.  !: spread (median/min) above 10%")
+    print(" for an arm in some boot after 3 attempts)")
+    for name, desc, _, _, _ in cols:
         print(f"  {name}: {desc}")
     print()
-    label = "geomean (hakmem rows)"
-    w0 = max([len(k) for k in keys] + [len("workload"), len(label)])
-    width = [max(len(r[0]), 7) for r in runs]
-    print("workload".ljust(w0) + "".join("  " + r[0].rjust(w) for r, w in zip(runs, width)))
-    for k in keys:
-        line = k.ljust(w0)
-        for w, (_, _, byl) in zip(width, runs):
-            x = byl.get(k, (None, None))[1]
-            line += "  " + ("-" if x is None else f"{x:.2f}x").rjust(w)
-        print(line)
-    line = label.ljust(w0)
-    for w, (_, _, byl) in zip(width, runs):
-        g = geomean([x for v, x in byl.values() if v == "hakmem"])
-        line += "  " + ("-" if math.isnan(g) else f"{g:.2f}x").rjust(w)
-    print(line)
+    table(0, True)
+    print()
+    print("From the medians: SLUB median ns / hakmem median ns (several boots: the")
+    print("geometric mean of the per-boot ratios)")
+    print()
+    table(3, False)
+    print()
+    print("geomean: the rows with geomean=1 in the CSV (no yardsticks such as floor, no")
+    print("parts such as fill-alloc/fill-free, no repeats such as header, no mem-*), each")
+    print("workload and param once.")
+    memory(a.csv)
     return 0
 
 
+def memory(specs):
+    """The memory table of every column that has memory rows (mem-*: those
+    with any memory column besides peak_kb), the median over its boots."""
+    blocks = []
+    for spec in specs:
+        name, _, paths = spec.rpartition("=")
+        per = {}
+        for path in paths.split(","):
+            _, rows = load(path)
+            name = name or ENV_SHORT.get(meta(rows)["env"], meta(rows)["env"])
+            for (w, p), g in groups(rows).items():
+                if not any(r[c] > 0 for r in g for c in MEM_COLS[1:]):
+                    continue
+                for r in g:
+                    per.setdefault((w, p, r["allocator"], r["role"]), []).append(r)
+        if per:
+            blocks.append((name, per))
+    if not blocks:
+        return
+    print()
+    print("Memory, KiB (median over the repetitions, then over the boots).  peak and")
+    print("retained (every object freed): the drop in free pages (buddy + per-CPU lists)")
+    print("since the start, the same for both allocators; shrunk: retained once the")
+    print("caches are shrunk; own_*: the allocator's own count (hakmem: its caches' pages,")
+    print("hakmem_cache_get_info(); SLUB: the growth of NR_SLAB_UNRECLAIMABLE_B).")
+    print("peak x: this peak / the base's peak.")
+    for name, per in blocks:
+        print()
+        print(f"{name}:")
+        head = ["workload", "param", "allocator"] + list(MEM_COLS) + ["peak x"]
+        table = [head]
+        base_peak = {}
+        for (w, p, al, role), rs in per.items():
+            if role == "base":
+                base_peak[(w, p)] = median([r["peak_kb"] for r in rs])
+        for (w, p, al, role), rs in per.items():
+            vals = [median([r[c] for r in rs]) for c in MEM_COLS]
+            bp = base_peak.get((w, p))
+            ratio = f"{vals[0] / bp:.2f}" if bp else "-"
+            table.append([w, p, al] + [f"{v:.0f}" for v in vals] + [ratio])
+        width = [max(len(t[i]) for t in table) for i in range(len(head))]
+        for t in table:
+            print("  " + "  ".join(x.ljust(wd) if i < 3 else x.rjust(wd)
+                                   for i, (x, wd) in enumerate(zip(t, width))).rstrip())
+
+
 def cmd_plotdata(a):
-    """One line per hakmem row: label, SLUB Mops/s, hakmem Mops/s, speedup."""
-    rows = load(a.csv)
-    lab = labels(rows)
-    sp = speedups(rows)
-    mops = {}
-    for r in rows:
-        mops.setdefault((r["workload"], r["param"]), {})[r["allocator"]] = r["mops"]
+    """One line per test row: label, base Mops/s, test Mops/s, speedup."""
+    _, rows = load(a.csv)
+    lab, sp = labels(rows), speedups(rows)
     n = 0
 
     def val(x):
         return "NaN" if x is None or math.isnan(x) else f"{x:.4g}"
 
     with open(a.out, "w") as f:
-        f.write("# label slub_mops hakmem_mops speedup\n")
-        for k, name in lab.items():
-            for v in HAKMEM_VARIANTS:
-                if v not in mops.get(k, {}):
+        f.write("# label base_mops test_mops speedup\n")
+        for (w, p), g in groups(rows).items():
+            base = [r for r in g if r["role"] == "base"]
+            for r in g:
+                key = (w, p, r["allocator"])
+                if r["role"] != "test" or key not in sp:
                     continue
-                label = name if v == "hakmem" else f"{name} ({v.replace('hakmem-', '')})"
-                f.write(f'"{label}" {val(mops[k].get("slub"))} {val(mops[k][v])} '
-                        f'{val(sp.get(k, {}).get(v))}\n')
+                f.write(f'"{lab[key]}" {val(base[0]["mops"] if base else None)} '
+                        f'{val(r["mops"])} {val(sp[key]["min"])}\n')
                 n += 1
     if n == 0:
-        raise CsvError(f"{a.csv}: no hakmem rows to plot")
+        raise CsvError(f"{a.csv}: no test rows to plot")
     m = meta(rows)
-    g = geomean([d["hakmem"] for d in sp.values() if "hakmem" in d])
+    g, _ = run_geomean(sp)
     print(f"p_env='{m['env']}'")
     print(f"p_envlabel='{ENV_LABEL.get(m['env'], m['env'])}'")
     print(f"p_kernel='{m['kernel']}'")
     print(f"p_cpus={int(m['cpus'])}")
-    print(f"p_init_on_alloc='{m['init_on_alloc']}'")
-    print(f"p_init_on_free='{m['init_on_free']}'")
+    print(f"p_init_on_alloc='{int(m['init_on_alloc'])}'")
+    print(f"p_init_on_free='{int(m['init_on_free'])}'")
     print(f"p_header_mode='{m['header_mode']}'")
     print(f"p_reps={int(rows[0]['reps'])}")
     print(f"p_nbars={n}")
@@ -306,7 +458,7 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("csv")
     c.add_argument("--workloads", default="")
-    c.add_argument("--allocators", default="hakmem,slub")
+    c.add_argument("--allocators", default="")
     c.add_argument("--env", default="")
     c.add_argument("--min-rows", type=int, default=1)
     t = sub.add_parser("table")

@@ -14,8 +14,9 @@
 #
 # Writes to OUTDIR (default results/uml-<timestamp>):
 #   uml-console.log   the whole console output
-#   uml.csv           the CSV (header + one line per measurement)
-#   uml.txt           the table hakmem_bench printed
+#   uml.csv           the CSV (header + one row per workload, param and
+#                     allocator; columns: tools/bench-report.py)
+#   uml.txt           the short text hakmem_bench printed
 #   uml-config.txt    the .config lines that matter for timing
 #   uml-times.txt     build and run times
 #
@@ -171,8 +172,8 @@ fi
 
 # --- extract -------------------------------------------------------------------
 # hakmem_bench prints, with its "hakmem_bench: " prefix (after the printk
-# timestamp, if any): the table, then "BEGIN CSV", the CSV lines,
-# "END CSV".  Strip the timestamp and the prefix from every line.
+# timestamp, if any): "BEGIN TABLE", the short text, "END TABLE", then
+# "BEGIN CSV", the CSV lines, "END CSV".  Strip the timestamp and the prefix from every line.
 strip() { sed -E -e 's/^\[ *[0-9]+\.[0-9]+\] ?//' -e 's/^hakmem_bench: ?//'; }
 awk '/hakmem_bench: BEGIN CSV/ { on = 1; next } /hakmem_bench: END CSV/ { on = 0 } on' "$log" |
 	strip > "$outdir/uml.csv"

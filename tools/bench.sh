@@ -11,8 +11,14 @@
 #   2. QEMU TCG, Debian's kernel (tools/vm.sh, -smp 2): insmod
 #      hakmem_slab.ko and hakmem_bench.ko, read debugfs.  Every instruction
 #      is emulated: only the ratios between the allocators mean anything.
-#      Two boots: the kernel's default (Debian's: init_on_alloc=1), then
-#      init_on_alloc=0 (both allocators zero every object, or neither).
+#      Two configurations, each booted BOOTS times: the kernel's default
+#      (Debian's: init_on_alloc=1), then init_on_alloc=0 (both allocators
+#      zero every object, or neither).  The summary's column of a
+#      configuration is from the minimum over its boots, with the range
+#      of the per-boot speedups: what one boot's placement does shows.
+#      A third configuration boots -smp 4 (SMP_WIDE) for the multi-CPU
+#      workloads only (smp-pair, remote-free, xcpu-batch: a thread per
+#      CPU, or a producer/consumer pair per two CPUs).
 #
 #   tools/bench.sh [-o DIR] [-s uml|qemu]
 #
@@ -20,12 +26,16 @@
 #   -s ENV   skip one of the two environments
 #
 # Files: uml.csv, uml.txt, uml-console.log, uml-config.txt, uml.png;
-# qemu.csv, qemu.txt, qemu-console.log, qemu.png (the default boot) and the
-# same as qemu-init0.* (init_on_alloc=0); summary.txt (speedups per
-# workload, one column per run); meta.txt (commit, host, settings, times).
+# qemu-bK.csv, qemu-bK.txt, qemu-bK-console.log, qemu-bK.png for boot K of
+# the default configuration, the same as qemu-init0-bK.* (init_on_alloc=0)
+# and qemu-smp4-bK.* (-smp 4); summary.txt (speedups per workload, one
+# column per configuration, and memory); workloads.txt (the module's list
+# of workloads); meta.txt (commit, host, settings, times).  The CSV
+# columns: tools/bench-report.py -h.
 #
 # Environment:
-#   BENCH_REPS        measured repetitions (default: the module's, 7)
+#   BENCH_REPS        measured repetitions (default: the module's, 6; even,
+#                     so that each arm runs first equally often)
 #   BENCH_WORKLOADS   comma list (default: all)
 #   BENCH_SCALE_UML   percent of the default loop counts in UML (100)
 #   BENCH_SCALE_QEMU  the same under TCG, 20-50x slower (default 10)
@@ -33,7 +43,14 @@
 #                     the QEMU guest once only (default: each kernel's own,
 #                     off in UML, on in Debian's, and a second QEMU boot
 #                     with init_on_alloc=0)
+#   BOOTS             boots of each QEMU configuration (default 2)
 #   SMP, MEM          for the QEMU guest (2, 2048)
+#   SMP_WIDE          CPUs of the multi-CPU configuration (default 4; 0:
+#                     none).  On a host with fewer cores the vCPUs share
+#                     them, and what spins waits for a descheduled peer
+#   BOOTS_WIDE        its boots (default 1: on a 2-core host one boot
+#                     of it took 124-171 s at load 9, and its spreads
+#                     were 1.3-3x whatever the number of boots)
 #   CPU               QEMU guest CPU model (default qemu64, QEMU's own
 #                     default: with -cpu max the kernel zeroes objects
 #                     with "rep stosb" (ERMS), which TCG emulates slowly:
@@ -41,6 +58,10 @@
 #                     and the zeroing both allocators pay squeezed the
 #                     ratios towards 1)
 #   BENCH_QEMU_TIMEOUT  seconds (default 900)
+#   KVER              the kernel the modules are built for and the guest
+#                     boots (default: the newest Debian 6.1 amd64 headers,
+#                     not the rt flavour; the Makefile's own default is
+#                     the newest headers, 6.12 once those are installed)
 #   HAKMEM_CACHE, BENCH_UML_*: see tools/bench-uml.sh
 
 set -euo pipefail
@@ -80,14 +101,30 @@ wl=${BENCH_WORKLOADS:-}
 scale_uml=${BENCH_SCALE_UML:-100}
 scale_qemu=${BENCH_SCALE_QEMU:-10}
 qemu_cpu=${CPU:-qemu64}
+boots=${BOOTS:-2}
+[[ $boots =~ ^[1-9][0-9]*$ ]] || die "BOOTS='$boots' is not a number of boots"
+kver=${KVER:-$(find /usr/src -maxdepth 1 -name 'linux-headers-6.1.*-amd64' \
+	! -name '*-rt-amd64' -printf '%f\n' | sed 's/^linux-headers-//' | sort -V | tail -n 1)}
 
-# Module parameters, for insmod and (prefixed) for the UML command line.
+# Module parameters, for insmod and (prefixed) for the UML command line:
+# params SCALE [WORKLOADS] (default BENCH_WORKLOADS, or all).
 params() {
-	local p=("scale=$1")
+	local p=("scale=$1") w=${2:-$wl}
 	[ -z "$reps" ] || p+=("reps=$reps")
-	[ -z "$wl" ] || p+=("workloads=$wl")
+	[ -z "$w" ] || p+=("workloads=$w")
 	echo "${p[@]}"
 }
+
+# The multi-CPU workloads of the SMP_WIDE boot, those of BENCH_WORKLOADS
+# only when it is set (none: no such boot).
+smp_wide=${SMP_WIDE:-4}
+[[ $smp_wide =~ ^[0-9]+$ ]] || die "SMP_WIDE='$smp_wide' is not a number of CPUs"
+wide_wl=
+for w in smp-pair remote-free xcpu-batch; do
+	if [ -z "$wl" ] || [[ ,$wl, == *,$w,* || ,$wl, == *,all,* ]]; then
+		wide_wl+=${wide_wl:+,}$w
+	fi
+done
 
 load=$(cut -d' ' -f1 /proc/loadavg)
 {
@@ -98,6 +135,9 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "uml_params $(params "$scale_uml")"
 	echo "qemu_params $(params "$scale_qemu")"
 	echo "qemu_cpu $qemu_cpu"
+	echo "qemu_boots $boots"
+	echo "qemu_smp_wide $smp_wide ($wide_wl), ${BOOTS_WIDE:-1} boot(s)"
+	echo "kver ${kver:-none}"
 	echo "init_on_alloc ${INIT_ON_ALLOC:-kernel default}"
 } > "$outdir/meta.txt"
 if awk -v l="$load" 'BEGIN { exit !(l > 1.0) }'; then
@@ -119,19 +159,21 @@ if [ "$skip" != uml ]; then
 fi
 
 # --- 2. QEMU TCG ----------------------------------------------------------------
-# run_qemu NAME INIT: one boot of the guest; files NAME.csv, NAME.txt,
-# NAME-console.log, NAME-slabinfo.txt, NAME-vm/; INIT is init_on_alloc= for
-# the guest ("" for the kernel's default).
+# run_qemu NAME INIT SMP [WORKLOADS]: one boot of the guest; files
+# NAME.csv, NAME.txt, NAME-console.log, NAME-slabinfo.txt, NAME-vm/; INIT
+# is init_on_alloc= for the guest ("" for the kernel's default), SMP its
+# CPUs.
 run_qemu() {
-	local name=$1 init=$2 t=$SECONDS vmdir=$outdir/$1-vm append rc
+	local name=$1 init=$2 smp=$3 wls=${4:-} t=$SECONDS vmdir=$outdir/$1-vm append rc
 
-	note "=== QEMU TCG ($name): Debian kernel, -smp ${SMP:-2} -cpu $qemu_cpu, init_on_alloc=${init:-default} (emulated: ratios only) ==="
+	note "=== QEMU TCG ($name): Debian kernel, -smp $smp -cpu $qemu_cpu, init_on_alloc=${init:-default} (emulated: ratios only) ==="
 	mkdir -p "$vmdir"
 	cat > "$vmdir/guest.sh" <<-EOF
 		run insmod hakmem_slab.ko
-		run insmod hakmem_bench.ko $(params "$scale_qemu")
+		run insmod hakmem_bench.ko $(params "$scale_qemu" "$wls")
 		emit results /sys/kernel/debug/hakmem_bench/results
 		emit results.csv /sys/kernel/debug/hakmem_bench/results.csv
+		emit workloads /sys/kernel/debug/hakmem_bench/workloads
 		[ ! -e /sys/kernel/debug/hakmem_slab/slabinfo ] ||
 			emit slabinfo /sys/kernel/debug/hakmem_slab/slabinfo
 		run rmmod hakmem_bench
@@ -140,7 +182,7 @@ run_qemu() {
 	append=${EXTRA_APPEND:-}
 	[ -z "$init" ] || append+=" init_on_alloc=$init"
 	set +e
-	EXTRA_APPEND=$append SMP=${SMP:-2} CPU=$qemu_cpu "$here/vm.sh" -t "${BENCH_QEMU_TIMEOUT:-900}" \
+	EXTRA_APPEND=$append SMP=$smp CPU=$qemu_cpu "$here/vm.sh" -t "${BENCH_QEMU_TIMEOUT:-900}" \
 		-o "$vmdir" "$vmdir/guest.sh" "$repo/hakmem_slab.ko" "$repo/hakmem_bench.ko"
 	rc=$?
 	set -e
@@ -148,65 +190,96 @@ run_qemu() {
 	cp "$vmdir/console.log" "$outdir/$name-console.log"
 	[ ! -f "$vmdir/results.csv" ] || cp "$vmdir/results.csv" "$outdir/$name.csv"
 	[ ! -f "$vmdir/results" ] || cp "$vmdir/results" "$outdir/$name.txt"
+	[ ! -f "$vmdir/workloads" ] || cp "$vmdir/workloads" "$outdir/workloads.txt"
 	[ ! -f "$vmdir/slabinfo" ] || cp "$vmdir/slabinfo" "$outdir/$name-slabinfo.txt"
 	sed "s/^/${name//-/_}_vm_/" "$vmdir/vm-times.txt" >> "$outdir/meta.txt"
 	echo "${name//-/_}_total_s $((SECONDS - t))" >> "$outdir/meta.txt"
 }
 
-# The kernel's default (Debian's: init_on_alloc=1), then init_on_alloc=0,
-# unless INIT_ON_ALLOC asks for one of them only.
-qemu_runs=("qemu=${INIT_ON_ALLOC:-}")
-[ -n "${INIT_ON_ALLOC:-}" ] || qemu_runs+=("qemu-init0=0")
+# The QEMU configurations, NAME|summary column|init_on_alloc|CPUs|workloads:
+# the kernel's default (Debian's: init_on_alloc=1), then init_on_alloc=0,
+# unless INIT_ON_ALLOC asks for one of them only; then the multi-CPU
+# workloads on SMP_WIDE CPUs, with the kernel's default.
+configs=("qemu|QEMU TCG|${INIT_ON_ALLOC:-}|${SMP:-2}|")
+[ -n "${INIT_ON_ALLOC:-}" ] ||
+	configs+=("qemu-init0|TCG init_on_alloc=0|0|${SMP:-2}|")
+boots_wide=${BOOTS_WIDE:-1}
+[[ $boots_wide =~ ^[1-9][0-9]*$ ]] || die "BOOTS_WIDE='$boots_wide' is not a number of boots"
+# config_boots NAME: the boots of configuration NAME.
+config_boots() {
+	case $1 in
+	qemu-smp*) echo "$boots_wide" ;;
+	*) echo "$boots" ;;
+	esac
+}
+if [ "$smp_wide" -gt 0 ] && [ -n "$wide_wl" ]; then
+	configs+=("qemu-smp$smp_wide|TCG -smp $smp_wide|${INIT_ON_ALLOC:-}|$smp_wide|$wide_wl")
+fi
 if [ "$skip" != qemu ]; then
-	if make -C "$repo" -s modules >/dev/null; then
-		for r in "${qemu_runs[@]}"; do
-			run_qemu "${r%%=*}" "${r#*=}"
+	if [ -n "$kver" ] && make -C "$repo" -s KVER="$kver" modules >/dev/null; then
+		for c in "${configs[@]}"; do
+			IFS='|' read -r name _ init smp wls <<< "$c"
+			for ((b = 1; b <= $(config_boots "$name"); b++)); do
+				run_qemu "$name-b$b" "$init" "$smp" "$wls"
+			done
 		done
 	else
-		failed+=("'make' (the modules do not build)")
+		failed+=("'make KVER=${kver:-?}' (the modules do not build; KVER= to choose the headers)")
 	fi
 fi
 
 # --- report ----------------------------------------------------------------------
-csvs=()
-for e in uml qemu qemu-init0; do
-	f=$outdir/$e.csv
-	[ -s "$f" ] || continue
+# plot NAME: NAME.png from NAME.csv.
+plot() {
+	local e=$1 f=$outdir/$1.csv mopslabel sub
+	p_env='' p_envlabel='' p_kernel='' p_cpus='' p_init_on_alloc=''
+	p_init_on_free='' p_header_mode='' p_reps='' p_geomean=''
+	# Sets the p_* variables.
+	eval "$(python3 "$here/bench-report.py" plotdata "$f" "$outdir/$e.dat")"
+	if [ "$p_env" = qemu-tcg ]; then
+		mopslabel="million ops per second (log), EMULATED"
+		p_kernel="$p_kernel (guest CPU $qemu_cpu)"
+	else
+		mopslabel="million ops per second (log)"
+	fi
+	sub="kernel $p_kernel, $p_cpus CPU(s), init_on_alloc=$p_init_on_alloc, init_on_free=$p_init_on_free, default header mode $p_header_mode, $p_reps reps in ABBA order; speedup from the minimums, geomean ${p_geomean}x"
+	if ! gnuplot -e "datafile='$outdir/$e.dat'; outfile='$outdir/$e.png'; title='hakmem_slab vs SLUB - $p_envlabel'; subtitle='$sub'; mopslabel='$mopslabel'" \
+		"$here/plot.gp" 2> "$outdir/$e-gnuplot.log"; then
+		cat "$outdir/$e-gnuplot.log" >&2
+		failed+=("gnuplot for $e.csv")
+	fi
+	[ -s "$outdir/$e-gnuplot.log" ] || rm -f "$outdir/$e-gnuplot.log"
+}
+
+# Checks NAME.csv and plots it; true if it is there and well-formed.
+report_one() {
+	local f=$outdir/$1.csv
+	[ -s "$f" ] || return 1
 	if ! python3 "$here/bench-report.py" check "$f" >/dev/null; then
-		failed+=("$e.csv is malformed")
-		continue
+		failed+=("$1.csv is malformed")
+		return 1
 	fi
-	case $e in
-	qemu-init0) csvs+=("TCG init_on_alloc=0=$f") ;;
-	*) csvs+=("$f") ;;
-	esac
-	if command -v gnuplot >/dev/null; then
-		p_env='' p_envlabel='' p_kernel='' p_cpus='' p_init_on_alloc=''
-		p_init_on_free=''
-		p_header_mode='' p_reps='' p_geomean=''
-		# Sets the p_* variables.
-		eval "$(python3 "$here/bench-report.py" plotdata "$f" "$outdir/$e.dat")"
-		if [ "$p_env" = qemu-tcg ]; then
-			mopslabel="million ops per second (log), EMULATED"
-			p_kernel="$p_kernel (guest CPU $qemu_cpu)"
-		else
-			mopslabel="million ops per second (log)"
-		fi
-		sub="kernel $p_kernel, $p_cpus CPU(s), init_on_alloc=$p_init_on_alloc, init_on_free=$p_init_on_free, default header mode $p_header_mode, median of $p_reps reps; geomean speedup (hakmem rows) ${p_geomean}x"
-		if ! gnuplot -e "datafile='$outdir/$e.dat'; outfile='$outdir/$e.png'; title='hakmem_slab vs SLUB - $p_envlabel'; subtitle='$sub'; mopslabel='$mopslabel'" \
-			"$here/plot.gp" 2> "$outdir/$e-gnuplot.log"; then
-			cat "$outdir/$e-gnuplot.log" >&2
-			failed+=("gnuplot for $e.csv")
-		fi
-		[ -s "$outdir/$e-gnuplot.log" ] || rm -f "$outdir/$e-gnuplot.log"
-	fi
+	if command -v gnuplot >/dev/null; then plot "$1"; fi
+}
+
+columns=()
+! report_one uml || columns+=("UML native=$outdir/uml.csv")
+for c in "${configs[@]}"; do
+	IFS='|' read -r name label _ _ _ <<< "$c"
+	list=
+	for ((b = 1; b <= $(config_boots "$name"); b++)); do
+		! report_one "$name-b$b" || list+=${list:+,}$outdir/$name-b$b.csv
+	done
+	[ -z "$list" ] || columns+=("$label=$list")
 done
-if [ ${#csvs[@]} -gt 0 ]; then
+if [ ${#columns[@]} -gt 0 ]; then
 	{
-		python3 "$here/bench-report.py" summary "${csvs[@]}"
-		if [ -s "$outdir/qemu.csv" ]; then
+		python3 "$here/bench-report.py" summary "${columns[@]}"
+		if [ "$skip" != qemu ]; then
 			echo
-			echo "QEMU guest: -cpu $qemu_cpu -smp ${SMP:-2}, scale=$scale_qemu; UML: scale=$scale_uml."
+			wide=
+			[ "$smp_wide" = 0 ] || wide=" ($boots_wide for -smp $smp_wide)"
+			echo "QEMU guest: -cpu $qemu_cpu, scale=$scale_qemu, $boots boot(s) per column$wide; UML: scale=$scale_uml."
 			echo "QEMU TCG timings are emulated: compare the columns' ratios, never their ns."
 		fi
 	} > "$outdir/summary.txt"
@@ -215,23 +288,12 @@ total=$((SECONDS - start))
 echo "bench_total_s $total" >> "$outdir/meta.txt"
 
 echo
-if [ -s "$outdir/uml.txt" ]; then
-	echo "===================== UML, native speed ====================="
-	cat "$outdir/uml.txt"
-	echo
-fi
-for e in qemu qemu-init0; do
-	[ -s "$outdir/$e.txt" ] || continue
-	kv=$(awk -F, 'NR == 2 { print $2 }' "$outdir/$e.csv" 2>/dev/null || true)
-	echo "==== QEMU TCG ($e), Debian ${kv:-kernel}, -cpu $qemu_cpu, emulated: ratios only ===="
-	cat "$outdir/$e.txt"
-	echo
-done
 if [ -s "$outdir/summary.txt" ]; then
 	echo "========================= summary ==========================="
 	cat "$outdir/summary.txt"
 	echo
 fi
+note "per-run texts and tables: $outdir/*.txt (tools/bench-report.py table X.csv)"
 note "results in $outdir"
 note "took ${total}s"
 if [ ${#failed[@]} -gt 0 ]; then

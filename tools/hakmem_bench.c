@@ -3,13 +3,23 @@
  * hakmem_bench: the hakmem_slab benchmark.
  *
  * Runs the same workloads against hakmem_slab and against the kernel's own
- * slab allocator (SLUB), interleaved repetition by repetition: hakmem's
- * repetition i, then SLUB's repetition i, with the same sizes, alignment,
- * order of operations and random sequence.  The first repetition is a
- * discarded warm-up; the median and the minimum of the others are reported
- * in /sys/kernel/debug/hakmem_bench/{results,results.csv} and on the
- * console.  Writing "key=value ..." to /sys/kernel/debug/hakmem_bench/run
- * runs again with other parameters.
+ * slab allocator (SLUB), interleaved repetition by repetition in ABBA order
+ * (hakmem, SLUB in odd repetitions, SLUB, hakmem in even ones), with the
+ * same sizes, alignment, order of operations and random sequence.  The
+ * first repetition is a discarded warm-up; a variant whose spread (median /
+ * minimum) exceeds 10% for an arm is measured again, at most twice, and
+ * flagged if it still does.  The median and the minimum of the measured
+ * repetitions, the speedups from both, and for the mem-* workloads the
+ * memory of both allocators are reported
+ * in /sys/kernel/debug/hakmem_bench/results.csv (a row per workload,
+ * parameter and allocator, from which tools/bench-report.py makes every
+ * table), in a short text in .../results, and on the console.  Writing
+ * "key=value ..." to /sys/kernel/debug/hakmem_bench/run runs again with
+ * other parameters; .../workloads lists the workloads.
+ *
+ * bench_workloads[] declares every workload: its name, legend, measure
+ * function and parameters.  The known names, the help texts and the rows
+ * all come from it.
  *
  * The SLUB caches are created with kmem_cache_create_usercopy() and a
  * usercopy region covering the object: slab_unmergeable() refuses to merge a
@@ -37,6 +47,7 @@
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/seq_buf.h>
 #include <linux/seq_file.h>
@@ -62,48 +73,45 @@
 #define BENCH_MAX_SCALE		10000
 #define BENCH_MAX_SIZES		8
 #define BENCH_MAX_ARMS		4
-#define BENCH_MAX_ROWS		80
+#define BENCH_MAX_ROWS		128
 #define BENCH_MAX_NOTES		16
 #define BENCH_NOTE_LEN		128
 #define BENCH_PARAM_LEN		16
 #define BENCH_NAME_LEN		48
-#define BENCH_TEXT_SIZE		(16 * 1024)
+#define BENCH_TEXT_SIZE		(32 * 1024)
 #define BENCH_MAX_INPUT		512
 
-/* Loop counts of one repetition at scale=100. */
-#define BENCH_LOOP_ITERS	10000000UL	/* loop: iterations */
-#define BENCH_PAIR_ITERS	2000000UL	/* pair, header, smp-pair */
-#define BENCH_BATCH_OBJECTS	1000000UL	/* batch, bulk: objects */
-#define BENCH_WS_ITERS		2000000UL	/* ws400-*: iterations */
-#define BENCH_FILL_OBJECTS	100000UL	/* fill: objects */
-#define BENCH_REMOTE_OBJECTS	1000000UL	/* remote-free: objects */
+/*
+ * A variant whose spread (median / minimum) exceeds BENCH_SPREAD_LIMIT
+ * percent for any arm is measured again, up to BENCH_MAX_ATTEMPTS times
+ * in all; the last measurement is reported, flagged if still above.
+ */
+#define BENCH_SPREAD_LIMIT	110
+#define BENCH_MAX_ATTEMPTS	3
 
-#define BENCH_OBJECT_SIZE	256	/* batch, bulk, fill, smp, header */
+/*
+ * Measured repetitions of a mem-* workload, at most: its figures are pages,
+ * the same from one repetition to the next within a few KiB, and each
+ * repetition makes and destroys its caches (128 of them in mem-many), which
+ * is most of its time under TCG.
+ */
+#define BENCH_MEM_REPS		3
+
+#define BENCH_OBJECT_SIZE	256	/* the size of most workloads */
 #define BENCH_WS_SLOTS		400
 #define BENCH_WS_MAX_SIZE	1024
 #define BENCH_MAX_CLASSES	64
 #define BENCH_RING_SIZE		256	/* remote-free ring, a power of two */
 #define BENCH_SPIN_RESCHED	4096	/* spins before a wait calls cond_resched() */
 #define BENCH_FLOOR_SLOTS	64	/* the floor's per-CPU array */
-
-static const unsigned int bench_batch_nr[] = { 1, 8, 32, 64, 128, 250 };
+#define BENCH_BURST_NR		64	/* burst, xcpu-batch: objects at once */
+#define BENCH_FIFO_LIVE		10000	/* fifo: objects in the queue */
+#define BENCH_MANY_CACHES	64	/* many-caches: caches per arm */
+#define BENCH_MANY_STEP		16	/* many-caches: 64, 80, ..., 1072 B */
+#define BENCH_SWEEP_STEP	8	/* kmalloc-sweep: size step */
+#define BENCH_XRING_BATCHES	16	/* xcpu-batch: batches in flight */
 
 /* === Data ================================================================= */
-
-enum bench_workload {
-	BENCH_LOOP,
-	BENCH_PAIR,
-	BENCH_FLOOR,
-	BENCH_BATCH,
-	BENCH_BULK,
-	BENCH_WS_C6,
-	BENCH_WS_MIXED,
-	BENCH_FILL,
-	BENCH_HEADER,
-	BENCH_SMP_PAIR,
-	BENCH_REMOTE_FREE,
-	BENCH_NR_WORKLOADS
-};
 
 enum bench_alloc {
 	BENCH_NONE,
@@ -125,6 +133,21 @@ static const char *const bench_alloc_names[] = {
 	[BENCH_FLOOR_CALL]	= "floor-call",
 };
 
+/*
+ * What a row's allocator is to the report: "base" is what the speedups are
+ * against (SLUB), "test" is hakmem, "yardstick" compares with both and is
+ * no allocator, "calib" measures the loop alone.
+ */
+static const char *const bench_alloc_roles[] = {
+	[BENCH_NONE]		= "calib",
+	[BENCH_HAKMEM]		= "test",
+	[BENCH_SLUB]		= "base",
+	[BENCH_HAKMEM_FULL]	= "test",
+	[BENCH_HAKMEM_LIGHT]	= "test",
+	[BENCH_FLOOR_INLINE]	= "yardstick",
+	[BENCH_FLOOR_CALL]	= "yardstick",
+};
+
 /* How a working-set loop allocates. */
 enum bench_ws_kind {
 	BENCH_WS_HAKMEM,	/* hakmem_kmalloc() and hakmem_kfree() */
@@ -134,7 +157,7 @@ enum bench_ws_kind {
 
 /* The parameters of one run. */
 struct bench_config {
-	unsigned long workloads;	/* BIT(enum bench_workload) */
+	u64 workloads;			/* BIT_ULL(index in bench_workloads[]) */
 	unsigned int reps;		/* measured repetitions */
 	unsigned int scale;		/* percent of the default loop counts */
 	unsigned int nr_sizes;
@@ -152,16 +175,38 @@ struct bench_env {
 	const char *header_mode;
 };
 
+/*
+ * Memory figures of a sample, in KiB.  Global: the drop in free pages
+ * (buddy and per-CPU lists) since the start of the repetition, the same
+ * measure for both allocators.  Own: the allocator's own count, for hakmem
+ * the pages of the caches the workload uses (hakmem_cache_get_info()), for
+ * SLUB the growth of NR_SLAB_UNRECLAIMABLE_B (every slab cache's pages).
+ */
+enum bench_mem_item {
+	BENCH_PEAK,		/* global, at the peak */
+	BENCH_RETAINED,		/* global, after every object is freed */
+	BENCH_SHRUNK,		/* global, after the caches are shrunk too */
+	BENCH_OWN_PEAK,		/* own, at the peak */
+	BENCH_OWN_RETAINED,	/* own, after every object is freed */
+	BENCH_NR_MEM
+};
+
 /* One line of the results. */
 struct bench_row {
-	const char *workload;
+	const char *workload;	/* the workload's name, or its part's */
 	char param[BENCH_PARAM_LEN];
 	enum bench_alloc alloc;
+	bool geomean;		/* counts in the summary's geomean */
 	u64 median_ps;		/* picoseconds per operation */
 	u64 min_ps;
 	u64 mops_c;		/* million operations per second, x100 */
-	u64 speedup_c;		/* SLUB median / this median, x100 */
-	u64 peak_kb;
+	u64 speedup_min_c;	/* SLUB minimum / this minimum, x100 */
+	u64 speedup_med_c;	/* SLUB median / this median, x100 */
+	u64 spread_c;		/* this median / this minimum, x100 */
+	unsigned int reps;	/* measured repetitions */
+	unsigned int attempts;	/* measurements of the variant, reruns too */
+	bool spread_flag;	/* an arm's spread still above the limit */
+	u64 kb[BENCH_NR_MEM];	/* median of the repetitions' */
 };
 
 /* One run: its parameters, results and their text. */
@@ -174,7 +219,7 @@ struct bench_run {
 	struct bench_row rows[BENCH_MAX_ROWS];
 	unsigned int nr_notes;
 	char notes[BENCH_MAX_NOTES][BENCH_NOTE_LEN];
-	char *table;		/* the readable table, NUL-terminated */
+	char *table;		/* the readable text, NUL-terminated */
 	char *csv;		/* the CSV, NUL-terminated */
 };
 
@@ -197,13 +242,13 @@ struct bench_classes {
 /*
  * Each repetition, up to this many, has its own cache (or, for class-table
  * arms, its own set of caches), all alive until the variant ends: see
- * bench_variant_classes() and bench_variant_caches().
+ * bench_setup_classes() and bench_variant_caches().
  */
 #define BENCH_CLASS_SETS	8
 
 struct bench_sample {
 	u64 ps;			/* picoseconds per operation */
-	u64 peak_kb;
+	u64 kb[BENCH_NR_MEM];
 	u64 part_ps[BENCH_MAX_PARTS];	/* the same, of each part */
 };
 
@@ -227,20 +272,71 @@ struct bench_arm {
 	unsigned int nr_sets;		/* of cache_set[] or class_set[] */
 	u64 median_ps[BENCH_NR_SERIES];	/* of each series */
 	u64 min_ps[BENCH_NR_SERIES];
-	u64 peak_kb;
+	u64 kb[BENCH_NR_MEM];
 	struct bench_sample sample[BENCH_MAX_REPS + 1];
 };
 
 struct bench_variant;
 struct bench_team;
 struct bench_ring;
+struct bench_xring;
+struct bench_mem;
 
 typedef int (*bench_measure_fn)(struct bench_variant *v, struct bench_arm *a,
 				u64 seed, struct bench_sample *s);
 
+/* What a value of bench_workload.params sets in each variant. */
+enum bench_param_kind {
+	BENCH_PARAM_NONE,	/* one variant; param column: .param, or .size */
+	BENCH_PARAM_SIZE,	/* v->size: the object size */
+	BENCH_PARAM_NR,		/* v->nr: objects per batch */
+	BENCH_PARAM_RANGE,	/* v->max_size; v->min_size: the value before + 8 */
+};
+
+/* bench_workload.flags */
+#define BENCH_CFG_SIZES		BIT(0)	/* params: the sizes= parameter */
+#define BENCH_OWN_CACHES	BIT(1)	/* measure makes its caches itself */
+#define BENCH_NO_GEOMEAN	BIT(2)	/* a yardstick or a repeat: no geomean */
+#define BENCH_PAIRS		BIT(3)	/* threads: a pair per two CPUs */
+#define BENCH_MEM		BIT(4)	/* memory figures: no geomean, no rerun */
+#define BENCH_KMALLOC		BIT(5)	/* own pages: the kmalloc caches */
+
+#define BENCH_ALL_CPUS		UINT_MAX	/* threads: one per online CPU */
+
+/*
+ * A workload: one entry of bench_workloads[] declares it, and its measure
+ * function times one repetition of one arm.  Everything else (the list of
+ * known names, the help texts, the rows) comes from the table.
+ */
+struct bench_workload {
+	const char *name;
+	/* Help: what one operation is; a '\n' starts a continuation line. */
+	const char *legend;
+	bench_measure_fn measure;
+	/* Optional extra preparation of each variant, after the defaults. */
+	int (*setup)(struct bench_variant *v);
+	const enum bench_alloc *arms;	/* NULL: hakmem, then SLUB */
+	unsigned int nr_arms;
+	unsigned long iters;	/* operations per repetition, at scale=100 */
+	unsigned int size;	/* object size; caches of it for every arm */
+	unsigned int min_size;	/* a size range, for the working sets */
+	unsigned int max_size;
+	unsigned int objs;	/* object slots (at least v->nr are made) */
+	unsigned int threads;	/* threads of a team, or BENCH_ALL_CPUS */
+	unsigned int cpus;	/* online CPUs needed */
+	const char *param;	/* the param column of a single variant */
+	enum bench_param_kind param_kind;
+	const unsigned int *params;	/* one variant per value */
+	unsigned int nr_params;
+	const char *const *parts;	/* parts timed apart, rows of their own */
+	unsigned int nr_parts;
+	unsigned int flags;
+};
+
 /* One workload at one parameter, measured for each of its arms. */
 struct bench_variant {
 	struct bench_run *run;
+	const struct bench_workload *w;
 	const char *workload;
 	char param[BENCH_PARAM_LEN];
 	bench_measure_fn measure;
@@ -253,23 +349,18 @@ struct bench_variant {
 	void **objs;
 	u8 *cls;
 	struct bench_team *team;
-	struct bench_ring *ring;
+	struct bench_ring *ring;	/* one per producer/consumer pair */
+	struct bench_xring *xring;	/* the same, of batches */
+	unsigned int nr_pairs;
+	struct bench_cache *many[BENCH_MAX_ARMS];	/* many-caches, mem-many */
+	struct bench_mem *mem;		/* mem-prodcons: the start, */
+	struct bench_sample *sample;	/* and where the producer notes */
 	unsigned int nr_arms;
 	struct bench_arm arm[BENCH_MAX_ARMS];
-	/* Parts timed separately, reported as workloads of their own. */
-	const char *const *parts;
-	unsigned int nr_parts;
+	unsigned int reps;		/* measured repetitions */
+	unsigned int attempts;
 	u64 scratch[BENCH_MAX_REPS];
 };
-
-/* The workloads, in the order they run. */
-struct bench_workload_desc {
-	const char *name;
-	int (*run)(struct bench_run *run);
-	bool smp;		/* needs two online CPUs */
-};
-
-static const struct bench_workload_desc bench_workloads[BENCH_NR_WORKLOADS];
 
 /* Serializes runs, and readers of bench_last against them. */
 static DEFINE_MUTEX(bench_mutex);
@@ -279,15 +370,17 @@ static struct dentry *bench_dir;
 
 /* === Parameters =========================================================== */
 
+/* Parsed in "Parameter parsing", after the workload table. */
 static char *workloads = "all";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "comma-separated workloads: loop,pair,batch,bulk,ws400-c6,ws400-mixed,fill,header,smp-pair,remote-free, or all (default all)");
+		 "comma-separated workload names, or all (default all); the names and what they measure: /sys/kernel/debug/hakmem_bench/workloads");
 
-static unsigned int reps = 7;
+/* Even: in ABBA order each arm then runs first as often as the other. */
+static unsigned int reps = 6;
 module_param(reps, uint, 0444);
 MODULE_PARM_DESC(reps,
-		 "measured repetitions, 5..100, plus one discarded warm-up (default 7)");
+		 "measured repetitions, 5..100, plus one discarded warm-up (default 6)");
 
 static unsigned int scale = 100;
 module_param(scale, uint, 0444);
@@ -302,163 +395,6 @@ MODULE_PARM_DESC(sizes,
 static bool run_on_load = true;
 module_param(run_on_load, bool, 0444);
 MODULE_PARM_DESC(run_on_load, "run the workloads when loaded (default 1)");
-
-static int bench_parse_workloads(const char *str, unsigned long *mask)
-{
-	char *buf, *cur, *tok;
-	unsigned int i;
-	int err = 0;
-
-	buf = kstrdup(str ? str : "", GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	*mask = 0;
-	cur = buf;
-	while ((tok = strsep(&cur, ",")) != NULL) {
-		tok = strim(tok);
-		if (!strcmp(tok, "all")) {
-			*mask |= BIT(BENCH_NR_WORKLOADS) - 1;
-			continue;
-		}
-		for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
-			if (!strcmp(tok, bench_workloads[i].name))
-				break;
-		}
-		if (i == BENCH_NR_WORKLOADS) {
-			pr_err("workloads: unknown workload '%s' in '%s' (known: loop, pair, batch, bulk, ws400-c6, ws400-mixed, fill, header, smp-pair, remote-free, all)\n",
-			       tok, str);
-			err = -EINVAL;
-			break;
-		}
-		*mask |= BIT(i);
-	}
-	kfree(buf);
-	return err;
-}
-
-static int bench_parse_sizes(const char *str, struct bench_config *cfg)
-{
-	char *buf, *cur, *tok;
-	unsigned int size;
-	int err = 0;
-
-	buf = kstrdup(str ? str : "", GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	cfg->nr_sizes = 0;
-	cur = buf;
-	while ((tok = strsep(&cur, ",")) != NULL) {
-		tok = strim(tok);
-		if (kstrtouint(tok, 0, &size) || !size ||
-		    size > HAKMEM_MAX_OBJECT_SIZE) {
-			pr_err("sizes: bad size '%s' in '%s' (want 1..%u)\n",
-			       tok, str, HAKMEM_MAX_OBJECT_SIZE);
-			err = -EINVAL;
-			break;
-		}
-		if (cfg->nr_sizes == BENCH_MAX_SIZES) {
-			pr_err("sizes: too many sizes in '%s' (at most %u)\n",
-			       str, BENCH_MAX_SIZES);
-			err = -EINVAL;
-			break;
-		}
-		cfg->sizes[cfg->nr_sizes++] = size;
-	}
-	kfree(buf);
-	return err;
-}
-
-static int bench_check_reps(unsigned int val)
-{
-	if (val >= BENCH_MIN_REPS && val <= BENCH_MAX_REPS)
-		return 0;
-	pr_err("reps=%u out of range (%u..%u)\n", val, BENCH_MIN_REPS,
-	       BENCH_MAX_REPS);
-	return -EINVAL;
-}
-
-static int bench_check_scale(unsigned int val)
-{
-	if (val >= 1 && val <= BENCH_MAX_SCALE)
-		return 0;
-	pr_err("scale=%u out of range (1..%u)\n", val, BENCH_MAX_SCALE);
-	return -EINVAL;
-}
-
-static int bench_parse_uint(const char *key, const char *val,
-			    unsigned int *res)
-{
-	if (!kstrtouint(val, 0, res))
-		return 0;
-	pr_err("%s: '%s' is not a number\n", key, val);
-	return -EINVAL;
-}
-
-/* Sets one key=value of a run; the names are those of the module. */
-static int bench_set_param(struct bench_config *cfg, const char *key,
-			   const char *val)
-{
-	unsigned int num;
-	int err;
-
-	if (!strcmp(key, "workloads"))
-		return bench_parse_workloads(val, &cfg->workloads);
-	if (!strcmp(key, "sizes"))
-		return bench_parse_sizes(val, cfg);
-	if (!strcmp(key, "reps")) {
-		err = bench_parse_uint(key, val, &num) ?: bench_check_reps(num);
-		if (!err)
-			cfg->reps = num;
-		return err;
-	}
-	if (!strcmp(key, "scale")) {
-		err = bench_parse_uint(key, val, &num) ?: bench_check_scale(num);
-		if (!err)
-			cfg->scale = num;
-		return err;
-	}
-	pr_err("run: unknown parameter '%s' (known: workloads, reps, scale, sizes)\n",
-	       key);
-	return -EINVAL;
-}
-
-static int bench_parse_params(struct bench_config *cfg)
-{
-	int err;
-
-	err = bench_parse_workloads(workloads, &cfg->workloads);
-	if (err)
-		return err;
-	err = bench_parse_sizes(sizes, cfg);
-	if (err)
-		return err;
-	err = bench_check_reps(reps) ?: bench_check_scale(scale);
-	if (err)
-		return err;
-	cfg->reps = reps;
-	cfg->scale = scale;
-	return 0;
-}
-
-/* Parses what was written to the run file into @cfg. */
-static int bench_parse_run(char *args, struct bench_config *cfg)
-{
-	char *key, *val;
-	int err;
-
-	args = skip_spaces(args);
-	while (*args) {
-		args = next_arg(args, &key, &val);
-		if (!val) {
-			pr_err("run: '%s' is not key=value\n", key);
-			return -EINVAL;
-		}
-		err = bench_set_param(cfg, key, val);
-		if (err)
-			return err;
-	}
-	return 0;
-}
 
 /* === Helpers ============================================================== */
 
@@ -773,24 +709,32 @@ static const enum bench_alloc bench_floor_vs_slub[] = {
 	BENCH_HAKMEM, BENCH_FLOOR_CALL, BENCH_FLOOR_INLINE, BENCH_SLUB
 };
 
-static struct bench_variant *
-bench_variant_new(struct bench_run *run, const char *workload,
-		  bench_measure_fn measure, const enum bench_alloc *allocs,
-		  unsigned int nr_allocs)
+/* A variant of @w, with the arms of @w (hakmem and SLUB by default). */
+static struct bench_variant *bench_variant_new(struct bench_run *run,
+					       const struct bench_workload *w)
 {
+	const enum bench_alloc *allocs = w->arms ?: bench_vs_slub;
+	unsigned int i, nr = w->arms ? w->nr_arms : ARRAY_SIZE(bench_vs_slub);
 	struct bench_variant *v;
-	unsigned int i;
 
 	v = kzalloc(sizeof(*v), GFP_KERNEL);
 	if (!v) {
-		bench_note(run, "%s: out of memory, skipped", workload);
+		bench_note(run, "%s: out of memory, skipped", w->name);
 		return NULL;
 	}
 	v->run = run;
-	v->workload = workload;
-	v->measure = measure;
+	v->w = w;
+	v->workload = w->name;
+	v->measure = w->measure;
 	v->parallel = 1;
-	v->nr_arms = min_t(unsigned int, nr_allocs, BENCH_MAX_ARMS);
+	v->size = w->size;
+	v->min_size = w->min_size;
+	v->max_size = w->max_size;
+	v->iters = bench_scaled(run, w->iters);
+	v->reps = run->cfg.reps;
+	if (w->flags & BENCH_MEM)
+		v->reps = min(v->reps, BENCH_MEM_REPS);
+	v->nr_arms = min_t(unsigned int, nr, BENCH_MAX_ARMS);
 	for (i = 0; i < v->nr_arms; i++)
 		v->arm[i].alloc = allocs[i];
 	return v;
@@ -819,7 +763,7 @@ static int bench_variant_caches(struct bench_variant *v, unsigned int size)
 	int err;
 
 	v->size = size;
-	sets = min_t(unsigned int, v->run->cfg.reps + 1, BENCH_CLASS_SETS);
+	sets = min_t(unsigned int, v->reps + 1, BENCH_CLASS_SETS);
 	for (set = 0; set < sets; set++) {
 		for (i = 0; i < v->nr_arms; i++) {
 			err = bench_arm_create_cache(v, &v->arm[i], size,
@@ -831,6 +775,51 @@ static int bench_variant_caches(struct bench_variant *v, unsigned int size)
 	return 0;
 }
 
+/*
+ * Creates arm @i's BENCH_MANY_CACHES caches, of 64, 80, ..., 1072 bytes, in
+ * v->many[@i].
+ */
+static int bench_many_create(struct bench_variant *v, unsigned int i)
+{
+	char name[BENCH_NAME_LEN];
+	struct bench_cache *c;
+	unsigned int k, size;
+
+	v->many[i] = kcalloc(BENCH_MANY_CACHES, sizeof(*v->many[i]),
+			     GFP_KERNEL);
+	if (!v->many[i])
+		return -ENOMEM;
+	for (k = 0; k < BENCH_MANY_CACHES; k++) {
+		c = &v->many[i][k];
+		size = 64 + k * BENCH_MANY_STEP;
+		/* Both allocators copy the name. */
+		snprintf(name, sizeof(name), "hb-%s-%s-%u", v->workload,
+			 bench_alloc_names[v->arm[i].alloc], size);
+		if (v->arm[i].alloc == BENCH_SLUB)
+			c->slub = kmem_cache_create_usercopy(name, size, 0, 0,
+							     0, size, NULL);
+		else
+			c->hak = hakmem_cache_create(name, size, 0, 0, NULL);
+		if (!c->hak && !c->slub)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Destroys what bench_many_create() made, if anything. */
+static void bench_many_destroy(struct bench_variant *v, unsigned int i)
+{
+	unsigned int k;
+
+	for (k = 0; v->many[i] && k < BENCH_MANY_CACHES; k++) {
+		/* Both take NULL. */
+		hakmem_cache_destroy(v->many[i][k].hak);
+		kmem_cache_destroy(v->many[i][k].slub);
+	}
+	kfree(v->many[i]);
+	v->many[i] = NULL;
+}
+
 static void bench_variant_free(struct bench_variant *v)
 {
 	unsigned int i, set;
@@ -840,10 +829,13 @@ static void bench_variant_free(struct bench_variant *v)
 		for (set = 0; set < BENCH_CLASS_SETS; set++)
 			bench_classes_destroy(v->arm[i].class_set[set]);
 	}
+	for (i = 0; i < v->nr_arms; i++)
+		bench_many_destroy(v, i);
 	kvfree(v->objs);
 	kfree(v->cls);
 	kfree(v->team);
 	kfree(v->ring);
+	kfree(v->xring);
 	kfree(v);
 }
 
@@ -880,33 +872,58 @@ static void bench_arm_pick_set(struct bench_arm *a, unsigned int rep)
 /* Median and minimum of an arm's repetitions, warm-up left out. */
 static void bench_arm_stats(struct bench_variant *v, struct bench_arm *a)
 {
-	unsigned int reps = v->run->cfg.reps, i, k;
+	unsigned int reps = v->reps, i, k;
 
-	for (k = 0; k <= v->nr_parts; k++) {
+	for (k = 0; k <= v->w->nr_parts; k++) {
 		for (i = 0; i < reps; i++)
 			v->scratch[i] = bench_sample_ps(&a->sample[i + 1], k);
 		a->median_ps[k] = bench_median(v->scratch, reps);
 		a->min_ps[k] = v->scratch[0];
 	}
-	for (i = 0; i < reps; i++)
-		v->scratch[i] = a->sample[i + 1].peak_kb;
-	a->peak_kb = bench_median(v->scratch, reps);
+	for (k = 0; k < BENCH_NR_MEM; k++) {
+		for (i = 0; i < reps; i++)
+			v->scratch[i] = a->sample[i + 1].kb[k];
+		a->kb[k] = bench_median(v->scratch, reps);
+	}
+}
+
+/* Adds the rows of one series of @v: the whole workload, or a part. */
+/* @num / @den, x100 and rounded; 100 (1.00) when either is 0. */
+static u64 bench_ratio_c(u64 num, u64 den)
+{
+	return num && den ? div64_u64(num * 100 + den / 2, den) : 100;
+}
+
+/* The spread of arm @a in @series: median / minimum, x100. */
+static u64 bench_spread_c(const struct bench_arm *a, unsigned int series)
+{
+	return bench_ratio_c(a->median_ps[series], a->min_ps[series]);
+}
+
+/* The largest spread of the arms of @v, whole-workload series. */
+static u64 bench_variant_spread_c(const struct bench_variant *v)
+{
+	u64 spread = 0;
+	unsigned int i;
+
+	for (i = 0; i < v->nr_arms; i++)
+		spread = max(spread, bench_spread_c(&v->arm[i], 0));
+	return spread;
 }
 
 /* Adds the rows of one series of @v: the whole workload, or a part. */
 static void bench_variant_emit_rows(struct bench_variant *v,
 				    const char *workload, unsigned int series)
 {
+	bool flag = bench_variant_spread_c(v) > BENCH_SPREAD_LIMIT;
+	const struct bench_arm *a, *slub = NULL;
 	struct bench_run *run = v->run;
-	u64 slub_ps = 0, median_ps;
 	struct bench_row *row;
-	struct bench_arm *a;
 	unsigned int i;
 
 	for (i = 0; i < v->nr_arms; i++) {
-		a = &v->arm[i];
-		if (a->alloc == BENCH_SLUB)
-			slub_ps = a->median_ps[series];
+		if (v->arm[i].alloc == BENCH_SLUB)
+			slub = &v->arm[i];
 	}
 	for (i = 0; i < v->nr_arms; i++) {
 		a = &v->arm[i];
@@ -914,20 +931,32 @@ static void bench_variant_emit_rows(struct bench_variant *v,
 			bench_note(run, "too many results, some left out");
 			return;
 		}
-		median_ps = a->median_ps[series];
 		row = &run->rows[run->nr_rows++];
 		row->workload = workload;
 		strscpy(row->param, v->param, sizeof(row->param));
 		row->alloc = a->alloc;
-		row->median_ps = median_ps;
+		row->geomean = !series && a->alloc == BENCH_HAKMEM &&
+			       !(v->w->flags & (BENCH_NO_GEOMEAN | BENCH_MEM));
+		row->median_ps = a->median_ps[series];
 		row->min_ps = a->min_ps[series];
-		row->peak_kb = series ? 0 : a->peak_kb;
-		row->mops_c = median_ps ?
-			div64_u64(100000000ULL * v->parallel, median_ps) : 0;
-		row->speedup_c = 100;
-		if (slub_ps && median_ps && a->alloc != BENCH_SLUB)
-			row->speedup_c = div64_u64(slub_ps * 100 +
-						   median_ps / 2, median_ps);
+		if (!series)
+			memcpy(row->kb, a->kb, sizeof(row->kb));
+		row->mops_c = row->median_ps ?
+			div64_u64(100000000ULL * v->parallel,
+				  row->median_ps) : 0;
+		row->speedup_min_c = 100;
+		row->speedup_med_c = 100;
+		if (slub && a != slub) {
+			row->speedup_min_c = bench_ratio_c(slub->min_ps[series],
+							   row->min_ps);
+			row->speedup_med_c =
+				bench_ratio_c(slub->median_ps[series],
+					      row->median_ps);
+		}
+		row->spread_c = bench_spread_c(a, series);
+		row->reps = v->reps;
+		row->attempts = v->attempts;
+		row->spread_flag = flag;
 	}
 }
 
@@ -935,11 +964,9 @@ static void bench_variant_emit(struct bench_variant *v)
 {
 	unsigned int i;
 
-	for (i = 0; i < v->nr_arms; i++)
-		bench_arm_stats(v, &v->arm[i]);
 	bench_variant_emit_rows(v, v->workload, 0);
-	for (i = 0; i < v->nr_parts; i++)
-		bench_variant_emit_rows(v, v->parts[i], 1 + i);
+	for (i = 0; i < v->w->nr_parts; i++)
+		bench_variant_emit_rows(v, v->w->parts[i], 1 + i);
 }
 
 /*
@@ -965,28 +992,64 @@ static int bench_arm_warm_up(struct bench_variant *v, struct bench_arm *a)
 	return err;
 }
 
-/*
- * Runs the warm-up and the measured repetitions of every arm, interleaved,
- * and adds the results.  Notes a failure, and frees @v in any case.
- */
-static void bench_variant_finish(struct bench_variant *v, int err)
-{
-	unsigned int rep, i;
+/* What a setup function returns to skip a variant it has noted. */
+#define BENCH_SKIP	1
 
-	for (i = 0; !err && i < v->nr_arms; i++)
-		err = bench_arm_warm_up(v, &v->arm[i]);
-	for (rep = 1; !err && rep <= v->run->cfg.reps; rep++) {
-		for (i = 0; !err && i < v->nr_arms; i++) {
-			bench_arm_pick_set(&v->arm[i], rep);
-			err = v->measure(v, &v->arm[i], bench_seed(rep),
-					 &v->arm[i].sample[rep]);
+/*
+ * The measured repetitions of every arm, interleaved in ABBA order: the
+ * arms in table order in odd repetitions, in reverse order in even ones
+ * (hakmem, SLUB, SLUB, hakmem, ...), so that neither arm always runs
+ * first, on the caches and pages the other has just left.
+ */
+static int bench_variant_measure(struct bench_variant *v)
+{
+	unsigned int rep, i, k;
+	struct bench_arm *a;
+	int err = 0;
+
+	for (rep = 1; !err && rep <= v->reps; rep++) {
+		for (k = 0; !err && k < v->nr_arms; k++) {
+			i = rep & 1 ? k : v->nr_arms - 1 - k;
+			a = &v->arm[i];
+			bench_arm_pick_set(a, rep);
+			err = v->measure(v, a, bench_seed(rep),
+					 &a->sample[rep]);
 			cond_resched();
 		}
 	}
-	if (err)
+	for (i = 0; !err && i < v->nr_arms; i++)
+		bench_arm_stats(v, &v->arm[i]);
+	return err;
+}
+
+/*
+ * Runs the warm-up, then the measured repetitions, again while an arm's
+ * spread is above BENCH_SPREAD_LIMIT (at most BENCH_MAX_ATTEMPTS times in
+ * all), and adds the results of the last.  Notes a failure (@err < 0;
+ * BENCH_SKIP is already noted), and frees @v in any case.
+ */
+static void bench_variant_finish(struct bench_variant *v, int err)
+{
+	unsigned int i;
+
+	for (i = 0; !err && i < v->nr_arms; i++)
+		err = bench_arm_warm_up(v, &v->arm[i]);
+	while (!err && v->attempts < BENCH_MAX_ATTEMPTS) {
+		v->attempts++;
+		err = bench_variant_measure(v);
+		if (!err && (bench_variant_spread_c(v) <= BENCH_SPREAD_LIMIT ||
+			     v->w->flags & BENCH_MEM))
+			break;
+		if (!err && v->attempts < BENCH_MAX_ATTEMPTS)
+			pr_info("%s %s: spread %llu%% above %u%%, measuring again\n",
+				v->workload, v->param,
+				bench_variant_spread_c(v) - 100,
+				BENCH_SPREAD_LIMIT - 100);
+	}
+	if (err < 0)
 		bench_note(v->run, "%s %s: failed with error %d, skipped",
 			   v->workload, v->param, err);
-	else
+	else if (!err)
 		bench_variant_emit(v);
 	bench_variant_free(v);
 }
@@ -1235,6 +1298,199 @@ static int bench_measure_bulk(struct bench_variant *v, struct bench_arm *a,
 }
 
 /*
+ * A packet-like burst: BENCH_BURST_NR allocations, a word written to each,
+ * then the frees in reverse order (LIFO).
+ */
+static __always_inline int bench_burst_loop(struct bench_cache c, void **objs,
+					    unsigned long rounds, bool hak)
+{
+	unsigned int i, j;
+	unsigned long r;
+	void *p;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < BENCH_BURST_NR; i++) {
+			p = bench_cache_alloc(&c, hak);
+			if (unlikely(!p))
+				goto fail;
+			WRITE_ONCE(*(unsigned long *)p, r + i);
+			objs[i] = p;
+		}
+		for (i = BENCH_BURST_NR; i-- > 0;)
+			bench_cache_free(&c, hak, objs[i]);
+	}
+	return 0;
+
+fail:
+	for (j = 0; j < i; j++)
+		bench_cache_free(&c, hak, objs[j]);
+	return -ENOMEM;
+}
+
+static int bench_measure_burst(struct bench_variant *v, struct bench_arm *a,
+			       u64 seed, struct bench_sample *s)
+{
+	unsigned long rounds = max(v->iters / BENCH_BURST_NR, 1UL);
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_burst_loop(a->cache, v->objs, rounds, true);
+	else
+		err = bench_burst_loop(a->cache, v->objs, rounds, false);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, (u64)rounds * BENCH_BURST_NR);
+	return err;
+}
+
+/*
+ * A FIFO queue of BENCH_FIFO_LIVE live objects: each iteration allocates
+ * one at the tail and frees the one at the head (the oldest), whose slot
+ * the new one takes.
+ */
+static __always_inline int bench_fifo_loop(struct bench_cache c, void **q,
+					   unsigned long n, bool hak)
+{
+	unsigned int head = 0;
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = bench_cache_alloc(&c, hak);
+		if (unlikely(!p))
+			return -ENOMEM;
+		bench_touch(p, i);
+		bench_cache_free(&c, hak, q[head]);
+		q[head] = p;
+		if (++head == BENCH_FIFO_LIVE)
+			head = 0;
+	}
+	return 0;
+}
+
+static void bench_fifo_drain(struct bench_cache *c, bool hak, void **q,
+			     unsigned int nr)
+{
+	unsigned int k;
+
+	for (k = 0; k < nr; k++)
+		bench_cache_free(c, hak, q[k]);
+}
+
+static int bench_measure_fifo(struct bench_variant *v, struct bench_arm *a,
+			      u64 seed, struct bench_sample *s)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned int k;
+	u64 t0, t1;
+	int err;
+
+	/* The queue, filled untimed. */
+	for (k = 0; k < BENCH_FIFO_LIVE; k++) {
+		v->objs[k] = bench_cache_alloc(&a->cache, hak);
+		if (!v->objs[k]) {
+			bench_fifo_drain(&a->cache, hak, v->objs, k);
+			return -ENOMEM;
+		}
+		bench_touch(v->objs[k], k);
+	}
+	t0 = ktime_get_ns();
+	if (hak)
+		err = bench_fifo_loop(a->cache, v->objs, v->iters, true);
+	else
+		err = bench_fifo_loop(a->cache, v->objs, v->iters, false);
+	t1 = ktime_get_ns();
+	bench_fifo_drain(&a->cache, hak, v->objs, BENCH_FIFO_LIVE);
+	s->ps = bench_ps_per_op(t1 - t0, v->iters);
+	return err;
+}
+
+/*
+ * kmalloc-sweep: an alloc+free pair per iteration through hakmem_kmalloc()
+ * or kmalloc(), the size stepping by BENCH_SWEEP_STEP through
+ * [min_size, max_size] and starting again.
+ */
+static __always_inline int bench_sweep_loop(unsigned int lo, unsigned int hi,
+					    unsigned long n, bool hak)
+{
+	unsigned int size = lo;
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = hak ? hakmem_kmalloc(size, GFP_KERNEL) :
+			  kmalloc(size, GFP_KERNEL);
+		if (unlikely(!p))
+			return -ENOMEM;
+		bench_touch(p, i);
+		if (hak)
+			hakmem_kfree(p);
+		else
+			kfree(p);
+		size += BENCH_SWEEP_STEP;
+		if (size > hi)
+			size = lo;
+	}
+	return 0;
+}
+
+static int bench_measure_sweep(struct bench_variant *v, struct bench_arm *a,
+			       u64 seed, struct bench_sample *s)
+{
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_sweep_loop(v->min_size, v->max_size, v->iters,
+				       true);
+	else
+		err = bench_sweep_loop(v->min_size, v->max_size, v->iters,
+				       false);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, v->iters);
+	return err;
+}
+
+/* many-caches: an alloc+free pair on each of the caches in turn. */
+static __always_inline int bench_many_loop(const struct bench_cache *c,
+					   unsigned long n, bool hak)
+{
+	unsigned int k = 0;
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = bench_cache_alloc(&c[k], hak);
+		if (unlikely(!p))
+			return -ENOMEM;
+		bench_touch(p, i);
+		bench_cache_free(&c[k], hak, p);
+		if (++k == BENCH_MANY_CACHES)
+			k = 0;
+	}
+	return 0;
+}
+
+static int bench_measure_many(struct bench_variant *v, struct bench_arm *a,
+			      u64 seed, struct bench_sample *s)
+{
+	const struct bench_cache *c = v->many[a - v->arm];
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_many_loop(c, v->iters, true);
+	else
+		err = bench_many_loop(c, v->iters, false);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, v->iters);
+	return err;
+}
+
+/*
  * One working-set iteration: free a random slot, allocate a random size in
  * [min_size, max_size] into it.  One random number gives both.
  */
@@ -1419,7 +1675,7 @@ static int bench_measure_fill(struct bench_variant *v, struct bench_arm *a,
 	else
 		done = bench_fill_alloc(a->cache, v->objs, v->iters, false);
 	t1 = ktime_get_ns();
-	s->peak_kb = bench_used_kb(before);
+	s->kb[BENCH_PEAK] = bench_used_kb(before);
 	t2 = ktime_get_ns();
 	if (hak)
 		bench_fill_free(a->cache, v->objs, done, true);
@@ -1659,140 +1915,168 @@ static __always_inline void bench_consume(struct bench_ring *ring,
 	}
 }
 
+/* The ring of @th's pair: threads 2k and 2k + 1 share ring k. */
+static unsigned int bench_pair_of(const struct bench_thread *th)
+{
+	return (th - th->team->th) / 2;
+}
+
 static int bench_producer_fn(struct bench_thread *th)
 {
 	struct bench_team *t = th->team;
+	struct bench_ring *ring = &t->v->ring[bench_pair_of(th)];
 
 	if (bench_is_hakmem(t->a->alloc))
-		return bench_produce(t->v->ring, t->a->cache, t->v->iters,
-				     true);
-	return bench_produce(t->v->ring, t->a->cache, t->v->iters, false);
+		return bench_produce(ring, t->a->cache, t->v->iters, true);
+	return bench_produce(ring, t->a->cache, t->v->iters, false);
 }
 
 static int bench_consumer_fn(struct bench_thread *th)
 {
 	struct bench_team *t = th->team;
+	struct bench_ring *ring = &t->v->ring[bench_pair_of(th)];
 
 	if (bench_is_hakmem(t->a->alloc))
-		bench_consume(t->v->ring, t->a->cache, true);
+		bench_consume(ring, t->a->cache, true);
 	else
-		bench_consume(t->v->ring, t->a->cache, false);
+		bench_consume(ring, t->a->cache, false);
 	return 0;
 }
 
-/* Allocation on the first online CPU, free on the second; ps per object. */
-static int bench_measure_remote(struct bench_variant *v, struct bench_arm *a,
-				u64 seed, struct bench_sample *s)
+/*
+ * Runs the pairs of v->team: in each, the first CPU runs @produce and the
+ * second @consume; ps per object of one pair.
+ */
+static int bench_run_pairs(struct bench_variant *v, struct bench_arm *a,
+			   int (*produce)(struct bench_thread *th),
+			   int (*consume)(struct bench_thread *th),
+			   struct bench_sample *s)
 {
+	unsigned int i;
 	u64 wall;
 	int err;
 
-	memset(v->ring, 0, sizeof(*v->ring));
-	v->team->th[0].fn = bench_producer_fn;
-	v->team->th[1].fn = bench_consumer_fn;
+	for (i = 0; i < v->team->nr; i++)
+		v->team->th[i].fn = i & 1 ? consume : produce;
 	err = bench_team_run(v->team, v, a, &wall);
 	if (!err)
 		s->ps = bench_ps_per_op(wall, v->iters);
 	return err;
 }
 
+/* Allocation on one CPU of each pair, free on the other. */
+static int bench_measure_remote(struct bench_variant *v, struct bench_arm *a,
+				u64 seed, struct bench_sample *s)
+{
+	memset(v->ring, 0, v->nr_pairs * sizeof(*v->ring));
+	return bench_run_pairs(v, a, bench_producer_fn, bench_consumer_fn, s);
+}
+
+/* A single-producer, single-consumer ring of batches of objects. */
+struct bench_xring {
+	unsigned long head ____cacheline_aligned_in_smp;  /* producer's */
+	int done;					   /* producer's */
+	unsigned long tail ____cacheline_aligned_in_smp;  /* consumer's */
+	void *batch[BENCH_XRING_BATCHES][BENCH_BURST_NR] ____cacheline_aligned_in_smp;
+};
+
+/* Allocates batches of BENCH_BURST_NR and hands each to bench_xconsume(). */
+static __always_inline int bench_xproduce(struct bench_xring *ring,
+					  struct bench_cache c,
+					  unsigned long rounds, bool hak)
+{
+	unsigned long r, head = 0;
+	unsigned int i, spins = 0;
+	void **batch;
+	int err = 0;
+	void *p;
+
+	for (r = 0; r < rounds && !err; r++) {
+		/* Pairs with the release in bench_xconsume(): batch free. */
+		while (head - smp_load_acquire(&ring->tail) >=
+		       BENCH_XRING_BATCHES)
+			bench_spin(&spins);
+		batch = ring->batch[head % BENCH_XRING_BATCHES];
+		for (i = 0; i < BENCH_BURST_NR; i++) {
+			p = bench_cache_alloc(&c, hak);
+			if (unlikely(!p)) {
+				err = -ENOMEM;
+				break;
+			}
+			bench_touch(p, i);
+			batch[i] = p;
+		}
+		/* A short last batch: NULL ends it. */
+		if (i < BENCH_BURST_NR)
+			batch[i] = NULL;
+		/* Publishes the batch to bench_xconsume(). */
+		smp_store_release(&ring->head, ++head);
+	}
+	/* Ordered after the last head update: nothing more will come. */
+	smp_store_release(&ring->done, 1);
+	return err;
+}
+
+/* Frees the batches bench_xproduce() hands over, until it is done. */
+static __always_inline void bench_xconsume(struct bench_xring *ring,
+					   struct bench_cache c, bool hak)
+{
+	unsigned long head, tail = 0;
+	unsigned int i, spins = 0;
+	void **batch;
+
+	for (;;) {
+		/* Pairs with the release in bench_xproduce(): batch full. */
+		head = smp_load_acquire(&ring->head);
+		if (head == tail) {
+			/* Pairs with the release of done: head is final. */
+			if (smp_load_acquire(&ring->done) &&
+			    READ_ONCE(ring->head) == tail)
+				break;
+			bench_spin(&spins);
+			continue;
+		}
+		batch = ring->batch[tail % BENCH_XRING_BATCHES];
+		for (i = 0; i < BENCH_BURST_NR && batch[i]; i++)
+			bench_cache_free(&c, hak, batch[i]);
+		/* Hands the batch back to bench_xproduce(). */
+		smp_store_release(&ring->tail, ++tail);
+	}
+}
+
+static int bench_xproducer_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+	struct bench_xring *ring = &t->v->xring[bench_pair_of(th)];
+	unsigned long rounds = max(t->v->iters / BENCH_BURST_NR, 1UL);
+
+	if (bench_is_hakmem(t->a->alloc))
+		return bench_xproduce(ring, t->a->cache, rounds, true);
+	return bench_xproduce(ring, t->a->cache, rounds, false);
+}
+
+static int bench_xconsumer_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+	struct bench_xring *ring = &t->v->xring[bench_pair_of(th)];
+
+	if (bench_is_hakmem(t->a->alloc))
+		bench_xconsume(ring, t->a->cache, true);
+	else
+		bench_xconsume(ring, t->a->cache, false);
+	return 0;
+}
+
+/* Batches allocated on one CPU of each pair, freed on the other. */
+static int bench_measure_xcpu(struct bench_variant *v, struct bench_arm *a,
+			      u64 seed, struct bench_sample *s)
+{
+	memset(v->xring, 0, v->nr_pairs * sizeof(*v->xring));
+	return bench_run_pairs(v, a, bench_xproducer_fn, bench_xconsumer_fn,
+			       s);
+}
+
 /* === Workloads ============================================================ */
-
-static int bench_run_loop(struct bench_run *run)
-{
-	struct bench_variant *v;
-
-	v = bench_variant_new(run, "loop", bench_measure_loop, bench_no_alloc,
-			      ARRAY_SIZE(bench_no_alloc));
-	if (!v)
-		return -ENOMEM;
-	strscpy(v->param, "-", sizeof(v->param));
-	v->iters = bench_scaled(run, BENCH_LOOP_ITERS);
-	bench_variant_finish(v, 0);
-	return 0;
-}
-
-static int bench_run_pair_one(struct bench_run *run, const char *workload,
-			      const char *param, unsigned int size,
-			      const enum bench_alloc *allocs,
-			      unsigned int nr_allocs)
-{
-	struct bench_variant *v;
-
-	v = bench_variant_new(run, workload, bench_measure_pair, allocs,
-			      nr_allocs);
-	if (!v)
-		return -ENOMEM;
-	strscpy(v->param, param, sizeof(v->param));
-	v->iters = bench_scaled(run, BENCH_PAIR_ITERS);
-	bench_variant_finish(v, bench_variant_caches(v, size));
-	return 0;
-}
-
-static int bench_run_pair(struct bench_run *run)
-{
-	char param[BENCH_PARAM_LEN];
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < run->cfg.nr_sizes; i++) {
-		snprintf(param, sizeof(param), "%u", run->cfg.sizes[i]);
-		err = bench_run_pair_one(run, "pair", param, run->cfg.sizes[i],
-					 bench_vs_slub,
-					 ARRAY_SIZE(bench_vs_slub));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* pair at 256 B for hakmem, the floor behind a call, the floor and SLUB. */
-static int bench_run_floor(struct bench_run *run)
-{
-	struct bench_variant *v;
-
-	v = bench_variant_new(run, "floor", bench_measure_floor,
-			      bench_floor_vs_slub,
-			      ARRAY_SIZE(bench_floor_vs_slub));
-	if (!v)
-		return -ENOMEM;
-	snprintf(v->param, sizeof(v->param), "%u", BENCH_OBJECT_SIZE);
-	v->iters = bench_scaled(run, BENCH_PAIR_ITERS);
-	bench_variant_finish(v, bench_variant_caches(v, BENCH_OBJECT_SIZE));
-	return 0;
-}
-
-static int bench_run_batches(struct bench_run *run, const char *workload,
-			     bench_measure_fn measure)
-{
-	struct bench_variant *v;
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < ARRAY_SIZE(bench_batch_nr); i++) {
-		v = bench_variant_new(run, workload, measure, bench_vs_slub,
-				      ARRAY_SIZE(bench_vs_slub));
-		if (!v)
-			return -ENOMEM;
-		v->nr = bench_batch_nr[i];
-		snprintf(v->param, sizeof(v->param), "%u", v->nr);
-		v->iters = bench_scaled(run, BENCH_BATCH_OBJECTS);
-		err = bench_variant_objs(v, v->nr) ?:
-		      bench_variant_caches(v, BENCH_OBJECT_SIZE);
-		bench_variant_finish(v, err);
-	}
-	return 0;
-}
-
-static int bench_run_batch(struct bench_run *run)
-{
-	return bench_run_batches(run, "batch", bench_measure_batch);
-}
-
-static int bench_run_bulk(struct bench_run *run)
-{
-	return bench_run_batches(run, "bulk", bench_measure_bulk);
-}
 
 /*
  * Gives the hakmem-full and hakmem-light arms their class tables: one set of
@@ -1805,12 +2089,12 @@ static int bench_run_bulk(struct bench_run *run)
  * the arm in that position.  With a set per repetition an unlucky placement
  * costs one repetition, which the median leaves out.
  */
-static int bench_variant_classes(struct bench_variant *v)
+static int bench_setup_classes(struct bench_variant *v)
 {
 	unsigned int i, set, sets;
 	struct bench_arm *a;
 
-	sets = min_t(unsigned int, v->run->cfg.reps + 1, BENCH_CLASS_SETS);
+	sets = min_t(unsigned int, v->reps + 1, BENCH_CLASS_SETS);
 	for (set = 0; set < sets; set++) {
 		for (i = 0; i < v->nr_arms; i++) {
 			a = &v->arm[i];
@@ -1830,132 +2114,980 @@ static int bench_variant_classes(struct bench_variant *v)
 	return 0;
 }
 
-static int bench_run_ws_one(struct bench_run *run, const char *workload,
-			    const char *param, unsigned int min_size,
-			    unsigned int max_size,
-			    const enum bench_alloc *allocs,
-			    unsigned int nr_allocs)
+/* The working sets: a class index per slot, and class tables for modes. */
+static int bench_setup_ws(struct bench_variant *v)
 {
-	struct bench_variant *v;
-	int err;
-
-	v = bench_variant_new(run, workload, bench_measure_ws, allocs,
-			      nr_allocs);
-	if (!v)
-		return -ENOMEM;
-	strscpy(v->param, param, sizeof(v->param));
-	v->iters = bench_scaled(run, BENCH_WS_ITERS);
-	v->min_size = min_size;
-	v->max_size = max_size;
 	v->cls = kcalloc(BENCH_WS_SLOTS, sizeof(*v->cls), GFP_KERNEL);
-	err = v->cls ? 0 : -ENOMEM;
-	err = err ?: bench_variant_objs(v, BENCH_WS_SLOTS);
-	err = err ?: bench_variant_classes(v);
-	bench_variant_finish(v, err);
-	return 0;
+	if (!v->cls)
+		return -ENOMEM;
+	return bench_setup_classes(v);
 }
 
-static int bench_run_ws_c6(struct bench_run *run)
+static int bench_setup_fill(struct bench_variant *v)
 {
-	return bench_run_ws_one(run, "ws400-c6", "257-768", 257, 768,
-				bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
-}
-
-static int bench_run_ws_mixed(struct bench_run *run)
-{
-	return bench_run_ws_one(run, "ws400-mixed", "16-1024", 16, 1024,
-				bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
-}
-
-static const char *const bench_fill_parts[] = { "fill-alloc", "fill-free" };
-
-static int bench_run_fill(struct bench_run *run)
-{
-	struct bench_variant *v;
 	u64 free_bytes;
 
-	v = bench_variant_new(run, "fill", bench_measure_fill, bench_vs_slub,
-			      ARRAY_SIZE(bench_vs_slub));
-	if (!v)
-		return -ENOMEM;
-	v->parts = bench_fill_parts;
-	v->nr_parts = ARRAY_SIZE(bench_fill_parts);
-	v->iters = bench_scaled(run, BENCH_FILL_OBJECTS);
-	v->size = BENCH_OBJECT_SIZE;
 	snprintf(v->param, sizeof(v->param), "%lu", v->iters);
 	/* Fail cleanly rather than wake the OOM killer. */
 	free_bytes = (u64)bench_free_pages() << PAGE_SHIFT;
 	if ((u64)v->iters * v->size > free_bytes / 2) {
-		bench_note(run, "fill %s: needs more than half the free memory, skipped",
+		bench_note(v->run, "fill %s: needs more than half the free memory, skipped",
 			   v->param);
-		bench_variant_free(v);
-		return 0;
+		return BENCH_SKIP;
 	}
-	bench_variant_finish(v, bench_variant_objs(v, v->iters));
+	return bench_variant_objs(v, v->iters);
+}
+
+static int bench_setup_smp_pair(struct bench_variant *v)
+{
+	v->parallel = v->team->nr;
 	return 0;
 }
 
-static int bench_run_header(struct bench_run *run)
+/* A ring per producer/consumer pair; their objects add up. */
+static int bench_setup_remote(struct bench_variant *v)
 {
-	return bench_run_pair_one(run, "header", "pair-256",
-				  BENCH_OBJECT_SIZE, bench_modes_vs_slub,
-				  ARRAY_SIZE(bench_modes_vs_slub)) ?:
-	       bench_run_ws_one(run, "header", "ws400-mixed", 16, 1024,
-				bench_modes_vs_slub,
-				ARRAY_SIZE(bench_modes_vs_slub));
+	v->nr_pairs = v->team->nr / 2;
+	v->parallel = v->nr_pairs;
+	snprintf(v->param, sizeof(v->param), "%u", v->size);
+	v->ring = kcalloc(v->nr_pairs, sizeof(*v->ring), GFP_KERNEL);
+	return v->ring ? 0 : -ENOMEM;
 }
 
-static int bench_run_smp_pair(struct bench_run *run)
+static int bench_setup_xcpu(struct bench_variant *v)
 {
-	struct bench_variant *v;
-	int err;
-
-	v = bench_variant_new(run, "smp-pair", bench_measure_smp_pair,
-			      bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
-	if (!v)
-		return -ENOMEM;
-	snprintf(v->param, sizeof(v->param), "%u", BENCH_OBJECT_SIZE);
-	v->iters = bench_scaled(run, BENCH_PAIR_ITERS);
-	v->parallel = num_online_cpus();
-	v->team = bench_team_alloc(v->parallel);
-	err = v->team ? 0 : -ENOMEM;
-	err = err ?: bench_variant_caches(v, BENCH_OBJECT_SIZE);
-	bench_variant_finish(v, err);
-	return 0;
+	v->nr_pairs = v->team->nr / 2;
+	v->parallel = v->nr_pairs;
+	/* Whole batches: ps per object is then exact. */
+	v->iters = max(v->iters / BENCH_BURST_NR, 1UL) * BENCH_BURST_NR;
+	v->xring = kcalloc(v->nr_pairs, sizeof(*v->xring), GFP_KERNEL);
+	return v->xring ? 0 : -ENOMEM;
 }
 
-static int bench_run_remote_free(struct bench_run *run)
+/* Every arm's BENCH_MANY_CACHES caches, alive for the whole variant. */
+static int bench_setup_many(struct bench_variant *v)
 {
-	struct bench_variant *v;
-	int err;
+	unsigned int i;
+	int err = 0;
 
-	v = bench_variant_new(run, "remote-free", bench_measure_remote,
-			      bench_vs_slub, ARRAY_SIZE(bench_vs_slub));
-	if (!v)
-		return -ENOMEM;
-	snprintf(v->param, sizeof(v->param), "%u", BENCH_OBJECT_SIZE);
-	v->iters = bench_scaled(run, BENCH_REMOTE_OBJECTS);
-	v->team = bench_team_alloc(2);
-	v->ring = kzalloc(sizeof(*v->ring), GFP_KERNEL);
-	err = v->team && v->ring ? 0 : -ENOMEM;
-	err = err ?: bench_variant_caches(v, BENCH_OBJECT_SIZE);
-	bench_variant_finish(v, err);
-	return 0;
+	for (i = 0; !err && i < v->nr_arms; i++)
+		err = bench_many_create(v, i);
+	return err;
 }
 
-static const struct bench_workload_desc bench_workloads[BENCH_NR_WORKLOADS] = {
-	[BENCH_LOOP]		= { "loop", bench_run_loop, false },
-	[BENCH_PAIR]		= { "pair", bench_run_pair, false },
-	[BENCH_FLOOR]		= { "floor", bench_run_floor, false },
-	[BENCH_BATCH]		= { "batch", bench_run_batch, false },
-	[BENCH_BULK]		= { "bulk", bench_run_bulk, false },
-	[BENCH_WS_C6]		= { "ws400-c6", bench_run_ws_c6, false },
-	[BENCH_WS_MIXED]	= { "ws400-mixed", bench_run_ws_mixed, false },
-	[BENCH_FILL]		= { "fill", bench_run_fill, false },
-	[BENCH_HEADER]		= { "header", bench_run_header, false },
-	[BENCH_SMP_PAIR]	= { "smp-pair", bench_run_smp_pair, true },
-	[BENCH_REMOTE_FREE]	= { "remote-free", bench_run_remote_free, true },
+/*
+ * The mem-* workloads measure memory as a user sees it: for hakmem and SLUB
+ * alike the drop in free pages since the repetition started, at the peak,
+ * once every object is freed, and once the caches are shrunk too; and each
+ * allocator's own count of its pages (enum bench_mem_item).  Their caches
+ * are made at the start of each repetition and destroyed at its end; the
+ * kmalloc pattern uses the kmalloc caches of both, which stay.
+ */
+
+/* The memory state at the start of a repetition. */
+struct bench_mem {
+	unsigned long free;	/* free pages */
+	unsigned long own;	/* the allocator's own pages */
 };
+
+static unsigned long bench_hak_pages(struct hakmem_cache *c)
+{
+	struct hakmem_cache_info info;
+
+	if (!c)
+		return 0;
+	hakmem_cache_get_info(c, &info);
+	return info.pages;
+}
+
+/*
+ * The pages of @a's allocator: for hakmem those of the caches the variant
+ * uses (its cache, its many-caches set, or the hakmem_kmalloc() classes up
+ * to 4096 bytes), for SLUB every slab page (NR_SLAB_UNRECLAIMABLE_B, kept
+ * in pages; the per-CPU deltas not yet folded in are left out).
+ */
+static unsigned long bench_own_pages(struct bench_variant *v,
+				     struct bench_arm *a)
+{
+	struct hakmem_cache *kc, *prev = NULL;
+	struct bench_cache *many = v->many[a - v->arm];
+	unsigned long pages = 0;
+	unsigned int k, size;
+
+	if (a->alloc == BENCH_SLUB)
+		return global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B);
+	pages = bench_hak_pages(a->cache.hak);
+	for (k = 0; many && k < BENCH_MANY_CACHES; k++)
+		pages += bench_hak_pages(many[k].hak);
+	if (!(v->w->flags & BENCH_KMALLOC))
+		return pages;
+	for (size = BENCH_SWEEP_STEP; size <= 4096; size += BENCH_SWEEP_STEP) {
+		kc = hakmem_kmalloc_cache(size);
+		if (kc != prev)
+			pages += bench_hak_pages(kc);
+		prev = kc;
+	}
+	return pages;
+}
+
+static void bench_mem_start(struct bench_variant *v, struct bench_arm *a,
+			    struct bench_mem *m)
+{
+	m->free = bench_free_pages();
+	m->own = bench_own_pages(v, a);
+}
+
+/*
+ * Records the global figure @item now, and the own one @own unless -1.
+ * What is freed is measured once the RCU callbacks have run: hakmem gives
+ * its empty segments back through call_rcu(), and a grace period is no
+ * memory a user would count as held, for either allocator.
+ */
+static void bench_mem_note(struct bench_variant *v, struct bench_arm *a,
+			   const struct bench_mem *m, struct bench_sample *s,
+			   enum bench_mem_item item, int own)
+{
+	unsigned long now;
+
+	if (item != BENCH_PEAK)
+		rcu_barrier();
+	s->kb[item] = max(s->kb[item], bench_used_kb(m->free));
+	if (own < 0)
+		return;
+	now = bench_own_pages(v, a);
+	if (now > m->own)
+		s->kb[own] = max_t(u64, s->kb[own],
+				   (u64)(now - m->own) << (PAGE_SHIFT - 10));
+}
+
+static void bench_mem_reset(struct bench_sample *s)
+{
+	memset(s->kb, 0, sizeof(s->kb));
+}
+
+/* Shrinks @a's cache, or its many-caches set. */
+static void bench_mem_shrink(struct bench_variant *v, struct bench_arm *a)
+{
+	struct bench_cache *many = v->many[a - v->arm];
+	unsigned int k;
+
+	if (a->cache.hak)
+		hakmem_cache_shrink(a->cache.hak);
+	if (a->cache.slub)
+		kmem_cache_shrink(a->cache.slub);
+	for (k = 0; many && k < BENCH_MANY_CACHES; k++) {
+		if (many[k].hak)
+			hakmem_cache_shrink(many[k].hak);
+		if (many[k].slub)
+			kmem_cache_shrink(many[k].slub);
+	}
+}
+
+/* Frees the non-NULL objects of v->objs[0..@nr). */
+static void bench_mem_free_all(struct bench_arm *a, void **objs,
+			       unsigned long nr)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		if (objs[i])
+			bench_cache_free(&a->cache, hak, objs[i]);
+		objs[i] = NULL;
+	}
+}
+
+/* The objects every thread of mem-many holds: 8 of each cache. */
+#define BENCH_MEM_MANY_LIVE	8
+#define BENCH_MEM_MANY_OBJS	(BENCH_MANY_CACHES * BENCH_MEM_MANY_LIVE)
+
+static int bench_mem_many_alloc_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+	void **objs = t->v->objs + (th - t->th) * BENCH_MEM_MANY_OBJS;
+	struct bench_cache *many = t->v->many[t->a - t->v->arm];
+	bool hak = bench_is_hakmem(t->a->alloc);
+	unsigned int k, j;
+
+	for (k = 0; k < BENCH_MANY_CACHES; k++) {
+		for (j = 0; j < BENCH_MEM_MANY_LIVE; j++) {
+			objs[j] = bench_cache_alloc(&many[k], hak);
+			if (!objs[j])
+				return -ENOMEM;
+			bench_touch(objs[j], j);
+		}
+		objs += BENCH_MEM_MANY_LIVE;
+	}
+	return 0;
+}
+
+static int bench_mem_many_free_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+	void **objs = t->v->objs + (th - t->th) * BENCH_MEM_MANY_OBJS;
+	struct bench_cache *many = t->v->many[t->a - t->v->arm];
+	bool hak = bench_is_hakmem(t->a->alloc);
+	unsigned int k, j;
+
+	for (k = 0; k < BENCH_MANY_CACHES; k++) {
+		for (j = 0; j < BENCH_MEM_MANY_LIVE; j++) {
+			if (objs[j])
+				bench_cache_free(&many[k], hak, objs[j]);
+			objs[j] = NULL;
+		}
+		objs += BENCH_MEM_MANY_LIVE;
+	}
+	return 0;
+}
+
+/*
+ * mem-many: 64 caches of 64-1072 B, 8 live objects of each on every CPU
+ * (the objects of each CPU allocated and freed there); ps per object.
+ */
+static int bench_measure_mem_many(struct bench_variant *v,
+				  struct bench_arm *a, u64 seed,
+				  struct bench_sample *s)
+{
+	unsigned int i = a - v->arm;
+	u64 wall1 = 0, wall2 = 0;
+	struct bench_mem m;
+	int err, err2;
+
+	bench_mem_reset(s);
+	bench_mem_start(v, a, &m);
+	err = bench_many_create(v, i);
+	for (i = 0; !err && i < v->team->nr; i++)
+		v->team->th[i].fn = bench_mem_many_alloc_fn;
+	err = err ?: bench_team_run(v->team, v, a, &wall1);
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	for (i = 0; i < v->team->nr; i++)
+		v->team->th[i].fn = bench_mem_many_free_fn;
+	err2 = bench_team_run(v->team, v, a, &wall2);
+	bench_mem_note(v, a, &m, s, BENCH_RETAINED, BENCH_OWN_RETAINED);
+	bench_mem_shrink(v, a);
+	bench_mem_note(v, a, &m, s, BENCH_SHRUNK, -1);
+	bench_many_destroy(v, a - v->arm);
+	s->ps = bench_ps_per_op(wall1 + wall2,
+				(u64)v->team->nr * BENCH_MEM_MANY_OBJS);
+	return err ?: err2;
+}
+
+static int bench_setup_mem_many(struct bench_variant *v)
+{
+	return bench_variant_objs(v, v->team->nr * BENCH_MEM_MANY_OBJS);
+}
+
+/* v->iters objects of v->size bytes in v->objs, from @a's cache. */
+static unsigned long bench_mem_fill(struct bench_arm *a, void **objs,
+				    unsigned long nr)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		objs[i] = bench_cache_alloc(&a->cache, hak);
+		if (!objs[i])
+			break;
+		bench_touch(objs[i], i);
+	}
+	return i;
+}
+
+/*
+ * mem-scatter: v->iters objects; nine in ten freed at random, then as many
+ * allocated again into the holes; then all freed.  ps per operation.
+ */
+static int bench_measure_mem_scatter(struct bench_variant *v,
+				     struct bench_arm *a, u64 seed,
+				     struct bench_sample *s)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned long i, done, freed = 0, ops;
+	u64 state = seed, t0;
+	struct bench_mem m;
+	int err;
+
+	bench_mem_reset(s);
+	bench_mem_start(v, a, &m);
+	err = bench_arm_create_cache(v, a, v->size, 0);
+	if (err)
+		return err;
+	t0 = ktime_get_ns();
+	done = bench_mem_fill(a, v->objs, v->iters);
+	ops = done;
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	for (i = 0; i < done; i++) {
+		if (reciprocal_scale((u32)bench_rand(&state), 10)) {
+			bench_cache_free(&a->cache, hak, v->objs[i]);
+			v->objs[i] = NULL;
+			freed++;
+		}
+	}
+	for (i = 0; i < done && done == v->iters; i++) {
+		if (v->objs[i])
+			continue;
+		v->objs[i] = bench_cache_alloc(&a->cache, hak);
+		if (!v->objs[i]) {
+			done = 0;
+			break;
+		}
+		bench_touch(v->objs[i], i);
+	}
+	ops += 2 * freed;
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	bench_mem_free_all(a, v->objs, v->iters);
+	ops += v->iters;
+	s->ps = bench_ps_per_op(ktime_get_ns() - t0, ops);
+	bench_mem_note(v, a, &m, s, BENCH_RETAINED, BENCH_OWN_RETAINED);
+	bench_mem_shrink(v, a);
+	bench_mem_note(v, a, &m, s, BENCH_SHRUNK, -1);
+	bench_arm_destroy_cache(a);
+	return done == v->iters ? 0 : -ENOMEM;
+}
+
+/* How often the mem-prodcons producer looks at the memory, in objects. */
+#define BENCH_MEM_SAMPLE	4096
+
+/*
+ * The producer of mem-prodcons: bench_produce() that looks at the memory
+ * every BENCH_MEM_SAMPLE objects (v->mem, v->sample).
+ */
+static int bench_mem_producer_fn(struct bench_thread *th)
+{
+	struct bench_team *t = th->team;
+	struct bench_ring *ring = &t->v->ring[bench_pair_of(th)];
+	bool hak = bench_is_hakmem(t->a->alloc);
+	unsigned long i, head = 0, n = t->v->iters;
+	unsigned int spins = 0;
+	int err = 0;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		if (!(i % BENCH_MEM_SAMPLE) && !bench_pair_of(th))
+			bench_mem_note(t->v, t->a, t->v->mem, t->v->sample,
+				       BENCH_PEAK, BENCH_OWN_PEAK);
+		p = bench_cache_alloc(&t->a->cache, hak);
+		if (unlikely(!p)) {
+			err = -ENOMEM;
+			break;
+		}
+		bench_touch(p, i);
+		/* Pairs with the release in bench_consume(): slot reusable. */
+		while (head - smp_load_acquire(&ring->tail) >= BENCH_RING_SIZE)
+			bench_spin(&spins);
+		ring->slot[head % BENCH_RING_SIZE] = p;
+		/* Publishes the slot to bench_consume(). */
+		smp_store_release(&ring->head, ++head);
+	}
+	/* Ordered after the last head update: nothing more will come. */
+	smp_store_release(&ring->done, 1);
+	return err;
+}
+
+/*
+ * mem-prodcons: remote-free's pairs, v->iters objects each, with the memory
+ * sampled by the first producer; the peak must stay bounded, whatever the
+ * number of objects.  ps per object of one pair.
+ */
+static int bench_measure_mem_prodcons(struct bench_variant *v,
+				      struct bench_arm *a, u64 seed,
+				      struct bench_sample *s)
+{
+	struct bench_mem m;
+	int err;
+
+	bench_mem_reset(s);
+	bench_mem_start(v, a, &m);
+	err = bench_arm_create_cache(v, a, v->size, 0);
+	if (err)
+		return err;
+	v->mem = &m;
+	v->sample = s;
+	memset(v->ring, 0, v->nr_pairs * sizeof(*v->ring));
+	err = bench_run_pairs(v, a, bench_mem_producer_fn, bench_consumer_fn,
+			      s);
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	bench_mem_note(v, a, &m, s, BENCH_RETAINED, BENCH_OWN_RETAINED);
+	bench_mem_shrink(v, a);
+	bench_mem_note(v, a, &m, s, BENCH_SHRUNK, -1);
+	bench_arm_destroy_cache(a);
+	v->mem = NULL;
+	v->sample = NULL;
+	return err;
+}
+
+/*
+ * mem-burst-idle: a burst of v->iters objects, all freed, then idle: what
+ * stays with the allocator, and what stays once its cache is shrunk.
+ */
+static int bench_measure_mem_burst(struct bench_variant *v,
+				   struct bench_arm *a, u64 seed,
+				   struct bench_sample *s)
+{
+	unsigned long done;
+	struct bench_mem m;
+	u64 t0, t1;
+	int err;
+
+	bench_mem_reset(s);
+	bench_mem_start(v, a, &m);
+	err = bench_arm_create_cache(v, a, v->size, 0);
+	if (err)
+		return err;
+	t0 = ktime_get_ns();
+	done = bench_mem_fill(a, v->objs, v->iters);
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	bench_mem_free_all(a, v->objs, done);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, 2 * (u64)done);
+	bench_mem_note(v, a, &m, s, BENCH_RETAINED, BENCH_OWN_RETAINED);
+	bench_mem_shrink(v, a);
+	bench_mem_note(v, a, &m, s, BENCH_SHRUNK, -1);
+	bench_arm_destroy_cache(a);
+	return done == v->iters ? 0 : -ENOMEM;
+}
+
+/* Shrinks the kmalloc caches of sizes up to 4096 of @a's allocator. */
+static void bench_mem_shrink_kmalloc(struct bench_arm *a)
+{
+	struct hakmem_cache *hc, *hprev = NULL;
+	struct kmem_cache *kc, *kprev = NULL;
+	unsigned int size;
+
+	for (size = BENCH_SWEEP_STEP; size <= 4096; size += BENCH_SWEEP_STEP) {
+		if (a->alloc == BENCH_SLUB) {
+			kc = kmalloc_caches[KMALLOC_NORMAL][kmalloc_index(size)];
+			if (kc && kc != kprev)
+				kmem_cache_shrink(kc);
+			kprev = kc;
+		} else {
+			hc = hakmem_kmalloc_cache(size);
+			if (hc && hc != hprev)
+				hakmem_cache_shrink(hc);
+			hprev = hc;
+		}
+	}
+}
+
+/*
+ * mem-kmalloc: a burst of v->iters hakmem_kmalloc() (kmalloc() for SLUB)
+ * allocations, the size stepping by 8 through 8-4096, then all freed.
+ */
+static int bench_measure_mem_kmalloc(struct bench_variant *v,
+				     struct bench_arm *a, u64 seed,
+				     struct bench_sample *s)
+{
+	bool hak = bench_is_hakmem(a->alloc);
+	unsigned int size = BENCH_SWEEP_STEP;
+	unsigned long i, done;
+	struct bench_mem m;
+	u64 t0, t1;
+
+	bench_mem_reset(s);
+	bench_mem_start(v, a, &m);
+	t0 = ktime_get_ns();
+	for (done = 0; done < v->iters; done++) {
+		v->objs[done] = hak ? hakmem_kmalloc(size, GFP_KERNEL) :
+				      kmalloc(size, GFP_KERNEL);
+		if (!v->objs[done])
+			break;
+		bench_touch(v->objs[done], done);
+		size += BENCH_SWEEP_STEP;
+		if (size > 4096)
+			size = BENCH_SWEEP_STEP;
+	}
+	bench_mem_note(v, a, &m, s, BENCH_PEAK, BENCH_OWN_PEAK);
+	for (i = 0; i < done; i++) {
+		if (hak)
+			hakmem_kfree(v->objs[i]);
+		else
+			kfree(v->objs[i]);
+	}
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, 2 * (u64)done);
+	bench_mem_note(v, a, &m, s, BENCH_RETAINED, BENCH_OWN_RETAINED);
+	bench_mem_shrink_kmalloc(a);
+	bench_mem_note(v, a, &m, s, BENCH_SHRUNK, -1);
+	return done == v->iters ? 0 : -ENOMEM;
+}
+
+/* An object slot per operation, if half the free memory holds them. */
+static int bench_setup_mem(struct bench_variant *v)
+{
+	u64 need = (u64)v->iters * (v->size ?: 2048);
+
+	if (need > ((u64)bench_free_pages() << PAGE_SHIFT) / 2) {
+		bench_note(v->run, "%s: needs more than half the free memory, skipped",
+			   v->workload);
+		return BENCH_SKIP;
+	}
+	return bench_variant_objs(v, v->iters);
+}
+
+static int bench_setup_mem_prodcons(struct bench_variant *v)
+{
+	return bench_setup_remote(v);
+}
+
+static const unsigned int bench_batch_nr[] = { 1, 8, 32, 64, 128, 250 };
+/* kmalloc-sweep: the largest size of each row's range. */
+static const unsigned int bench_sweep_max[] = { 64, 256, 1024, 4096 };
+static const char *const bench_fill_parts[] = { "fill-alloc", "fill-free" };
+
+/*
+ * The workloads, in the order they run.  A new workload is one entry here
+ * and its measure function; .setup only when the defaults (caches of .size
+ * for each arm, .objs slots, a team of .threads) are not all it needs.
+ */
+static const struct bench_workload bench_workloads[] = {
+	{
+		.name = "loop",
+		.legend = "ns per iteration of an empty loop (one store each)",
+		.measure = bench_measure_loop,
+		.arms = bench_no_alloc, .nr_arms = ARRAY_SIZE(bench_no_alloc),
+		.iters = 10000000, .param = "-",
+		.flags = BENCH_NO_GEOMEAN,
+	}, {
+		.name = "pair",
+		.legend = "ns per alloc+free pair of one object; param = size",
+		.measure = bench_measure_pair,
+		.iters = 2000000,
+		.param_kind = BENCH_PARAM_SIZE, .flags = BENCH_CFG_SIZES,
+	}, {
+		.name = "floor",
+		.legend = "pair at 256 B through a bare per-CPU pointer array\n"
+			  "(no header, guard or counter; zeroes if init_on_alloc):\n"
+			  "floor inlined in the loop, floor-call behind calls",
+		.measure = bench_measure_floor,
+		.arms = bench_floor_vs_slub,
+		.nr_arms = ARRAY_SIZE(bench_floor_vs_slub),
+		.iters = 2000000, .size = BENCH_OBJECT_SIZE,
+		.flags = BENCH_NO_GEOMEAN,
+	}, {
+		.name = "batch",
+		.legend = "ns per object (its alloc + its free): N allocations\n"
+			  "then N frees in the same order (FIFO), single calls;\n"
+			  "param = N, 256 B objects",
+		.measure = bench_measure_batch,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.param_kind = BENCH_PARAM_NR, .params = bench_batch_nr,
+		.nr_params = ARRAY_SIZE(bench_batch_nr),
+	}, {
+		.name = "bulk",
+		.legend = "as batch, through the *_alloc_bulk/*_free_bulk calls",
+		.measure = bench_measure_bulk,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.param_kind = BENCH_PARAM_NR, .params = bench_batch_nr,
+		.nr_params = ARRAY_SIZE(bench_batch_nr),
+	}, {
+		.name = "ws400-c6",
+		.legend = "ns per iteration: free a random one of 400 slots and\n"
+			  "kmalloc a random size (param) into it",
+		.measure = bench_measure_ws, .setup = bench_setup_ws,
+		.iters = 2000000, .min_size = 257, .max_size = 768,
+		.objs = BENCH_WS_SLOTS, .param = "257-768",
+	}, {
+		.name = "ws400-mixed",
+		.legend = "as ws400-c6, sizes 16-1024",
+		.measure = bench_measure_ws, .setup = bench_setup_ws,
+		.iters = 2000000, .min_size = 16, .max_size = 1024,
+		.objs = BENCH_WS_SLOTS, .param = "16-1024",
+	}, {
+		.name = "fill",
+		.legend = "ns per op: param 256 B objects allocated, then all\n"
+			  "freed, each alloc and each free one op; peak_kB =\n"
+			  "drop in free pages (buddy + per-CPU lists) at the\n"
+			  "peak; other activity adds noise.  Parts: fill-alloc\n"
+			  "(ns per allocation), fill-free (ns per free)",
+		.measure = bench_measure_fill, .setup = bench_setup_fill,
+		.iters = 100000, .size = BENCH_OBJECT_SIZE,
+		.parts = bench_fill_parts,
+		.nr_parts = ARRAY_SIZE(bench_fill_parts),
+		.flags = BENCH_OWN_CACHES,
+	}, {
+		.name = "header",
+		.legend = "pair-256 and ws400-mixed with hakmem caches of each\n"
+			  "header mode (own class caches), against SLUB",
+		.measure = bench_measure_pair,
+		.arms = bench_modes_vs_slub,
+		.nr_arms = ARRAY_SIZE(bench_modes_vs_slub),
+		.iters = 2000000, .size = BENCH_OBJECT_SIZE,
+		.param = "pair-256", .flags = BENCH_NO_GEOMEAN,
+	}, {
+		.name = "header",
+		.measure = bench_measure_ws, .setup = bench_setup_ws,
+		.arms = bench_modes_vs_slub,
+		.nr_arms = ARRAY_SIZE(bench_modes_vs_slub),
+		.iters = 2000000, .min_size = 16, .max_size = 1024,
+		.objs = BENCH_WS_SLOTS, .param = "ws400-mixed",
+		.flags = BENCH_NO_GEOMEAN,
+	}, {
+		.name = "smp-pair",
+		.legend = "ns per 256 B pair on each CPU, all online CPUs at\n"
+			  "once; Mops/s summed over the CPUs",
+		.measure = bench_measure_smp_pair,
+		.setup = bench_setup_smp_pair,
+		.iters = 2000000, .size = BENCH_OBJECT_SIZE,
+		.threads = BENCH_ALL_CPUS, .cpus = 2,
+	}, {
+		.name = "remote-free",
+		.legend = "ns per 256 B object allocated on one CPU and freed\n"
+			  "on another through a ring; a pair per two online CPUs,\n"
+			  "Mops/s summed over the pairs",
+		.measure = bench_measure_remote, .setup = bench_setup_remote,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.threads = BENCH_ALL_CPUS, .cpus = 2, .flags = BENCH_PAIRS,
+	}, {
+		.name = "burst",
+		.legend = "ns per 256 B object: 64 allocated, a word written to\n"
+			  "each, then freed in reverse order (packet-like)",
+		.measure = bench_measure_burst,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.objs = BENCH_BURST_NR, .param = "64",
+	}, {
+		.name = "fifo",
+		.legend = "ns per iteration of a FIFO queue of 10000 live 256 B\n"
+			  "objects: allocate one at the tail, free the head",
+		.measure = bench_measure_fifo,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.objs = BENCH_FIFO_LIVE, .param = "10000",
+	}, {
+		.name = "kmalloc-sweep",
+		.legend = "ns per hakmem_kmalloc+hakmem_kfree (kmalloc+kfree for\n"
+			  "SLUB), the size stepping by 8 through param's range",
+		.measure = bench_measure_sweep,
+		.iters = 1000000,
+		.param_kind = BENCH_PARAM_RANGE, .params = bench_sweep_max,
+		.nr_params = ARRAY_SIZE(bench_sweep_max),
+	}, {
+		.name = "many-caches",
+		.legend = "ns per alloc+free pair on 64 caches of 64-1072 B in\n"
+			  "turn, one pair each: per-cache state out of the CPU caches",
+		.measure = bench_measure_many, .setup = bench_setup_many,
+		.iters = 1000000, .param = "64",
+	}, {
+		.name = "xcpu-batch",
+		.legend = "ns per 256 B object: one CPU of a pair allocates\n"
+			  "batches of 64, the other frees each batch (rx/tx-like);\n"
+			  "a pair per two online CPUs, Mops/s summed over pairs",
+		.measure = bench_measure_xcpu, .setup = bench_setup_xcpu,
+		.iters = 500000, .size = BENCH_OBJECT_SIZE,
+		.threads = BENCH_ALL_CPUS, .cpus = 2, .flags = BENCH_PAIRS,
+	}, {
+		.name = "mem-many",
+		.legend = "memory (all mem-*: KiB, see peak_kb ... own_retained_kb):\n"
+			  "64 caches of 64-1072 B, 8 live objects of each on every\n"
+			  "CPU; ns per object",
+		.measure = bench_measure_mem_many,
+		.setup = bench_setup_mem_many,
+		.iters = 1, .threads = BENCH_ALL_CPUS, .param = "64x8",
+		.flags = BENCH_MEM | BENCH_OWN_CACHES,
+	}, {
+		.name = "mem-scatter",
+		.legend = "128 B objects; 9 in 10 freed at random, as many\n"
+			  "allocated again, then all freed; ns per operation",
+		.measure = bench_measure_mem_scatter, .setup = bench_setup_mem,
+		.iters = 1000000, .size = 128,
+		.flags = BENCH_MEM | BENCH_OWN_CACHES,
+	}, {
+		.name = "mem-prodcons",
+		.legend = "remote-free's pairs, memory sampled by the producer\n"
+			  "every 4096 objects: the peak must stay bounded",
+		.measure = bench_measure_mem_prodcons,
+		.setup = bench_setup_mem_prodcons,
+		.iters = 500000, .size = BENCH_OBJECT_SIZE,
+		.threads = BENCH_ALL_CPUS, .cpus = 2,
+		.flags = BENCH_MEM | BENCH_OWN_CACHES | BENCH_PAIRS,
+	}, {
+		.name = "mem-burst-idle",
+		.legend = "a burst of 256 B objects, all freed: what stays, and\n"
+			  "what stays once the cache is shrunk (shrunk_kb)",
+		.measure = bench_measure_mem_burst, .setup = bench_setup_mem,
+		.iters = 200000, .size = BENCH_OBJECT_SIZE,
+		.flags = BENCH_MEM | BENCH_OWN_CACHES,
+	}, {
+		.name = "mem-kmalloc",
+		.legend = "a burst of hakmem_kmalloc() (kmalloc() for SLUB), sizes\n"
+			  "8-4096 by 8 in turn, all freed, the kmalloc caches shrunk",
+		.measure = bench_measure_mem_kmalloc, .setup = bench_setup_mem,
+		.iters = 50000, .param = "8-4096",
+		.flags = BENCH_MEM | BENCH_KMALLOC,
+	},
+};
+
+#define BENCH_NR_WORKLOADS	ARRAY_SIZE(bench_workloads)
+#define BENCH_ALL_WORKLOADS	(BIT_ULL(BENCH_NR_WORKLOADS) - 1)
+
+/* The first entry of @w's name: later ones of the same name follow it. */
+static bool bench_workload_first(const struct bench_workload *w)
+{
+	const struct bench_workload *o;
+
+	for (o = bench_workloads; o < w; o++) {
+		if (!strcmp(o->name, w->name))
+			return false;
+	}
+	return true;
+}
+
+/* The variants of @w: one per value of its params, or one. */
+static unsigned int bench_nr_params(const struct bench_run *run,
+				    const struct bench_workload *w)
+{
+	if (w->flags & BENCH_CFG_SIZES)
+		return run->cfg.nr_sizes;
+	return w->params ? w->nr_params : 1;
+}
+
+static unsigned int bench_param(const struct bench_run *run,
+				const struct bench_workload *w, unsigned int i)
+{
+	if (w->flags & BENCH_CFG_SIZES)
+		return run->cfg.sizes[i];
+	return w->params ? w->params[i] : 0;
+}
+
+/* Makes variant @i of @w, with what the table asks for, and runs it. */
+static int bench_run_variant(struct bench_run *run,
+			     const struct bench_workload *w, unsigned int i)
+{
+	unsigned int val = bench_param(run, w, i), threads;
+	struct bench_variant *v;
+	int err = 0;
+
+	v = bench_variant_new(run, w);
+	if (!v)
+		return -ENOMEM;
+	switch (w->param_kind) {
+	case BENCH_PARAM_NONE:
+		if (w->param)
+			strscpy(v->param, w->param, sizeof(v->param));
+		else
+			snprintf(v->param, sizeof(v->param), "%u", v->size);
+		break;
+	case BENCH_PARAM_SIZE:
+		v->size = val;
+		snprintf(v->param, sizeof(v->param), "%u", val);
+		break;
+	case BENCH_PARAM_NR:
+		v->nr = val;
+		snprintf(v->param, sizeof(v->param), "%u", val);
+		break;
+	case BENCH_PARAM_RANGE:
+		v->min_size = BENCH_SWEEP_STEP;
+		if (i)
+			v->min_size += bench_param(run, w, i - 1);
+		v->max_size = val;
+		snprintf(v->param, sizeof(v->param), "%u-%u", v->min_size,
+			 v->max_size);
+		break;
+	}
+	if (w->objs || v->nr)
+		err = bench_variant_objs(v, max(w->objs, v->nr));
+	threads = w->threads == BENCH_ALL_CPUS ? num_online_cpus() : w->threads;
+	if (w->flags & BENCH_PAIRS)
+		threads &= ~1U;
+	if (!err && threads) {
+		v->team = bench_team_alloc(threads);
+		err = v->team ? 0 : -ENOMEM;
+	}
+	if (!err && w->setup)
+		err = w->setup(v);
+	if (!err && v->size && !(w->flags & BENCH_OWN_CACHES))
+		err = bench_variant_caches(v, v->size);
+	bench_variant_finish(v, err);
+	return 0;
+}
+
+static int bench_run_workload(struct bench_run *run,
+			      const struct bench_workload *w)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < bench_nr_params(run, w); i++) {
+		err = bench_run_variant(run, w, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* === Parameter parsing ==================================================== */
+
+/* The known workload names, comma-separated, into @s. */
+static void bench_known_workloads(struct seq_buf *s)
+{
+	const struct bench_workload *w;
+
+	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
+		if (bench_workload_first(w))
+			seq_buf_printf(s, "%s, ", w->name);
+	}
+	seq_buf_printf(s, "%s", "all");
+}
+
+static int bench_parse_workloads(const char *str, u64 *mask)
+{
+	char *buf, *cur, *tok, known[256] = {};
+	struct seq_buf s;
+	unsigned int i;
+	u64 found;
+	int err = 0;
+
+	buf = kstrdup(str ? str : "", GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	*mask = 0;
+	cur = buf;
+	while ((tok = strsep(&cur, ",")) != NULL) {
+		tok = strim(tok);
+		if (!strcmp(tok, "all")) {
+			*mask |= BENCH_ALL_WORKLOADS;
+			continue;
+		}
+		found = 0;
+		for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
+			if (!strcmp(tok, bench_workloads[i].name))
+				found |= BIT_ULL(i);
+		}
+		if (!found) {
+			seq_buf_init(&s, known, sizeof(known));
+			bench_known_workloads(&s);
+			pr_err("workloads: unknown workload '%s' in '%s' (known: %s)\n",
+			       tok, str, known);
+			err = -EINVAL;
+			break;
+		}
+		*mask |= found;
+	}
+	kfree(buf);
+	return err;
+}
+
+static int bench_parse_sizes(const char *str, struct bench_config *cfg)
+{
+	char *buf, *cur, *tok;
+	unsigned int size;
+	int err = 0;
+
+	buf = kstrdup(str ? str : "", GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	cfg->nr_sizes = 0;
+	cur = buf;
+	while ((tok = strsep(&cur, ",")) != NULL) {
+		tok = strim(tok);
+		if (kstrtouint(tok, 0, &size) || !size ||
+		    size > HAKMEM_MAX_OBJECT_SIZE) {
+			pr_err("sizes: bad size '%s' in '%s' (want 1..%u)\n",
+			       tok, str, HAKMEM_MAX_OBJECT_SIZE);
+			err = -EINVAL;
+			break;
+		}
+		if (cfg->nr_sizes == BENCH_MAX_SIZES) {
+			pr_err("sizes: too many sizes in '%s' (at most %u)\n",
+			       str, BENCH_MAX_SIZES);
+			err = -EINVAL;
+			break;
+		}
+		cfg->sizes[cfg->nr_sizes++] = size;
+	}
+	kfree(buf);
+	return err;
+}
+
+static int bench_check_reps(unsigned int val)
+{
+	if (val >= BENCH_MIN_REPS && val <= BENCH_MAX_REPS)
+		return 0;
+	pr_err("reps=%u out of range (%u..%u)\n", val, BENCH_MIN_REPS,
+	       BENCH_MAX_REPS);
+	return -EINVAL;
+}
+
+static int bench_check_scale(unsigned int val)
+{
+	if (val >= 1 && val <= BENCH_MAX_SCALE)
+		return 0;
+	pr_err("scale=%u out of range (1..%u)\n", val, BENCH_MAX_SCALE);
+	return -EINVAL;
+}
+
+static int bench_parse_uint(const char *key, const char *val,
+			    unsigned int *res)
+{
+	if (!kstrtouint(val, 0, res))
+		return 0;
+	pr_err("%s: '%s' is not a number\n", key, val);
+	return -EINVAL;
+}
+
+/* Sets one key=value of a run; the names are those of the module. */
+static int bench_set_param(struct bench_config *cfg, const char *key,
+			   const char *val)
+{
+	unsigned int num;
+	int err;
+
+	if (!strcmp(key, "workloads"))
+		return bench_parse_workloads(val, &cfg->workloads);
+	if (!strcmp(key, "sizes"))
+		return bench_parse_sizes(val, cfg);
+	if (!strcmp(key, "reps")) {
+		err = bench_parse_uint(key, val, &num) ?: bench_check_reps(num);
+		if (!err)
+			cfg->reps = num;
+		return err;
+	}
+	if (!strcmp(key, "scale")) {
+		err = bench_parse_uint(key, val, &num) ?: bench_check_scale(num);
+		if (!err)
+			cfg->scale = num;
+		return err;
+	}
+	pr_err("run: unknown parameter '%s' (known: workloads, reps, scale, sizes)\n",
+	       key);
+	return -EINVAL;
+}
+
+static int bench_parse_params(struct bench_config *cfg)
+{
+	int err;
+
+	err = bench_parse_workloads(workloads, &cfg->workloads);
+	if (err)
+		return err;
+	err = bench_parse_sizes(sizes, cfg);
+	if (err)
+		return err;
+	err = bench_check_reps(reps) ?: bench_check_scale(scale);
+	if (err)
+		return err;
+	cfg->reps = reps;
+	cfg->scale = scale;
+	return 0;
+}
+
+/* Parses what was written to the run file into @cfg. */
+static int bench_parse_run(char *args, struct bench_config *cfg)
+{
+	char *key, *val;
+	int err;
+
+	args = skip_spaces(args);
+	while (*args) {
+		args = next_arg(args, &key, &val);
+		if (!val) {
+			pr_err("run: '%s' is not key=value\n", key);
+			return -EINVAL;
+		}
+		err = bench_set_param(cfg, key, val);
+		if (err)
+			return err;
+	}
+	return 0;
+}
 
 /* === Environment ========================================================== */
 
@@ -2029,63 +3161,57 @@ static u64 bench_ps_to_centi_ns(u64 ps)
 	return div_u64(ps + 5, 10);
 }
 
-static void bench_workloads_str(unsigned long mask, char *buf, size_t len)
+static void bench_workloads_str(u64 mask, struct seq_buf *s)
 {
-	struct seq_buf s;
+	const struct bench_workload *w;
+	const char *sep = "";
 	unsigned int i;
 
-	if (mask == BIT(BENCH_NR_WORKLOADS) - 1) {
-		strscpy(buf, "all", len);
+	if (mask == BENCH_ALL_WORKLOADS) {
+		seq_buf_printf(s, "%s", "all");
 		return;
 	}
-	buf[0] = '\0';
-	seq_buf_init(&s, buf, len);
 	for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
-		if (mask & BIT(i))
-			seq_buf_printf(&s, "%s%s", s.len ? "," : "",
-				       bench_workloads[i].name);
+		w = &bench_workloads[i];
+		if ((mask & BIT_ULL(i)) && bench_workload_first(w)) {
+			seq_buf_printf(s, "%s%s", sep, w->name);
+			sep = ",";
+		}
 	}
 }
 
-static const char *const bench_legend[] = {
-	"units, median and minimum over the measured repetitions:",
-	"  loop         ns per iteration of an empty loop (one store each)",
-	"  pair         ns per alloc+free pair of one object; param = size",
-	"  floor        pair at 256 B through a bare per-CPU pointer array",
-	"               (no header, guard or counter; zeroes if init_on_alloc):",
-	"               floor inlined in the loop, floor-call behind calls",
-	"  batch        ns per object (its alloc + its free): N allocations",
-	"               then N frees in the same order (FIFO), single calls;",
-	"               param = N, 256 B objects",
-	"  bulk         as batch, through the *_alloc_bulk/*_free_bulk calls",
-	"  ws400-*      ns per iteration: free a random one of 400 slots and",
-	"               kmalloc a random size (param) into it; Mops/s =",
-	"               million iterations per second",
-	"  fill         ns per op: param 256 B objects allocated, then all",
-	"               freed, each alloc and each free one op; peak_kB =",
-	"               drop in free pages (buddy + per-CPU lists) at the",
-	"               peak; other activity adds noise",
-	"  fill-alloc   fill's allocations alone, ns per allocation",
-	"  fill-free    fill's frees alone, ns per free",
-	"  header       pair-256 and ws400-mixed with hakmem caches of each",
-	"               header mode (own class caches), against SLUB",
-	"  smp-pair     ns per 256 B pair on each CPU, all online CPUs at",
-	"               once; Mops/s summed over the CPUs",
-	"  remote-free  ns per 256 B object allocated on one CPU and freed",
-	"               on another through a ring",
-	"  Mops/s       million of the units above per second, from the median",
-	"  speedup      SLUB median / this median (>1: faster than SLUB)",
-	"  slub         kmem_cache_create_usercopy() caches (unmergeable),",
-	"               kmalloc() for ws400-*",
-};
+/* The legend of every workload, from the table: name, then its lines. */
+static void bench_format_legend(struct seq_buf *s)
+{
+	const struct bench_workload *w;
+	const char *text, *end;
+	const char *name;
+
+	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
+		if (!w->legend)
+			continue;
+		name = w->name;
+		for (text = w->legend; *text; text = *end ? end + 1 : end) {
+			end = strchrnul(text, '\n');
+			seq_buf_printf(s, "  %-14s %.*s\n", name,
+				       (int)(end - text), text);
+			name = "";
+		}
+	}
+	seq_buf_printf(s, "%s",
+		       "  median, min    over the measured repetitions, arms in ABBA order;\n"
+		       "                 Mops/s from the median\n"
+		       "  speedup        SLUB / hakmem (>1: hakmem faster), of the minimums\n"
+		       "                 and (in brackets) of the medians\n"
+		       "  SPREAD         median/min above 10% for an arm after 3 attempts\n"
+		       "  slub           kmem_cache_create_usercopy() caches (unmergeable),\n"
+		       "                 kmalloc() for the working sets\n");
+}
 
 static void bench_format_head(struct bench_run *run, struct seq_buf *s)
 {
 	const struct bench_env *env = &run->env;
-	char wl[128];
-	unsigned int i;
 
-	bench_workloads_str(run->cfg.workloads, wl, sizeof(wl));
 	seq_buf_printf(s, "hakmem_bench results\n");
 	seq_buf_printf(s, "kernel %s, %u CPUs online, init_on_alloc=%d, init_on_free=%d\n",
 		       env->kernel, env->cpus, env->init_on_alloc,
@@ -2093,69 +3219,89 @@ static void bench_format_head(struct bench_run *run, struct seq_buf *s)
 	seq_buf_printf(s, "hakmem default header mode: %s\n",
 		       env->header_mode);
 	seq_buf_printf(s, "env %s: timings %s\n", env->env, env->timing);
-	seq_buf_printf(s, "reps %u (+1 discarded warm-up), scale %u%%, workloads %s\n",
-		       run->cfg.reps, run->cfg.scale, wl);
-	seq_buf_printf(s, "run took %llu.%01llu s\n",
+	seq_buf_printf(s, "reps %u (+1 discarded warm-up; mem-* at most 3), scale %u%%, workloads ",
+		       run->cfg.reps, run->cfg.scale);
+	bench_workloads_str(run->cfg.workloads, s);
+	seq_buf_printf(s, "\nrun took %llu.%01llu s\n",
 		       div_u64(run->elapsed_ms, 1000),
 		       div_u64(run->elapsed_ms % 1000, 100));
-	for (i = 0; i < ARRAY_SIZE(bench_legend); i++)
-		seq_buf_printf(s, "%s\n", bench_legend[i]);
 }
 
+/*
+ * The short text: the run, the legend and one line per row.  The tables
+ * are tools/bench-report.py's, from the CSV.
+ */
 static void bench_format_table(struct bench_run *run, struct seq_buf *s)
 {
-	char med[24], min[24], mops[24], spd[24];
+	char med[24], min[24], smin[24], smed[24];
 	const struct bench_row *row;
 	unsigned int i;
 
 	bench_format_head(run, s);
-	seq_buf_printf(s, "\n%-12s %-12s %-12s %10s %10s %10s %7s %8s\n",
-		       "workload", "param", "allocator", "median_ns",
-		       "min_ns", "Mops/s", "speedup", "peak_kB");
+	bench_format_legend(s);
+	seq_buf_printf(s, "%s",
+		       "workload param allocator: min_ns median_ns, speedup (median's)\n");
 	for (i = 0; i < run->nr_rows; i++) {
 		row = &run->rows[i];
-		seq_buf_printf(s, "%-12s %-12s %-12s %10s %10s %10s %7s %8llu\n",
+		seq_buf_printf(s, "%s %s %s: %s %s, %sx (%sx)%s\n",
 			       row->workload, row->param,
 			       bench_alloc_names[row->alloc],
-			       bench_fix2(med, sizeof(med),
-					  bench_ps_to_centi_ns(row->median_ps)),
 			       bench_fix2(min, sizeof(min),
 					  bench_ps_to_centi_ns(row->min_ps)),
-			       bench_fix2(mops, sizeof(mops), row->mops_c),
-			       bench_fix2(spd, sizeof(spd), row->speedup_c),
-			       row->peak_kb);
+			       bench_fix2(med, sizeof(med),
+					  bench_ps_to_centi_ns(row->median_ps)),
+			       bench_fix2(smin, sizeof(smin),
+					  row->speedup_min_c),
+			       bench_fix2(smed, sizeof(smed),
+					  row->speedup_med_c),
+			       row->spread_flag ? " SPREAD" : "");
+		if (row->kb[BENCH_PEAK] || row->kb[BENCH_OWN_PEAK])
+			seq_buf_printf(s, "  KiB peak %llu kept %llu shrunk %llu own %llu %llu\n",
+				       row->kb[BENCH_PEAK],
+				       row->kb[BENCH_RETAINED],
+				       row->kb[BENCH_SHRUNK],
+				       row->kb[BENCH_OWN_PEAK],
+				       row->kb[BENCH_OWN_RETAINED]);
 	}
-	if (run->nr_notes)
-		seq_buf_printf(s, "notes:\n");
 	for (i = 0; i < run->nr_notes; i++)
-		seq_buf_printf(s, "  %s\n", run->notes[i]);
+		seq_buf_printf(s, "note: %s\n", run->notes[i]);
 }
 
 #define BENCH_CSV_HEADER \
-	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,reps,median_ns,min_ns,mops,speedup,peak_kb\n"
+	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,mops,speedup_min,speedup_median,spread_flag,peak_kb,retained_kb,shrunk_kb,own_peak_kb,own_retained_kb\n"
 
 static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 {
-	char med[24], min[24], mops[24], spd[24];
+	char med[24], min[24], spr[24], mops[24], smin[24], smed[24];
 	const struct bench_env *env = &run->env;
 	const struct bench_row *row;
-	unsigned int i;
+	unsigned int i, k;
 
 	seq_buf_printf(s, "%s", BENCH_CSV_HEADER);
 	for (i = 0; i < run->nr_rows; i++) {
 		row = &run->rows[i];
-		seq_buf_printf(s, "%s,%s,%u,%d,%d,%s,%s,%s,%s,%u,%s,%s,%s,%s,%llu\n",
-			       env->env, env->kernel, env->cpus,
-			       env->init_on_alloc, env->init_on_free,
-			       env->header_mode, row->workload, row->param,
-			       bench_alloc_names[row->alloc], run->cfg.reps,
+		seq_buf_printf(s, "%s,%s,%u,%d,%d,%s,", env->env, env->kernel,
+			       env->cpus, env->init_on_alloc,
+			       env->init_on_free, env->header_mode);
+		seq_buf_printf(s, "%s,%s,%s,%s,%d,%u,%u,%s,%s,%s,%s,%s,%s,%d",
+			       row->workload, row->param,
+			       bench_alloc_names[row->alloc],
+			       bench_alloc_roles[row->alloc], row->geomean,
+			       row->reps, row->attempts,
 			       bench_fix2(med, sizeof(med),
 					  bench_ps_to_centi_ns(row->median_ps)),
 			       bench_fix2(min, sizeof(min),
 					  bench_ps_to_centi_ns(row->min_ps)),
+			       bench_fix2(spr, sizeof(spr), row->spread_c),
 			       bench_fix2(mops, sizeof(mops), row->mops_c),
-			       bench_fix2(spd, sizeof(spd), row->speedup_c),
-			       row->peak_kb);
+			       bench_fix2(smin, sizeof(smin),
+					  row->speedup_min_c),
+			       bench_fix2(smed, sizeof(smed),
+					  row->speedup_med_c),
+			       row->spread_flag);
+		for (k = 0; k < BENCH_NR_MEM; k++)
+			seq_buf_printf(s, ",%llu", row->kb[k]);
+		seq_buf_printf(s, "\n");
 	}
 }
 
@@ -2201,20 +3347,21 @@ static void bench_run_reset(struct bench_run *run)
 
 static void bench_run_workloads(struct bench_run *run)
 {
-	const struct bench_workload_desc *w;
-	unsigned int i;
+	const struct bench_workload *w;
+	unsigned int i, cpus;
 
 	for (i = 0; i < BENCH_NR_WORKLOADS; i++) {
 		w = &bench_workloads[i];
-		if (!(run->cfg.workloads & BIT(i)))
+		if (!(run->cfg.workloads & BIT_ULL(i)))
 			continue;
-		if (w->smp && num_online_cpus() < 2) {
-			bench_note(run, "%s skipped: needs 2 online CPUs, %u online",
-				   w->name, num_online_cpus());
+		cpus = max(w->cpus, 1U);
+		if (num_online_cpus() < cpus) {
+			bench_note(run, "%s skipped: needs %u online CPUs, %u online",
+				   w->name, cpus, num_online_cpus());
 			continue;
 		}
 		pr_info("running %s\n", w->name);
-		if (w->run(run))
+		if (bench_run_workload(run, w))
 			bench_note(run, "%s: stopped early, out of memory",
 				   w->name);
 		cond_resched();
@@ -2291,6 +3438,31 @@ static int bench_csv_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bench_csv);
 
+/* The workloads, from the table: what workloads= and run accept. */
+static int bench_workloads_show(struct seq_file *m, void *unused)
+{
+	const struct bench_workload *w;
+	const char *text, *end;
+	unsigned int i;
+
+	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
+		seq_printf(m, "%s:", w->name);
+		for (i = 0; i < (w->arms ? w->nr_arms : 2); i++)
+			seq_printf(m, " %s", bench_alloc_names[w->arms ?
+				   w->arms[i] : bench_vs_slub[i]]);
+		seq_printf(m, "; %lu ops per repetition at scale=100", w->iters);
+		if (w->cpus > 1)
+			seq_printf(m, "; needs %u CPUs", w->cpus);
+		seq_puts(m, "\n");
+		for (text = w->legend ?: ""; *text; text = *end ? end + 1 : end) {
+			end = strchrnul(text, '\n');
+			seq_printf(m, "    %.*s\n", (int)(end - text), text);
+		}
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bench_workloads);
+
 /*
  * Writing "key=value ..." runs again; keys not given keep the values the
  * module was loaded with.
@@ -2331,6 +3503,8 @@ static void bench_debugfs_init(void)
 			    &bench_results_fops);
 	debugfs_create_file("results.csv", 0444, bench_dir, NULL,
 			    &bench_csv_fops);
+	debugfs_create_file("workloads", 0444, bench_dir, NULL,
+			    &bench_workloads_fops);
 	debugfs_create_file("run", 0200, bench_dir, NULL, &bench_run_fops);
 }
 

@@ -4,8 +4,9 @@
 #
 #   gnuplot -e "datafile='x.dat'; outfile='x.png'; title='...'; subtitle='...'" tools/plot.gp
 #
-# datafile: tools/bench-report.py plotdata output, one line per hakmem row:
-#   "label" slub_mops hakmem_mops speedup
+# datafile: tools/bench-report.py plotdata output, one line per test
+# (hakmem) row of the CSV:
+#   "label" base_mops test_mops speedup
 # Top panel: speedup of hakmem over SLUB (SLUB median ns / hakmem median
 # ns), one bar per row, green when hakmem is faster.  Bottom panel:
 # million operations per second of both allocators, log scale.
@@ -21,7 +22,7 @@ if (!exists("mopslabel")) mopslabel = "million ops per second (log)"
 stats datafile using 4 nooutput
 nbars = STATS_records
 ymax = STATS_max
-width = (nbars < 12 ? 12 : nbars) * 60 + 200
+width = (nbars < 24 ? 24 : nbars) * 60 + 200
 
 if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
 	set terminal pngcairo size width,1100 font "Sans,11" noenhanced

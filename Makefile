@@ -18,7 +18,8 @@
 #                 on each of $(KERNELS); tools/vm-churn.sh (destroy vs
 #                 debugfs vs hotplug, 2 minutes); make utest
 #   make kunit-x86_64 / kunit-x86_64-kasan   one x86_64 KUnit run
-#   make bench    tools/bench.sh
+#   make bench    tools/bench.sh (KERNELS="6.1 6.12 6.12-rt" for more QEMU
+#                 columns)
 #   make utest    userspace tests of the core (tools/testing/hakmem: TSan
 #                 stress, libFuzzer with ASan/UBSan, instruction counts)
 #   make clean
@@ -170,8 +171,11 @@ test:
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "make test: all suites passed"
 
+# make bench KERNELS="6.1 6.12 6.12-rt": the QEMU columns of each kernel
+# (default: 6.1 only; KERNELS of the Makefile itself is for make test).
 bench:
-	$(RUN) tools/bench.sh
+	$(RUN) $(if $(filter command line,$(origin KERNELS)),KERNELS="$(KERNELS)") \
+		tools/bench.sh
 
 # hakmem_slab.c built in userspace against a kernel shim; no kernel needed.
 utest:

@@ -58,10 +58,13 @@
 #                     and the zeroing both allocators pay squeezed the
 #                     ratios towards 1)
 #   BENCH_QEMU_TIMEOUT  seconds (default 900)
-#   KVER              the kernel the modules are built for and the guest
-#                     boots (default: the newest Debian 6.1 amd64 headers,
-#                     not the rt flavour; the Makefile's own default is
-#                     the newest headers, 6.12 once those are installed)
+#   KERNELS           the kernels the QEMU guest boots, by tools/kver.sh
+#                     name (default "6.1"; e.g. KERNELS="6.1 6.12 6.12-rt").
+#                     The first gets every configuration above; each other
+#                     one its default and init_on_alloc=0 boots, columns
+#                     "TCG NAME" and "TCG NAME init_on_alloc=0", each
+#                     against that kernel's own SLUB in the same boot
+#   KVER              instead of KERNELS: one kernel by its version
 #   HAKMEM_CACHE, BENCH_UML_*: see tools/bench-uml.sh
 
 set -euo pipefail
@@ -103,8 +106,18 @@ scale_qemu=${BENCH_SCALE_QEMU:-10}
 qemu_cpu=${CPU:-qemu64}
 boots=${BOOTS:-2}
 [[ $boots =~ ^[1-9][0-9]*$ ]] || die "BOOTS='$boots' is not a number of boots"
-kver=${KVER:-$(find /usr/src -maxdepth 1 -name 'linux-headers-6.1.*-amd64' \
-	! -name '*-rt-amd64' -printf '%f\n' | sed 's/^linux-headers-//' | sort -V | tail -n 1)}
+# The kernels, by name, and their versions (tools/kver.sh).
+if [ -n "${KVER:-}" ] && [ -z "${KERNELS:-}" ]; then
+	knames=("$KVER")
+	kvers=("$KVER")
+else
+	read -r -a knames <<< "${KERNELS:-6.1}"
+	kvers=()
+	for k in "${knames[@]}"; do
+		v=$("$here/kver.sh" "$k") || die "kernel '$k': see tools/kver.sh"
+		kvers+=("$v")
+	done
+fi
 
 # Module parameters, for insmod and (prefixed) for the UML command line:
 # params SCALE [WORKLOADS] (default BENCH_WORKLOADS, or all).
@@ -137,7 +150,7 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "qemu_cpu $qemu_cpu"
 	echo "qemu_boots $boots"
 	echo "qemu_smp_wide $smp_wide ($wide_wl), ${BOOTS_WIDE:-1} boot(s)"
-	echo "kver ${kver:-none}"
+	echo "kver ${kvers[*]}"
 	echo "init_on_alloc ${INIT_ON_ALLOC:-kernel default}"
 } > "$outdir/meta.txt"
 if awk -v l="$load" 'BEGIN { exit !(l > 1.0) }'; then
@@ -164,7 +177,8 @@ fi
 # is init_on_alloc= for the guest ("" for the kernel's default), SMP its
 # CPUs.
 run_qemu() {
-	local name=$1 init=$2 smp=$3 wls=${4:-} t=$SECONDS vmdir=$outdir/$1-vm append rc
+	local name=$1 init=$2 smp=$3 wls=${4:-} kodir=${5:-$repo} t=$SECONDS
+	local vmdir=$outdir/$1-vm append rc
 
 	note "=== QEMU TCG ($name): Debian kernel, -smp $smp -cpu $qemu_cpu, init_on_alloc=${init:-default} (emulated: ratios only) ==="
 	mkdir -p "$vmdir"
@@ -183,7 +197,7 @@ run_qemu() {
 	[ -z "$init" ] || append+=" init_on_alloc=$init"
 	set +e
 	EXTRA_APPEND=$append SMP=$smp CPU=$qemu_cpu "$here/vm.sh" -t "${BENCH_QEMU_TIMEOUT:-900}" \
-		-o "$vmdir" "$vmdir/guest.sh" "$repo/hakmem_slab.ko" "$repo/hakmem_bench.ko"
+		-o "$vmdir" "$vmdir/guest.sh" "$kodir/hakmem_slab.ko" "$kodir/hakmem_bench.ko"
 	rc=$?
 	set -e
 	[ $rc = 0 ] || failed+=("QEMU run $name (tools/vm.sh status $rc, log $vmdir/console.log)")
@@ -200,9 +214,11 @@ run_qemu() {
 # the kernel's default (Debian's: init_on_alloc=1), then init_on_alloc=0,
 # unless INIT_ON_ALLOC asks for one of them only; then the multi-CPU
 # workloads on SMP_WIDE CPUs, with the kernel's default.
-configs=("qemu|QEMU TCG|${INIT_ON_ALLOC:-}|${SMP:-2}|")
+# Each configuration has a fifth field: the index of its kernel in
+# knames/kvers.
+configs=("qemu|QEMU TCG|${INIT_ON_ALLOC:-}|${SMP:-2}||0")
 [ -n "${INIT_ON_ALLOC:-}" ] ||
-	configs+=("qemu-init0|TCG init_on_alloc=0|0|${SMP:-2}|")
+	configs+=("qemu-init0|TCG init_on_alloc=0|0|${SMP:-2}||0")
 boots_wide=${BOOTS_WIDE:-1}
 [[ $boots_wide =~ ^[1-9][0-9]*$ ]] || die "BOOTS_WIDE='$boots_wide' is not a number of boots"
 # config_boots NAME: the boots of configuration NAME.
@@ -213,19 +229,33 @@ config_boots() {
 	esac
 }
 if [ "$smp_wide" -gt 0 ] && [ -n "$wide_wl" ]; then
-	configs+=("qemu-smp$smp_wide|TCG -smp $smp_wide|${INIT_ON_ALLOC:-}|$smp_wide|$wide_wl")
+	configs+=("qemu-smp$smp_wide|TCG -smp $smp_wide|${INIT_ON_ALLOC:-}|$smp_wide|$wide_wl|0")
 fi
+for ((ki = 1; ki < ${#knames[@]}; ki++)); do
+	k=${knames[ki]}
+	configs+=("qemu-$k|TCG $k|${INIT_ON_ALLOC:-}|${SMP:-2}||$ki")
+	[ -n "${INIT_ON_ALLOC:-}" ] ||
+		configs+=("qemu-$k-init0|TCG $k init_on_alloc=0|0|${SMP:-2}||$ki")
+done
 if [ "$skip" != qemu ]; then
-	if [ -n "$kver" ] && make -C "$repo" -s KVER="$kver" modules >/dev/null; then
-		for c in "${configs[@]}"; do
-			IFS='|' read -r name _ init smp wls <<< "$c"
-			for ((b = 1; b <= $(config_boots "$name"); b++)); do
-				run_qemu "$name-b$b" "$init" "$smp" "$wls"
-			done
+	# The modules of each kernel, built one after another into a copy.
+	for ((ki = 0; ki < ${#kvers[@]}; ki++)); do
+		kodir=$outdir/modules-${knames[ki]}
+		mkdir -p "$kodir"
+		if make -C "$repo" -s KVER="${kvers[ki]}" modules >/dev/null; then
+			cp "$repo/hakmem_slab.ko" "$repo/hakmem_bench.ko" "$kodir/"
+		else
+			failed+=("'make KVER=${kvers[ki]}' (the modules do not build)")
+		fi
+	done
+	for c in "${configs[@]}"; do
+		IFS='|' read -r name _ init smp wls ki <<< "$c"
+		kodir=$outdir/modules-${knames[ki]}
+		[ -f "$kodir/hakmem_bench.ko" ] || continue
+		for ((b = 1; b <= $(config_boots "$name"); b++)); do
+			run_qemu "$name-b$b" "$init" "$smp" "$wls" "$kodir"
 		done
-	else
-		failed+=("'make KVER=${kver:-?}' (the modules do not build; KVER= to choose the headers)")
-	fi
+	done
 fi
 
 # --- report ----------------------------------------------------------------------
@@ -265,7 +295,7 @@ report_one() {
 columns=()
 ! report_one uml || columns+=("UML native=$outdir/uml.csv")
 for c in "${configs[@]}"; do
-	IFS='|' read -r name label _ _ _ <<< "$c"
+	IFS='|' read -r name label _ _ _ _ <<< "$c"
 	list=
 	for ((b = 1; b <= $(config_boots "$name"); b++)); do
 		! report_one "$name-b$b" || list+=${list:+,}$outdir/$name-b$b.csv

@@ -22,8 +22,12 @@
 static struct hakmem_cache *hk_lt_fill(struct kunit *test, const char *name,
 				       void **p)
 {
-	struct hakmem_cache *s = hakmem_test_create(test, name, 256, 0, 0, NULL);
+	struct hakmem_cache *s;
 	unsigned int i;
+
+	/* Every object from this CPU's heap, which the drains here own. */
+	hakmem_test_pin_cpu(test);
+	s = hakmem_test_create(test, name, 256, 0, 0, NULL);
 
 	for (i = 0; i < HK_LT_OBJS; i++) {
 		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
@@ -130,6 +134,7 @@ static void hakmem_cache_free_defers_segment_pages_to_rcu(struct kunit *test)
 	unsigned int i, bad_magic = 0, bad_page = 0;
 	u64 freed;
 
+	hakmem_test_pin_cpu(test);
 	s = hakmem_test_create(test, "hakmem_test_lt_rcu", 256, 0,
 			       SLAB_TYPESAFE_BY_RCU, hk_lt_ctor);
 	for (i = 0; i < HK_LT_OBJS; i++) {

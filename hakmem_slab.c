@@ -8,7 +8,7 @@
  * A *segment* is a naturally aligned block of 2^order pages from the page
  * allocator: 2^hk_seg_order (module parameter seg_order, 256 KiB by default)
  * once a heap is busy, smaller while it is young (a heap's first segment is
- * one cache page, and each new one is four times the last) and when the
+ * one cache page, and each new one is sixteen times the last) and when the
  * buddy allocator has nothing that large (___hk_seg_alloc() falls back, down
  * to the smallest order that holds one object).  It is cut into equal
  * *pages* (spans of 2^page_order base pages, per cache; a segment smaller
@@ -261,6 +261,7 @@ struct hk_heap {
 	struct list_head full;		/* segments without */
 	struct llist_head remote_segs;	/* segments with remote frees */
 	long nr_pages;			/* pages taken minus pages released */
+	long nr_objs;			/* objects those pages hold */
 	unsigned int next_order;	/* of the next new segment */
 	int node;
 };
@@ -670,16 +671,19 @@ static void hk_test_init_override(struct hakmem_cache *s)
 /* Above this order, segment allocations fail: a fragmented buddy allocator. */
 static int hk_test_max_order = -1;
 
-static bool hk_test_order_fails(unsigned int order)
+static bool hk_test_order_fails(gfp_t gfp, unsigned int order)
 {
 	int max = READ_ONCE(hk_test_max_order);
 
-	return max >= 0 && order > max;
+	return max >= 0 && order > max && !(gfp & __GFP_NOFAIL);
 }
 #else
 static inline void hk_add_kunit_error(void) { }
 static inline void hk_test_init_override(struct hakmem_cache *s) { }
-static inline bool hk_test_order_fails(unsigned int order) { return false; }
+static inline bool hk_test_order_fails(gfp_t gfp, unsigned int order)
+{
+	return false;
+}
 #endif
 
 static DEFINE_RATELIMIT_STATE(hk_report_rs, 5 * HZ, 10);
@@ -987,7 +991,8 @@ static struct hk_segment *hk_seg_alloc_order(struct hakmem_cache *s,
 	unsigned int nr_pages;
 	struct page *head;
 
-	if (hk_should_fail_segment(pgfp, order) || hk_test_order_fails(order))
+	if (hk_should_fail_segment(pgfp, order) ||
+	    hk_test_order_fails(pgfp, order))
 		return NULL;
 	nr_pages = order >= s->page_order ? 1U << (order - s->page_order) : 1;
 	seg = kmalloc_node(struct_size(seg, pages, nr_pages), pgfp & ~__GFP_ZERO,
@@ -1017,7 +1022,7 @@ static struct hk_segment *hk_seg_alloc_order(struct hakmem_cache *s,
 static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 					  int node, unsigned int order)
 {
-	gfp_t pgfp = (gfp & HK_GFP_SEGMENT_MASK) | __GFP_NOWARN;
+	gfp_t pgfp = gfp & HK_GFP_SEGMENT_MASK;
 	struct hk_segment *seg = NULL;
 	unsigned int i;
 
@@ -1025,9 +1030,10 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	for (;; order--) {
 		bool last = order == s->min_order;
 
+		/* As SLUB's fallback: only the last attempt may warn. */
 		seg = hk_seg_alloc_order(s, last ? pgfp :
-					 (pgfp | __GFP_NORETRY) & ~__GFP_NOFAIL,
-					 node, order);
+					 (pgfp | __GFP_NORETRY | __GFP_NOWARN) &
+					 ~__GFP_NOFAIL, node, order);
 		if (seg || last)
 			break;
 	}
@@ -1117,6 +1123,7 @@ static void hk_heap_init(struct hakmem_cache *s, struct hk_heap *h, int node)
 	INIT_LIST_HEAD(&h->full);
 	init_llist_head(&h->remote_segs);
 	h->nr_pages = 0;
+	h->nr_objs = 0;
 	h->next_order = s->first_order;
 	h->node = node;
 }
@@ -1249,6 +1256,7 @@ static void hk_page_release(struct hakmem_cache *s, struct hk_heap *h,
 	__set_bit(idx, &seg->free_map);
 	seg->used--;
 	h->nr_pages--;
+	h->nr_objs -= seg->objs_per_page;
 }
 
 /*
@@ -1347,6 +1355,7 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 			page = &seg->pages[idx];
 			seg->used++;
 			h->nr_pages++;
+			h->nr_objs += seg->objs_per_page;
 			hk_stat_of(s, c, HAKMEM_PAGE_ALLOC);
 			break;
 		}
@@ -1501,6 +1510,12 @@ static void hk_remote_free(struct hakmem_cache *s, struct hk_segment *seg,
 {
 	struct hk_heap *owner = READ_ONCE(seg->heap);
 
+	/* Only a double free can reach an empty, pooled segment. */
+	if (unlikely(!owner)) {
+		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
+			  "object freed to an empty segment (late double free)");
+		return;
+	}
 	hk_mark_listed(s, obj);
 	/*
 	 * llist_add() is a full barrier; once the object is on the list the
@@ -1619,8 +1634,11 @@ static __always_inline void *hk_post_alloc(struct hakmem_cache *s, void *obj,
 
 	if (likely(!work))
 		return obj;
-	if (unlikely(work & HK_WORK_DEBUG))
+	if (unlikely(work & HK_WORK_DEBUG)) {
 		hk_debug_alloc(s, obj, caller);
+		/* Red zone, then header: see hk_validate_live(). */
+		smp_wmb();
+	}
 	if (work & HK_WORK_HEADER)
 		*(u64 *)hk_hdr(obj) = s->hdr_alloc;	/* whole: the free's load forwards */
 	if (work & (HK_WORK_ZERO | ___GFP_ZERO))
@@ -1640,7 +1658,12 @@ static void *hk_alloc_depot(struct hakmem_cache *s, gfp_t gfp)
 
 	spin_lock_irqsave(&s->depot_lock, flags);
 	if (!hk_heap_fill(s, &s->depot, NULL, &obj, 1)) {
-		seg = ___hk_seg_alloc(s, gfp & ~__GFP_DIRECT_RECLAIM,
+		/*
+		 * Nested in an interrupted hakmem call: no reclaim, and so no
+		 * __GFP_NOFAIL either (the page allocator refuses it there).
+		 */
+		seg = ___hk_seg_alloc(s, gfp & ~(__GFP_DIRECT_RECLAIM |
+						 __GFP_NOFAIL),
 				      s->depot.node, s->depot.next_order);
 		if (seg) {
 			hk_heap_grow(&s->depot, seg);
@@ -1708,7 +1731,12 @@ static noinline void *__hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 	 * (whose segment allocation does not fail).
 	 */
 	while (!c->count && !hk_cpu_refill(s, c)) {
-		if (!___hk_alloc(s, &c, gfp) && !(gfp & __GFP_NOFAIL)) {
+		/*
+		 * The page allocator refuses __GFP_NOFAIL without direct
+		 * reclaim (and warns once): retrying then would spin.
+		 */
+		if (!___hk_alloc(s, &c, gfp) &&
+		    !((gfp & __GFP_NOFAIL) && gfpflags_allow_blocking(gfp))) {
 			hk_cpu_exit(c);
 			preempt_enable();
 			return NULL;
@@ -2506,7 +2534,8 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	do {
 		s->tag = get_random_u32();
 	} while (!s->tag || s->tag == HK_STATE_LIGHT ||
-		 s->tag == HK_STATE_ALLOC || s->tag == HK_STATE_FREE);
+		 s->tag == HK_STATE_ALLOC || s->tag == HK_STATE_FREE ||
+		 s->tag == HK_STATE_DEAD);
 	s->hdr_light = hk_hdr_val(s->tag, HK_STATE_LIGHT);
 	s->hdr_alloc = hk_hdr_val(s->tag, HK_STATE_ALLOC);
 	s->hdr_free = hk_hdr_val(s->tag, HK_STATE_FREE);
@@ -2641,13 +2670,14 @@ static unsigned long hk_objects_inuse(struct hakmem_cache *s)
 	return a > f ? a - f : 0;
 }
 
-static long hk_pages_used(struct hakmem_cache *s)
+/* Objects the pages taken from segments hold (pages differ in size). */
+static long hk_objs_total(struct hakmem_cache *s)
 {
-	long n = READ_ONCE(s->depot.nr_pages);
+	long n = READ_ONCE(s->depot.nr_objs);
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->heap.nr_pages);
+		n += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->heap.nr_objs);
 	return max(n, 0L);
 }
 
@@ -3204,14 +3234,12 @@ EXPORT_SYMBOL_GPL(hakmem_cache_stat);
 void hakmem_cache_get_info(struct hakmem_cache *s,
 			   struct hakmem_cache_info *info)
 {
-	long pages = hk_pages_used(s);
-
 	info->name = s->name;
 	info->object_size = s->object_size;
 	info->size = s->size;
 	info->align = s->align;
 	info->objects_inuse = hk_objects_inuse(s);
-	info->objects_total = pages * s->objs_per_page;
+	info->objects_total = hk_objs_total(s);
 	info->segments = atomic_long_read(&s->nr_segments);
 	info->pages = atomic_long_read(&s->nr_seg_pages);
 	info->page_order = s->page_order;
@@ -3346,16 +3374,20 @@ size_t hakmem_ksize(const void *obj)
 {
 	struct hk_segment *seg;
 	struct page *page;
+	size_t size;
 
 	if (ZERO_OR_NULL_PTR(obj))
 		return 0;
 	page = hk_large_page(obj);
 	if (page)
 		return page_size(page);
+	/* A segment freed meanwhile (by misuse) stays readable till then. */
+	rcu_read_lock();
 	seg = hk_seg_lookup(obj);
-	if (!seg || !hk_obj_on_boundary(seg->cache, seg, obj))
-		return 0;
-	return seg->cache->object_size;
+	size = seg && hk_obj_on_boundary(seg->cache, seg, obj) ?
+	       seg->cache->object_size : 0;
+	rcu_read_unlock();
+	return size;
 }
 EXPORT_SYMBOL_GPL(hakmem_ksize);
 

@@ -1875,8 +1875,8 @@ static void hk_cpu_push(struct hakmem_cache *s, struct hk_cpu *c, void *obj)
  * hakmem segment, of the right cache, with a valid header.  Reports and
  * returns NULL if not.
  */
-static struct hk_segment *hk_free_check(struct hakmem_cache *s, void *obj,
-					unsigned long caller)
+static __always_inline struct hk_segment *
+hk_free_check(struct hakmem_cache *s, void *obj, unsigned long caller)
 {
 	struct hk_segment *seg = hk_seg_lookup(obj);
 
@@ -1903,6 +1903,33 @@ static struct hk_segment *hk_free_check(struct hakmem_cache *s, void *obj,
  * A segment lies inside one block of the largest segment size (it is
  * aligned to its own, smaller or equal, size): hash by that block.
  */
+/*
+ * The segment of @obj, a free to @s, with @c's guard held: the current
+ * segment or the one proved last if it still holds, else a lookup, which
+ * then becomes the one proved last.  NULL after a report.
+ */
+static struct hk_segment *hk_prove_guarded(struct hakmem_cache *s,
+					   struct hk_cpu *c, void *obj,
+					   unsigned long caller)
+{
+	struct hk_segment *seg = hk_seg_known(s, c, obj);
+	long gen;
+
+	if (likely(seg && hk_hdr_valid(s, obj)))
+		return seg;
+	gen = atomic_long_read(&s->seg_gen);
+	/* The generation before the lookup: pairs with hk_seg_free(). */
+	smp_rmb();
+	seg = hk_free_check(s, obj, caller);
+	if (seg) {
+		c->last_gen = gen;
+		c->last_base = hk_seg_first(seg);
+		c->last_size = hk_seg_span(seg);
+		c->last_seg = seg;
+	}
+	return seg;
+}
+
 static unsigned int hk_kfree_slot(const void *obj)
 {
 	return ((unsigned long)obj >> (PAGE_SHIFT + hk_seg_order)) %
@@ -3188,9 +3215,7 @@ void hakmem_cache_free_bulk(struct hakmem_cache *s, size_t nr, void **p)
 
 		if (unlikely(ZERO_OR_NULL_PTR(obj)))
 			continue;
-		if (unlikely(!hk_in_range(obj, c->cur_base, c->cur_size) ||
-			     !hk_hdr_valid(s, obj)) &&
-		    !hk_free_check(s, obj, caller))
+		if (unlikely(!hk_prove_guarded(s, c, obj, caller)))
 			continue;
 		if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
 			hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller,

@@ -91,6 +91,17 @@ static inline void hk_shrinker_destroy(struct shrinker *shrinker)
 }
 #endif
 
+/*
+ * krealloc() to a size its object already holds: 6.11 made it zero the
+ * spare bytes when init_on_alloc or __GFP_ZERO asks for zeroing ("mm:
+ * krealloc: consider spare memory for __GFP_ZERO"); 6.1 leaves them.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define HK_KREALLOC_ZERO_SPARE	1
+#else
+#define HK_KREALLOC_ZERO_SPARE	0
+#endif
+
 /* KUnit: 6.12 renamed KUNIT_ASSERT_FAILURE(). */
 #if defined(KUNIT_ASSERT_FAILURE) && !defined(KUNIT_FAIL_AND_ABORT)
 #define KUNIT_FAIL_AND_ABORT	KUNIT_ASSERT_FAILURE

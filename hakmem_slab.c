@@ -262,6 +262,12 @@ struct hk_heap {
 	int node;
 };
 
+/* A heap of one node, under its own lock (lock order: as the depot's, 5). */
+struct hk_node_heap {
+	spinlock_t lock;		/* protects heap */
+	struct hk_heap heap;
+};
+
 /*
  * What the fast paths touch is in the first cache line: the guard, the
  * count, the segment compare and the two fast counters; then the slot of
@@ -328,6 +334,15 @@ struct hakmem_cache {
 	/* The depot: a heap for nested (re-entrant) allocations. */
 	spinlock_t depot_lock;		/* protects depot */
 	struct hk_heap depot;
+	/*
+	 * A locked heap per node, for hakmem_cache_alloc_node() requests
+	 * that this CPU's heap cannot serve (nr_node_ids entries; NULL on a
+	 * kernel with one possible node).
+	 */
+	struct hk_node_heap *node_heaps;
+	unsigned int useroffset;	/* usercopy region (create_usercopy) */
+	unsigned int usersize;
+	atomic_long_t rcu_pending;	/* hakmem_*free_rcu() not yet run */
 
 	raw_spinlock_t pool_lock;	/* protects pool and nr_pool */
 	struct list_head pool;		/* empty segments */
@@ -591,10 +606,27 @@ static bool hk_is_depot(struct hakmem_cache *s, struct hk_heap *h)
 	return h == &s->depot;
 }
 
+/* The node heap @h is, or NULL if it is a CPU's heap or the depot. */
+static struct hk_node_heap *hk_node_heap_of(struct hakmem_cache *s,
+					    struct hk_heap *h)
+{
+	if (!s->node_heaps || h->node < 0 || h->node >= nr_node_ids ||
+	    h != &s->node_heaps[h->node].heap)
+		return NULL;
+	return container_of(h, struct hk_node_heap, heap);
+}
+
 static void hk_assert_owner(struct hakmem_cache *s, struct hk_heap *h)
 {
-	if (hk_is_depot(s, h))
+	struct hk_node_heap *n;
+
+	if (hk_is_depot(s, h)) {
 		lockdep_assert_held(&s->depot_lock);
+		return;
+	}
+	n = hk_node_heap_of(s, h);
+	if (n)
+		lockdep_assert_held(&n->lock);
 }
 
 static bool hk_page_is(struct hk_page *page, enum hk_page_state state)
@@ -1031,22 +1063,36 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	return seg;
 }
 
-static struct hk_segment *hk_pool_get(struct hakmem_cache *s)
+static int hk_seg_nid(struct hk_segment *seg)
 {
-	struct hk_segment *seg = NULL;
+	return page_to_nid(virt_to_page((void *)seg->base));
+}
+
+/* An empty segment from the pool: of node @node, or any if NUMA_NO_NODE. */
+static struct hk_segment *hk_pool_get_node(struct hakmem_cache *s, int node)
+{
+	struct hk_segment *seg = NULL, *pos;
 	unsigned long flags;
 
 	if (!READ_ONCE(s->nr_pool))
 		return NULL;
 	raw_spin_lock_irqsave(&s->pool_lock, flags);
-	if (!list_empty(&s->pool)) {
-		seg = list_first_entry(&s->pool, struct hk_segment, list);
-		list_del_init(&seg->list);
-		s->nr_pool--;
-		atomic_long_sub(1L << seg->order, &hk_pooled_pages);
+	list_for_each_entry(pos, &s->pool, list) {
+		if (node == NUMA_NO_NODE || hk_seg_nid(pos) == node) {
+			seg = pos;
+			list_del_init(&seg->list);
+			s->nr_pool--;
+			atomic_long_sub(1L << seg->order, &hk_pooled_pages);
+			break;
+		}
 	}
 	raw_spin_unlock_irqrestore(&s->pool_lock, flags);
 	return seg;
+}
+
+static struct hk_segment *hk_pool_get(struct hakmem_cache *s)
+{
+	return hk_pool_get_node(s, NUMA_NO_NODE);
 }
 
 /*
@@ -1259,6 +1305,8 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 						       struct hk_segment, list);
 			if (seg)
 				list_del_init(&seg->list);
+			else if (unlikely(!c && hk_node_heap_of(s, h)))
+				seg = hk_pool_get_node(s, h->node);
 			else
 				seg = hk_pool_get(s);
 			if (!seg)
@@ -2239,10 +2287,20 @@ static void hk_on_each_cpu(struct hakmem_cache *s, enum hk_cpu_op op,
 static void hk_depot_drain(struct hakmem_cache *s)
 {
 	unsigned long flags;
+	int node;
 
 	spin_lock_irqsave(&s->depot_lock, flags);
 	hk_heap_drain(s, &s->depot, NULL);
 	spin_unlock_irqrestore(&s->depot_lock, flags);
+	if (!s->node_heaps)
+		return;
+	for (node = 0; node < nr_node_ids; node++) {
+		struct hk_node_heap *n = &s->node_heaps[node];
+
+		spin_lock_irqsave(&n->lock, flags);
+		hk_heap_drain(s, &n->heap, NULL);
+		spin_unlock_irqrestore(&n->lock, flags);
+	}
 }
 
 /*
@@ -2367,9 +2425,53 @@ static const char *hk_check_args(const char *name, unsigned int size,
 
 static void hk_debugfs_add(struct hakmem_cache *s);
 
+/*
+ * The usercopy region, checked as kmem_cache_create_usercopy() does: one
+ * that does not lie inside the object, or that has an offset but no size,
+ * is dropped (fail closed), and without CONFIG_HARDENED_USERCOPY none is
+ * kept.  SLUB WARN()s on a bad region; hakmem says so in one line.
+ */
+static void hk_set_usercopy(struct hakmem_cache *s, unsigned int useroffset,
+			    unsigned int usersize)
+{
+	if ((!usersize && useroffset) || s->object_size < usersize ||
+	    s->object_size - usersize < useroffset) {
+		pr_warn("cache %s: usercopy region %u+%u does not fit the %u-byte object; no region kept\n",
+			s->name, useroffset, usersize, s->object_size);
+		useroffset = 0;
+		usersize = 0;
+	}
+	if (!IS_ENABLED(CONFIG_HARDENED_USERCOPY)) {
+		useroffset = 0;
+		usersize = 0;
+	}
+	s->useroffset = useroffset;
+	s->usersize = usersize;
+}
+
+/* The node heaps, on a kernel with more than one possible node. */
+static int hk_node_heaps_init(struct hakmem_cache *s)
+{
+	int node;
+
+	if (nr_node_ids <= 1)
+		return 0;
+	s->node_heaps = kcalloc(nr_node_ids, sizeof(*s->node_heaps),
+				GFP_KERNEL);
+	if (!s->node_heaps)
+		return -ENOMEM;
+	for (node = 0; node < nr_node_ids; node++) {
+		spin_lock_init(&s->node_heaps[node].lock);
+		hk_heap_init(s, &s->node_heaps[node].heap, node);
+	}
+	return 0;
+}
+
 static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 					    unsigned int align,
 					    slab_flags_t flags,
+					    unsigned int useroffset,
+					    unsigned int usersize,
 					    void (*ctor)(void *),
 					    enum hakmem_header_mode mode)
 {
@@ -2395,6 +2497,7 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 		goto fail_free;
 	}
 	s->object_size = size;
+	hk_set_usercopy(s, useroffset, usersize);
 	s->flags = flags | hk_debug_flags;
 	s->ctor = ctor;
 	s->header_mode = mode;
@@ -2442,6 +2545,10 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	hk_heap_init(s, &s->depot, numa_mem_id());
 	raw_spin_lock_init(&s->pool_lock);
 	INIT_LIST_HEAD(&s->pool);
+	if (hk_node_heaps_init(s)) {
+		why = "out of memory";
+		goto fail_free;
+	}
 	s->cpu = alloc_percpu(struct hk_cpu);
 	if (!s->cpu) {
 		why = "out of memory";
@@ -2458,6 +2565,7 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	return s;
 
 fail_free:
+	kfree(s->node_heaps);
 	kfree_const(s->name);
 	kfree(s);
 fail_msg:
@@ -2549,9 +2657,12 @@ static long hk_pages_used(struct hakmem_cache *s)
 {
 	long n = READ_ONCE(s->depot.nr_pages);
 	unsigned int cpu;
+	int node;
 
 	for_each_possible_cpu(cpu)
 		n += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->heap.nr_pages);
+	for (node = 0; s->node_heaps && node < nr_node_ids; node++)
+		n += READ_ONCE(s->node_heaps[node].heap.nr_pages);
 	return max(n, 0L);
 }
 
@@ -2838,7 +2949,7 @@ struct hakmem_cache *hakmem_cache_create_mode(const char *name,
 					      void (*ctor)(void *),
 					      enum hakmem_header_mode mode)
 {
-	return hk_cache_create(name, size, align, flags, ctor, mode);
+	return hk_cache_create(name, size, align, flags, 0, 0, ctor, mode);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_create_mode);
 
@@ -2846,20 +2957,36 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 					 unsigned int align, slab_flags_t flags,
 					 void (*ctor)(void *))
 {
-	return hk_cache_create(name, size, align, flags, ctor,
+	return hk_cache_create(name, size, align, flags, 0, 0, ctor,
 			       READ_ONCE(hk_header_mode));
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_create);
+
+struct hakmem_cache *hakmem_cache_create_usercopy(const char *name,
+						  unsigned int size,
+						  unsigned int align,
+						  slab_flags_t flags,
+						  unsigned int useroffset,
+						  unsigned int usersize,
+						  void (*ctor)(void *))
+{
+	return hk_cache_create(name, size, align, flags, useroffset, usersize,
+			       ctor, READ_ONCE(hk_header_mode));
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_create_usercopy);
 
 void hakmem_cache_destroy(struct hakmem_cache *s)
 {
 	unsigned long leaked = 0;
 	unsigned int cpu;
-	int budget = 4;
+	int budget = 4, node;
 
 	if (!s)
 		return;
 	might_sleep();
+	/* As 6.12's kmem_cache_destroy(): pending RCU frees finish first. */
+	if (atomic_long_read(&s->rcu_pending))
+		rcu_barrier();
 	mutex_lock(&hk_caches_mutex);
 	list_del(&s->list);
 	mutex_unlock(&hk_caches_mutex);
@@ -2877,6 +3004,9 @@ void hakmem_cache_destroy(struct hakmem_cache *s)
 		leaked += hk_report_leaks_heap(s, &per_cpu_ptr(s->cpu, cpu)->heap,
 					       &budget);
 	leaked += hk_report_leaks_heap(s, &s->depot, &budget);
+	for (node = 0; s->node_heaps && node < nr_node_ids; node++)
+		leaked += hk_report_leaks_heap(s, &s->node_heaps[node].heap,
+					       &budget);
 	if (leaked) {
 		hk_add_kunit_error();
 		pr_err("BUG hakmem_slab %s: destroyed with %lu objects in use; keeping their %ld segments\n",
@@ -2887,6 +3017,7 @@ void hakmem_cache_destroy(struct hakmem_cache *s)
 	/* Segment frees go through RCU; they must finish before the module. */
 	rcu_barrier();
 	free_percpu(s->cpu);
+	kfree(s->node_heaps);
 	kfree_const(s->name);
 	kfree(s);
 }
@@ -2910,6 +3041,82 @@ HK_FAST_ENTRY void hakmem_cache_free(struct hakmem_cache *s, void *obj)
 	hk_free(s, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_free);
+
+/*
+ * A node hakmem_cache_alloc_node() can ask for: one with normal memory, as
+ * SLUB's slab_nodes; any other node is no constraint (SLUB ignores it too).
+ */
+static bool hk_node_valid(struct hakmem_cache *s, int node)
+{
+	return s->node_heaps && node >= 0 && node < nr_node_ids &&
+	       node_state(node, N_NORMAL_MEMORY);
+}
+
+/*
+ * The slow path of a node-specific allocation that this CPU's heap cannot
+ * serve: the node's heap, under its lock.  A new segment is allocated with
+ * no lock held (so it may sleep if @gfp allows), then adopted under it.
+ * The page allocator is asked for @node; without __GFP_THISNODE it may
+ * fall back to another node, as SLUB's new slab may.
+ */
+static noinline void *hk_alloc_node(struct hakmem_cache *s, gfp_t gfp,
+				    int node, unsigned long caller)
+{
+	struct hk_node_heap *n = &s->node_heaps[node];
+	struct hk_segment *seg = NULL;
+	unsigned long flags;
+	unsigned int order;
+	void *obj = NULL;
+
+	might_alloc(gfp);
+	for (;;) {
+		spin_lock_irqsave(&n->lock, flags);
+		if (!hk_heap_fill(s, &n->heap, NULL, &obj, 1) && seg) {
+			hk_heap_grow(&n->heap, seg);
+			hk_heap_adopt(s, &n->heap, NULL, seg);
+			seg = NULL;
+			hk_heap_fill(s, &n->heap, NULL, &obj, 1);
+		}
+		order = n->heap.next_order;
+		spin_unlock_irqrestore(&n->lock, flags);
+		if (seg)	/* another task filled the heap meanwhile */
+			hk_pool_put(s, seg);
+		if (obj)
+			break;
+		seg = ___hk_seg_alloc(s, gfp, node, order);
+		if (!seg && !(gfp & __GFP_NOFAIL))
+			return NULL;
+	}
+	hk_stat_atomic(s, HAKMEM_ALLOC_LOCKED);
+	return hk_post_alloc(s, obj, gfp, caller);
+}
+
+/*
+ * NUMA_NO_NODE, or one node only: the normal path.  This CPU's node: the
+ * normal path, unless the object it gives is another node's (a remote free
+ * pushed on this CPU's stack), which goes back.  Another node: its heap.
+ */
+static __always_inline void *hk_alloc_on(struct hakmem_cache *s, gfp_t gfp,
+					 int node, unsigned long caller)
+{
+	void *obj;
+
+	if (node == NUMA_NO_NODE || !hk_node_valid(s, node))
+		return hk_alloc(s, gfp, caller);
+	if (node == numa_mem_id()) {
+		obj = hk_alloc(s, gfp, caller);
+		if (!obj || page_to_nid(virt_to_page(obj)) == node)
+			return obj;
+		hk_free(s, obj, caller);
+	}
+	return hk_alloc_node(s, gfp, node, caller);
+}
+
+void *hakmem_cache_alloc_node(struct hakmem_cache *s, gfp_t gfp, int node)
+{
+	return hk_alloc_on(s, gfp, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_alloc_node);
 
 int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 			    void **p)
@@ -3033,6 +3240,8 @@ void hakmem_cache_get_info(struct hakmem_cache *s,
 	info->segment_order = hk_seg_order;
 	info->header_mode = s->header_mode;
 	info->flags = s->flags;
+	info->useroffset = s->useroffset;
+	info->usersize = s->usersize;
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_get_info);
 
@@ -3040,6 +3249,7 @@ int hakmem_cache_validate(struct hakmem_cache *s)
 {
 	struct hk_validate v = { };
 	unsigned long flags;
+	int node;
 
 	raw_spin_lock_init(&v.lock);
 	v.map = bitmap_zalloc(s->objs_per_page, GFP_KERNEL);
@@ -3053,6 +3263,16 @@ int hakmem_cache_validate(struct hakmem_cache *s)
 	hk_validate_heap(s, &s->depot, &v);
 	raw_spin_unlock(&v.lock);
 	spin_unlock_irqrestore(&s->depot_lock, flags);
+	for (node = 0; s->node_heaps && node < nr_node_ids; node++) {
+		struct hk_node_heap *n = &s->node_heaps[node];
+
+		spin_lock_irqsave(&n->lock, flags);
+		hk_heap_collect(s, &n->heap, NULL);
+		raw_spin_lock(&v.lock);
+		hk_validate_heap(s, &n->heap, &v);
+		raw_spin_unlock(&v.lock);
+		spin_unlock_irqrestore(&n->lock, flags);
+	}
 	bitmap_free(v.map);
 	while (v.counted++ < v.errors)
 		hk_add_kunit_error();
@@ -3102,12 +3322,14 @@ struct hakmem_cache *hakmem_kmalloc_cache(size_t size)
 }
 EXPORT_SYMBOL_GPL(hakmem_kmalloc_cache);
 
-static void *hk_kmalloc_large(size_t size, gfp_t gfp)
+static void *hk_kmalloc_large(size_t size, gfp_t gfp, int node)
 {
 	unsigned int order = get_order(size);
 	struct page *page;
 
-	page = alloc_pages_node(numa_mem_id(), gfp | __GFP_COMP, order);
+	if (node == NUMA_NO_NODE)
+		node = numa_mem_id();
+	page = alloc_pages_node(node, gfp | __GFP_COMP, order);
 	if (!page)
 		return NULL;
 	set_page_private(page, (unsigned long)page_address(page) ^
@@ -3134,12 +3356,12 @@ HK_FAST_ENTRY void *hakmem_kmalloc(size_t size, gfp_t gfp)
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (unlikely(size > HAKMEM_KMALLOC_MAX_CACHE_SIZE))
-		return hk_kmalloc_large(size, gfp);
+		return hk_kmalloc_large(size, gfp, NUMA_NO_NODE);
 	return hk_alloc(hk_kmalloc_slab(size), gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_kmalloc);
 
-HK_FAST_ENTRY void hakmem_kfree(const void *obj)
+static __always_inline void hk_kfree(const void *obj, unsigned long caller)
 {
 	struct page *page;
 
@@ -3153,9 +3375,198 @@ HK_FAST_ENTRY void hakmem_kfree(const void *obj)
 			return;
 		}
 	}
-	__hk_free(NULL, (void *)obj, _RET_IP_);
+	__hk_free(NULL, (void *)obj, caller);
+}
+
+HK_FAST_ENTRY void hakmem_kfree(const void *obj)
+{
+	hk_kfree(obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_kfree);
+
+/* hakmem_kmalloc() with a node and a caller: the other entry points' body. */
+static void *hk_kmalloc_node(size_t size, gfp_t gfp, int node,
+			     unsigned long caller)
+{
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (unlikely(size > HAKMEM_KMALLOC_MAX_CACHE_SIZE))
+		return hk_kmalloc_large(size, gfp, node);
+	return hk_alloc_on(hk_kmalloc_slab(size), gfp, node, caller);
+}
+
+void *hakmem_kmalloc_node(size_t size, gfp_t gfp, int node)
+{
+	return hk_kmalloc_node(size, gfp, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kmalloc_node);
+
+void *hakmem_kzalloc(size_t size, gfp_t gfp)
+{
+	return hk_kmalloc_node(size, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kzalloc);
+
+void *hakmem_kmalloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return hk_kmalloc_node(bytes, gfp, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kmalloc_array);
+
+void *hakmem_kcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return hk_kmalloc_node(bytes, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kcalloc);
+
+void *hakmem_krealloc(const void *p, size_t new_size, gfp_t gfp)
+{
+	size_t ks = 0;
+	void *ret;
+
+	if (unlikely(!new_size)) {
+		hk_kfree(p, _RET_IP_);
+		return ZERO_SIZE_PTR;
+	}
+	if (!ZERO_OR_NULL_PTR(p)) {
+		ks = hakmem_ksize(p);
+		if (unlikely(!ks)) {
+			hk_report(NULL, HAKMEM_ERR_INVALID, p, _RET_IP_,
+				  "krealloc of a pointer hakmem did not allocate");
+			return NULL;
+		}
+	}
+	if (ks >= new_size) {
+		/* Same size class: the same object (see hakmem_compat.h). */
+		if (HK_KREALLOC_ZERO_SPARE && want_init_on_alloc(gfp))
+			memset((char *)p + new_size, 0, ks - new_size);
+		return (void *)p;
+	}
+	ret = hk_kmalloc_node(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+	if (ret && ks) {
+		memcpy(ret, p, ks);
+		hk_kfree(p, _RET_IP_);
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(hakmem_krealloc);
+
+void hakmem_kfree_sensitive(const void *p)
+{
+	size_t ks = hakmem_ksize(p);
+
+	if (ks)
+		memzero_explicit((void *)p, ks);
+	hk_kfree(p, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kfree_sensitive);
+
+/*
+ * The object that holds @ptr (an rcu_head inside it): its cache (NULL for
+ * a large allocation) in *@sp.  NULL, after a report, if @ptr is not inside
+ * a live object hakmem handed out, or (with @want set) not one of @want's.
+ */
+static void *hk_obj_of(const void *ptr, struct hakmem_cache *want,
+		       struct hakmem_cache **sp, unsigned long caller)
+{
+	struct hk_segment *seg = hk_seg_lookup(ptr);
+	struct hakmem_cache *s;
+	struct hk_page *page;
+	unsigned long off;
+	void *obj;
+
+	*sp = NULL;
+	if (!seg) {
+		struct page *head;
+
+		if (!want && virt_addr_valid(ptr)) {
+			head = virt_to_head_page(ptr);
+			if (hk_large_page(page_address(head)))
+				return page_address(head);
+		}
+		hk_report(want, HAKMEM_ERR_INVALID, ptr, caller,
+			  "RCU free of a pointer hakmem did not allocate");
+		return NULL;
+	}
+	s = seg->cache;
+	if (want && s != want) {
+		hk_report(want, HAKMEM_ERR_WRONG_CACHE, ptr, caller,
+			  "RCU free to the wrong cache");
+		return NULL;
+	}
+	page = hk_page_of(s, seg, ptr);
+	off = (unsigned long)ptr - hk_page_addr(s, seg, page);
+	obj = (char *)ptr - (off % s->size) + s->obj_off;
+	if (off % s->size < s->obj_off || off / s->size >= seg->objs_per_page) {
+		hk_report(s, HAKMEM_ERR_HEADER, ptr, caller,
+			  "RCU free of a pointer outside any object");
+		return NULL;
+	}
+	if (!hk_hdr_valid(s, obj)) {
+		hk_report_bad_free(s, seg, obj, caller);
+		return NULL;
+	}
+	*sp = s;
+	return obj;
+}
+
+static void hk_free_rcu_cb(struct rcu_head *head)
+{
+	struct hakmem_cache *s;
+	void *obj = hk_obj_of(head, NULL, &s, _RET_IP_);
+
+	if (!obj)
+		return;
+	if (!s) {
+		hk_kfree(obj, _RET_IP_);
+		return;
+	}
+	hk_free(s, obj, _RET_IP_);
+	/* After the free: hakmem_cache_destroy() waits while it is not 0. */
+	atomic_long_dec(&s->rcu_pending);
+}
+
+static void hk_free_rcu(struct hakmem_cache *want, struct rcu_head *head,
+			unsigned long caller)
+{
+	struct hakmem_cache *s;
+
+	if (!hk_obj_of(head, want, &s, caller))
+		return;		/* reported; leaked rather than corrupted */
+	if (s)
+		atomic_long_inc(&s->rcu_pending);
+	call_rcu(head, hk_free_rcu_cb);
+}
+
+void __hakmem_kfree_rcu(struct rcu_head *head)
+{
+	hk_free_rcu(NULL, head, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(__hakmem_kfree_rcu);
+
+void __hakmem_cache_free_rcu(struct hakmem_cache *s, struct rcu_head *head)
+{
+	hk_free_rcu(s, head, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(__hakmem_cache_free_rcu);
+
+void hakmem_kfree_rcu_mightsleep(const void *p)
+{
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	might_sleep();
+	synchronize_rcu();
+	hk_kfree(p, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kfree_rcu_mightsleep);
 
 size_t hakmem_ksize(const void *obj)
 {
@@ -3191,9 +3602,11 @@ static int __init hk_kmalloc_init(void)
 	unsigned int i, step;
 
 	for (i = 0; i < ARRAY_SIZE(hk_kmalloc_sizes); i++) {
-		hk_kmalloc_caches[i] = hakmem_cache_create(hk_kmalloc_names[i],
-							   hk_kmalloc_sizes[i],
-							   0, 0, NULL);
+		hk_kmalloc_caches[i] =
+			hakmem_cache_create_usercopy(hk_kmalloc_names[i],
+						     hk_kmalloc_sizes[i], 0, 0,
+						     0, hk_kmalloc_sizes[i],
+						     NULL);
 		if (!hk_kmalloc_caches[i]) {
 			hk_kmalloc_destroy();
 			return -ENOMEM;

@@ -17,6 +17,9 @@
 #           (a fast allocation's might_sleep() must take a pending
 #           reschedule there; with full preemption preempt_enable() does)
 #   x86_64-kasan  the same plus CONFIG_KASAN=y (about 3x slower to run)
+#   x86_64-numa  kunit/x86_64-numa.kunitconfig: x86_64 with NUMA and
+#           kmemleak, on a guest of two nodes (CPUs 0-1 and 2-3, 512 MiB
+#           each); fails unless the guest saw both nodes
 #   6.12-x86_64-rt  kunit/x86_64-rt.kunitconfig: PREEMPT_RT with
 #           DEBUG_ATOMIC_SLEEP, PROVE_LOCKING and PROVE_RAW_LOCK_NESTING,
 #           which make a sleeping lock or a page allocation inside a
@@ -61,9 +64,10 @@ uml)
 	kunitconfig=$repo/kunit/.kunitconfig
 	arch_args=()
 	;;
-x86_64 | x86_64-voluntary | x86_64-kasan | x86_64-rt)
+x86_64 | x86_64-voluntary | x86_64-kasan | x86_64-rt | x86_64-numa)
 	kunitconfig=$repo/kunit/x86_64.kunitconfig
 	[[ $arch != x86_64-rt ]] || kunitconfig=$repo/kunit/x86_64-rt.kunitconfig
+	[[ $arch != x86_64-numa ]] || kunitconfig=$repo/kunit/x86_64-numa.kunitconfig
 	# TCG: KVM does not work on these machines (see ENVIRONMENT.md).
 	# init_on_alloc/init_on_free on here (off in UML): the tests of
 	# zeroing, and of what must not be zeroed, run in one of the two.
@@ -71,11 +75,17 @@ x86_64 | x86_64-voluntary | x86_64-kasan | x86_64-rt)
 		--kernel_args=init_on_alloc=1 --kernel_args=init_on_free=1)
 	[[ $arch != x86_64-kasan ]] || arch_args+=(--kconfig_add=CONFIG_KASAN=y)
 	[[ $arch != x86_64-voluntary ]] || arch_args+=(--kernel_args=preempt=voluntary)
+	# kunit.py gives the guest 1024 MiB (-m 1024): two nodes of half.
+	[[ $arch != x86_64-numa ]] || arch_args+=("--qemu_args=$(printf '%s ' \
+		-object memory-backend-ram,id=hk_m0,size=512M \
+		-object memory-backend-ram,id=hk_m1,size=512M \
+		-numa node,nodeid=0,cpus=0-1,memdev=hk_m0 \
+		-numa node,nodeid=1,cpus=2-3,memdev=hk_m1)")
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 not found: run 'make setup'"
 	;;
 *)
-	die "usage: $0 [[6.12-]uml|[6.12-]x86_64|x86_64-voluntary|x86_64-kasan|6.12-x86_64-rt] [filter_glob]"
+	die "usage: $0 [[6.12-]uml|[6.12-]x86_64|x86_64-voluntary|x86_64-kasan|x86_64-numa|6.12-x86_64-rt] [filter_glob]"
 	;;
 esac
 [[ -f $kunitconfig ]] || die "$kunitconfig not found"
@@ -147,6 +157,11 @@ elif ((total == 0)); then
 fi
 ((failed == 0)) || fail+=("$failed test(s) failed or crashed")
 ((errors == 0)) || fail+=("kunit.py reports $errors error(s) in the test output")
+# The NUMA target is for nothing if the guest had one node.
+if [[ $arch == x86_64-numa ]] && ! grep -q 'hakmem_numa: 2 nodes with normal memory' "$rawlog" &&
+	grep -q 'hakmem_cache_alloc_node_places_on_each_node' "$rawlog"; then
+	fail+=("the guest did not see two NUMA nodes")
+fi
 
 # Kernel reports anywhere in the log, tests passing or not: KASAN,
 # lockdep, BUG, Oops, WARNING, atomic sleep, ... (tools/logscan.sh has the
@@ -154,7 +169,7 @@ fi
 # The error-path tests provoke hakmem_slab's own reports on purpose, on
 # caches named hakmem_test_err_* and hakmem_test_leak_*: those are expected
 # (the tests check the error counters themselves).
-expected='BUG hakmem_slab (hakmem_test_(err|leak)_|.*caller (hakmem_kfree_reports_|hakmem_test_kfree_stack))|hakmem_slab: INFO: 0x.* instead of 0x'
+expected='BUG hakmem_slab (hakmem_test_(err|leak)_|.*caller (hakmem_kfree_reports_|hakmem_krealloc_reports_|hakmem_test_kfree_stack))|hakmem_slab: INFO: 0x.* instead of 0x'
 scan_args=(-a "$expected${HAKMEM_KUNIT_IGNORE:+|$HAKMEM_KUNIT_IGNORE}")
 set +e
 bad=$("$repo/tools/logscan.sh" "${scan_args[@]}" "$rawlog")

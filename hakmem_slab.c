@@ -1034,6 +1034,10 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	struct hk_segment *seg = NULL;
 	unsigned int i;
 
+	/* As SLUB's slab pages: grouped as reclaimable by the page allocator. */
+	if (s->flags & SLAB_RECLAIM_ACCOUNT)
+		pgfp |= __GFP_RECLAIMABLE;
+
 	order = clamp(order, s->min_order, hk_seg_order);
 	for (;; order--) {
 		bool last = order == s->min_order;
@@ -1644,6 +1648,19 @@ static bool ___hk_alloc(struct hakmem_cache *s, struct hk_cpu **cp, gfp_t gfp)
  * busy (a nested allocation, which takes the depot).  Out of line, so that
  * hk_alloc() needs no stack frame of its own.
  */
+/*
+ * hakmem does not charge memory cgroups: say so, once, rather than ignore
+ * __GFP_ACCOUNT silently.  Tested on the slow paths only (every cache's
+ * first allocation, and every refill, takes one), not on the fast path.
+ */
+static void hk_check_account(struct hakmem_cache *s, gfp_t gfp,
+			     unsigned long caller)
+{
+	if (unlikely(gfp & __GFP_ACCOUNT))
+		pr_warn_once("cache %s: __GFP_ACCOUNT allocation from %pS is not charged to a memory cgroup\n",
+			     s->name, (void *)caller);
+}
+
 static noinline void *__hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 				 unsigned long caller)
 {
@@ -1651,6 +1668,7 @@ static noinline void *__hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 	void *obj;
 
 	might_alloc(gfp);
+	hk_check_account(s, gfp, caller);
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->busy)) {
@@ -2418,6 +2436,8 @@ static const char *hk_check_args(const char *name, unsigned int size,
 		return "object size out of range (1 .. HAKMEM_MAX_OBJECT_SIZE)";
 	if (align > HAKMEM_MAX_ALIGN)
 		return "alignment above HAKMEM_MAX_ALIGN";
+	if (flags & SLAB_ACCOUNT)
+		return "SLAB_ACCOUNT: hakmem does not charge memory cgroups";
 	if (flags & ~HAKMEM_SUPPORTED_FLAGS)
 		return "unsupported SLAB_ flags";
 	return NULL;
@@ -2498,7 +2518,8 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	}
 	s->object_size = size;
 	hk_set_usercopy(s, useroffset, usersize);
-	s->flags = flags | hk_debug_flags;
+	/* As slub_debug=, the debug= parameter spares SLAB_NO_USER_FLAGS. */
+	s->flags = flags | (flags & SLAB_NO_USER_FLAGS ? 0 : hk_debug_flags);
 	s->ctor = ctor;
 	s->header_mode = mode;
 	s->debug = s->flags & HK_DEBUG_FLAGS;
@@ -3069,6 +3090,7 @@ static noinline void *hk_alloc_node(struct hakmem_cache *s, gfp_t gfp,
 	void *obj = NULL;
 
 	might_alloc(gfp);
+	hk_check_account(s, gfp, caller);
 	for (;;) {
 		spin_lock_irqsave(&n->lock, flags);
 		if (!hk_heap_fill(s, &n->heap, NULL, &obj, 1) && seg) {

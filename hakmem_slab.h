@@ -29,7 +29,14 @@ struct hakmem_cache;
 /* The largest alignment hakmem_cache_create() accepts. */
 #define HAKMEM_MAX_ALIGN		(8 * PAGE_SIZE)
 
-/* Flags hakmem_cache_create() accepts; any other flag is refused. */
+/*
+ * Flags hakmem_cache_create() accepts; any other flag is refused with a
+ * pr_err() (SLAB_ACCOUNT by name: hakmem does not charge memory cgroups).
+ * Of these, SLAB_RECLAIM_ACCOUNT only makes segments __GFP_RECLAIMABLE (no
+ * reclaimable-slab statistics), SLAB_NO_USER_FLAGS keeps the debug= module
+ * parameter off the cache (as slub_debug=), and SLAB_MEM_SPREAD (before
+ * 6.8) does nothing, as in SLUB.  SLAB_NOLEAKTRACE is for kmemleak.
+ */
 #define HAKMEM_SUPPORTED_FLAGS	(SLAB_HWCACHE_ALIGN | SLAB_PANIC |	\
 				 SLAB_TYPESAFE_BY_RCU | SLAB_POISON |	\
 				 SLAB_RED_ZONE | SLAB_STORE_USER |	\
@@ -229,7 +236,9 @@ void hakmem_cache_destroy(struct hakmem_cache *s);
 /**
  * hakmem_cache_alloc - allocate an object
  * @s: the cache
- * @gfp: GFP flags; %__GFP_ZERO zeroes the object
+ * @gfp: GFP flags; %__GFP_ZERO zeroes the object.  %__GFP_ACCOUNT is not
+ *	acted on: the object is not charged to a memory cgroup (one pr_warn()
+ *	says so, the first time a slow path sees the flag)
  *
  * Context: any context where kmem_cache_alloc() with the same @gfp may be
  * called: process context, softirq or hardirq with %GFP_ATOMIC or
@@ -320,6 +329,10 @@ unsigned int hakmem_cache_size(struct hakmem_cache *s);
  * larger ones straight from the page allocator.  Objects are aligned to
  * ARCH_KMALLOC_MINALIGN; unlike kmalloc(), a power-of-two size is not
  * aligned to that size.
+ *
+ * %__GFP_ACCOUNT: large sizes are charged to the memory cgroup (the page
+ * allocator does it, as for kmalloc()'s large sizes); size-class objects
+ * are not, as for hakmem_cache_alloc().
  *
  * Return: the memory, or NULL.
  */

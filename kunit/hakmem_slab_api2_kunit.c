@@ -395,6 +395,54 @@ static void hakmem_cache_create_usercopy_keeps_valid_region(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).usersize, 0U);
 }
 
+/* SLAB_ACCOUNT is refused at create, with a pr_err() naming it. */
+static void hakmem_cache_create_refuses_slab_account(struct kunit *test)
+{
+	struct hakmem_cache *s;
+
+	if (!SLAB_ACCOUNT)
+		kunit_skip(test, "SLAB_ACCOUNT is 0 without CONFIG_MEMCG_KMEM");
+	s = hakmem_cache_create("hakmem_test_err_account", 64, 0, SLAB_ACCOUNT,
+				NULL);
+	KUNIT_EXPECT_NULL(test, s);
+	hakmem_cache_destroy(s);
+}
+
+/* __GFP_ACCOUNT allocates (charged only for large sizes), never fails. */
+static void hakmem_kmalloc_gfp_account_allocates(struct kunit *test)
+{
+	struct hakmem_cache *s = hakmem_test_create(test, "hakmem_test_api2_acct",
+						    64, 0, 0, NULL);
+	void *p = hakmem_kmalloc(64, GFP_KERNEL_ACCOUNT);
+	void *big = hakmem_kmalloc(3 * PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	void *o = hakmem_cache_alloc(s, GFP_KERNEL_ACCOUNT);
+
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NOT_NULL(test, big);
+	KUNIT_EXPECT_NOT_NULL(test, o);
+	hakmem_kfree(p);
+	hakmem_kfree(big);
+	hakmem_cache_free(s, o);
+}
+
+/* SLAB_NO_USER_FLAGS keeps the debug= parameter off, as slub_debug=. */
+static void hakmem_cache_create_no_user_flags_skips_debug_param(struct kunit *test)
+{
+	slab_flags_t old = hakmem_test_set_debug_flags(SLAB_POISON);
+	struct hakmem_cache *s, *t;
+
+	s = hakmem_cache_create("hakmem_test_api2_user", 64, 0, 0, NULL);
+	t = hakmem_cache_create("hakmem_test_api2_nouser", 64, 0,
+				SLAB_NO_USER_FLAGS, NULL);
+	hakmem_test_set_debug_flags(old);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	hakmem_test_add_action(test, hakmem_test_destroy_action, t);
+	KUNIT_EXPECT_TRUE(test, hakmem_test_info(s).flags & SLAB_POISON);
+	KUNIT_EXPECT_FALSE(test, hakmem_test_info(t).flags & SLAB_POISON);
+}
+
 /* NUMA_NO_NODE and a node that does not exist are no constraint. */
 static void hakmem_cache_alloc_node_no_node_takes_normal_path(struct kunit *test)
 {
@@ -476,6 +524,9 @@ static struct kunit_case hakmem_api2_cases[] = {
 	KUNIT_CASE(hakmem_cache_free_rcu_reports_wrong_cache),
 	KUNIT_CASE(hakmem_cache_destroy_waits_for_rcu_frees),
 	KUNIT_CASE(hakmem_cache_create_usercopy_keeps_valid_region),
+	KUNIT_CASE(hakmem_cache_create_refuses_slab_account),
+	KUNIT_CASE(hakmem_kmalloc_gfp_account_allocates),
+	KUNIT_CASE(hakmem_cache_create_no_user_flags_skips_debug_param),
 	KUNIT_CASE(hakmem_cache_alloc_node_no_node_takes_normal_path),
 	KUNIT_CASE(hakmem_cache_alloc_node_places_on_each_node),
 	{}

@@ -127,6 +127,7 @@
 #include <linux/init.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/mm.h>
@@ -211,6 +212,7 @@ enum hk_track_item { HK_TRACK_ALLOC, HK_TRACK_FREE };
 #define HK_WORK_DEBUG		BIT(0)	/* poison, red zone, tracks */
 #define HK_WORK_HEADER		BIT(1)	/* full mode: write the state */
 #define HK_WORK_ZERO		BIT(2)	/* init_on_alloc / init_on_free */
+#define HK_WORK_TOOLS		BIT(3)	/* KASAN, kmemleak (hk_cache.kasan, ...) */
 
 /* Debug features a cache has (from its flags and the debug parameter). */
 #define HK_DEBUG_FLAGS		(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER)
@@ -312,6 +314,8 @@ struct hakmem_cache {
 	bool init_alloc;		/* zero on allocation (init_on_alloc) */
 	bool init_free;			/* zero on free (init_on_free) */
 	bool debug;			/* any of HK_DEBUG_FLAGS */
+	bool kasan;			/* KASAN poisons free objects, red zones */
+	bool kmemleak;			/* objects are kmemleak objects */
 	bool poison;			/* poison free objects */
 	unsigned int red_off;		/* red zone offset from the object */
 	unsigned int red_size;		/* red zone bytes, 0 without */
@@ -455,6 +459,15 @@ MODULE_PARM_DESC(debug, "debug checks for every cache, as slub_debug: P (poison)
 
 module_param_named(seg_order, hk_seg_order, uint, 0444);
 MODULE_PARM_DESC(seg_order, "largest segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages)");
+
+/*
+ * Caches created while this is set, on a kernel with KASAN (built-in
+ * hakmem_slab only, see hakmem_compat.h) or kmemleak, are known to them;
+ * each such cache takes the slow paths for every operation.
+ */
+static bool hk_tools = true;
+module_param_named(tools, hk_tools, bool, 0444);
+MODULE_PARM_DESC(tools, "let KASAN and kmemleak see the objects of caches created from now on, where the kernel has them (default 1)");
 
 /* === Internals: helpers =================================================== */
 
@@ -1017,6 +1030,32 @@ static struct hk_segment *hk_seg_alloc_order(struct hakmem_cache *s,
 	return seg;
 }
 
+/* A free object of a KASAN cache is poisoned, to the end of its granule. */
+static void hk_tools_free_poison(struct hakmem_cache *s, void *obj)
+{
+	hk_kasan_poison(obj, ALIGN(s->object_size, HK_KASAN_GRANULE),
+			HK_KASAN_SLAB_FREE);
+}
+
+/*
+ * A new segment of a KASAN cache: all of it is poisoned as a red zone but
+ * each slot's link word and header, which only hakmem touches; objects are
+ * unpoisoned while allocated.
+ */
+static void hk_kasan_seg_init(struct hakmem_cache *s, struct hk_segment *seg)
+{
+	unsigned int i, j;
+
+	hk_kasan_poison((void *)seg->base, seg->size, HK_KASAN_SLAB_REDZONE);
+	for (i = 0; i < seg->nr_pages; i++) {
+		char *obj = (char *)seg->base + ((unsigned long)i << seg->page_shift) +
+			    s->obj_off;
+
+		for (j = 0; j < seg->objs_per_page; j++, obj += s->size)
+			hk_kasan_unpoison(obj + s->link_off, -s->link_off);
+	}
+}
+
 /*
  * ___hk_seg_alloc - the slowest path: a new segment from the page allocator.
  * @order is the size wanted; when the buddy allocator has no block that
@@ -1059,6 +1098,8 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	hk_seg_reset(seg);
 	for (i = 0; i < seg->nr_pages; i++)
 		seg->pages[i].constructed = 0;	/* fresh memory */
+	if (s->kasan)
+		hk_kasan_seg_init(s, seg);
 	/* Publish: hk_seg_lookup() checks index against private. */
 	hk_seg_mark(virt_to_page((void *)seg->base), seg->order, seg);
 	atomic_long_inc(&s->nr_segments);
@@ -1372,8 +1413,13 @@ static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
 			 * still look at it), as SLUB constructs a slab's
 			 * objects only when the slab is allocated.
 			 */
-			if (s->ctor && page->carved + i >= page->constructed)
+			if (s->ctor && page->carved + i >= page->constructed) {
+				if (s->kasan)
+					hk_kasan_unpoison(p[i], s->object_size);
 				s->ctor(p[i]);
+				if (s->kasan)
+					hk_tools_free_poison(s, p[i]);
+			}
 		}
 	}
 	page->carved += nr;
@@ -1568,8 +1614,33 @@ static __always_inline unsigned int hk_alloc_work_of(struct hakmem_cache *s,
 {
 	unsigned int zero = (__force unsigned int)gfp & s->gfp_zero;
 
-	static_assert(!(___GFP_ZERO & (HK_WORK_DEBUG | HK_WORK_HEADER)));
+	static_assert(!(___GFP_ZERO & (HK_WORK_DEBUG | HK_WORK_HEADER |
+				       HK_WORK_TOOLS)));
 	return s->alloc_work | zero;
+}
+
+/*
+ * KASAN and kmemleak (HK_WORK_TOOLS): an object being handed out becomes
+ * accessible (to its object_size; the rest of the granule and the slot
+ * stay poisoned) and a kmemleak object, which kmemleak scans for pointers
+ * and reports if nothing points to it.
+ */
+static noinline void hk_tools_alloc(struct hakmem_cache *s, void *obj,
+				    gfp_t gfp)
+{
+	if (s->kasan)
+		hk_kasan_unpoison(obj, s->object_size);
+	if (s->kmemleak)
+		kmemleak_alloc(obj, s->object_size, 1, gfp);
+}
+
+/* An object being freed: not kmemleak's any more, and poisoned. */
+static noinline void hk_tools_free(struct hakmem_cache *s, void *obj)
+{
+	if (s->kmemleak)
+		kmemleak_free(obj);
+	if (s->kasan)
+		hk_tools_free_poison(s, obj);
 }
 
 /* Zero, set the header, as the allocation asks; the object is ours now. */
@@ -1580,6 +1651,8 @@ static __always_inline void *hk_post_alloc(struct hakmem_cache *s, void *obj,
 
 	if (likely(!work))
 		return obj;
+	if (unlikely(work & HK_WORK_TOOLS))
+		hk_tools_alloc(s, obj, gfp);
 	if (unlikely(work & HK_WORK_DEBUG))
 		hk_debug_alloc(s, obj, caller);
 	if (work & HK_WORK_HEADER)
@@ -1690,6 +1763,9 @@ static noinline void *__hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 		}
 	}
 	obj = c->stack[--c->count];
+	/* kmemleak scans the per-CPU stack: a stale slot would be a reference. */
+	if (unlikely(s->kmemleak))
+		c->stack[c->count] = NULL;
 	hk_stat(c, HAKMEM_ALLOC_SLOW);
 	hk_cpu_exit(c);
 	preempt_enable();
@@ -1796,6 +1872,8 @@ static __always_inline void hk_pre_free(struct hakmem_cache *s, void *obj,
 		memset(obj, 0, s->object_size);
 	if (work & HK_WORK_HEADER)
 		*(u64 *)hk_hdr(obj) = s->hdr_free;
+	if (unlikely(work & HK_WORK_TOOLS))
+		hk_tools_free(s, obj);
 }
 
 static __always_inline bool hk_hdr_valid(struct hakmem_cache *s, void *obj)
@@ -2381,13 +2459,26 @@ static unsigned int hk_calculate_page_order(unsigned int stride,
 	return hk_seg_order;
 }
 
+static unsigned int hk_kasan_redzone(unsigned int size)
+{
+	return size <= 64 - 16 ? 16 :
+	       size <= 128 - 32 ? 32 :
+	       size <= 512 - 64 ? 64 :
+	       size <= 4096 - 128 ? 128 : 256;
+}
+
 static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 			   unsigned int align)
 {
-	bool keep_contents = s->ctor || (s->flags & (SLAB_TYPESAFE_BY_RCU |
-						      SLAB_POISON));
+	/* KASAN caches too: hakmem must not write into a poisoned object. */
+	bool keep_contents = s->ctor || s->kasan ||
+			     (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
 	unsigned int lead = HK_HDR_SIZE + (keep_contents ? HK_LINK_SIZE : 0);
 	unsigned int tail = size, align_order;
+
+	/* A KASAN red zone after the object, sized as SLUB's optimal_redzone(). */
+	if (s->kasan)
+		tail = ALIGN(size, HK_KASAN_GRANULE) + hk_kasan_redzone(size);
 
 	if (s->flags & SLAB_RED_ZONE) {
 		s->red_off = size;
@@ -2523,8 +2614,22 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	s->ctor = ctor;
 	s->header_mode = mode;
 	s->debug = s->flags & HK_DEBUG_FLAGS;
-	/* Debug caches track the allocation state whatever the mode. */
-	s->full_mode = mode == HAKMEM_HEADER_FULL || s->debug;
+	/*
+	 * KASAN and kmemleak, where the kernel has them.  Debug caches keep
+	 * hakmem's own checks instead of KASAN; SLAB_TYPESAFE_BY_RCU objects
+	 * may be read after their free, so KASAN does not poison them (as in
+	 * SLUB, which does not either).
+	 */
+	s->kasan = HK_KASAN && READ_ONCE(hk_tools) && !s->debug &&
+		   !(s->flags & SLAB_TYPESAFE_BY_RCU);
+	s->kmemleak = IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && READ_ONCE(hk_tools) &&
+		      !(s->flags & SLAB_NOLEAKTRACE);
+	/*
+	 * Debug and tools caches track the allocation state whatever the
+	 * mode: with no per-CPU stack, light mode would catch no double free.
+	 */
+	s->full_mode = mode == HAKMEM_HEADER_FULL || s->debug || s->kasan ||
+		       s->kmemleak;
 	s->poison = (s->flags & SLAB_POISON) && !ctor &&
 		    !(s->flags & SLAB_TYPESAFE_BY_RCU);
 	if (hk_cache_layout(s, size, align)) {
@@ -2538,8 +2643,12 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	s->hdr_light = hk_hdr_val(s->tag, HK_STATE_LIGHT);
 	s->hdr_alloc = hk_hdr_val(s->tag, HK_STATE_ALLOC);
 	s->hdr_free = hk_hdr_val(s->tag, HK_STATE_FREE);
-	/* Debug caches check every operation: no per-CPU stack. */
-	s->stack_max = s->debug ? 0 : hk_stack_max(s->object_size);
+	/*
+	 * Debug caches check every operation, and KASAN and kmemleak see
+	 * every one: no per-CPU stack.
+	 */
+	s->stack_max = s->debug || s->kasan || s->kmemleak ? 0 :
+		       hk_stack_max(s->object_size);
 	/*
 	 * The same choices SLUB's slab_want_init_on_alloc/free() make, on the
 	 * flags with the debug= parameter's (P poisons, as SLAB_POISON).
@@ -2556,10 +2665,12 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	s->hdr_live = s->full_mode ? s->hdr_alloc : s->hdr_light;
 	s->alloc_work = (s->debug ? HK_WORK_DEBUG : 0) |
 			(s->full_mode ? HK_WORK_HEADER : 0) |
-			(s->init_alloc ? HK_WORK_ZERO : 0);
+			(s->init_alloc ? HK_WORK_ZERO : 0) |
+			(s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
 	s->free_work = (s->debug ? HK_WORK_DEBUG : 0) |
 		       (s->full_mode ? HK_WORK_HEADER : 0) |
-		       (s->init_free ? HK_WORK_ZERO : 0);
+		       (s->init_free ? HK_WORK_ZERO : 0) |
+		       (s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
 	/* Frees with more to do than the header take the slow path. */
 	s->fast_max = s->free_work & ~HK_WORK_HEADER ? 0 : s->stack_max;
 	spin_lock_init(&s->depot_lock);
@@ -2935,6 +3046,43 @@ EXPORT_SYMBOL_GPL(hakmem_test_seg_base);
  * Make segment allocations above @order fail (-1: none), as when the buddy
  * allocator has no free block that large.
  */
+static bool hk_tools_saved;
+
+/* The suites test hakmem's own paths: their caches are made without tools. */
+void hakmem_test_tools_begin(void)
+{
+	hk_tools_saved = READ_ONCE(hk_tools);
+	WRITE_ONCE(hk_tools, false);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_tools_begin);
+
+void hakmem_test_tools_end(void)
+{
+	WRITE_ONCE(hk_tools, hk_tools_saved);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_tools_end);
+
+bool hakmem_test_set_tools(bool on)
+{
+	bool old = READ_ONCE(hk_tools);
+
+	WRITE_ONCE(hk_tools, on);
+	return old;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_set_tools);
+
+bool hakmem_test_cache_has_kasan(struct hakmem_cache *s)
+{
+	return s->kasan;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_cache_has_kasan);
+
+bool hakmem_test_cache_has_kmemleak(struct hakmem_cache *s)
+{
+	return s->kmemleak;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_cache_has_kmemleak);
+
 void hakmem_test_set_max_order(int order)
 {
 	WRITE_ONCE(hk_test_max_order, order);
@@ -3356,6 +3504,8 @@ static void *hk_kmalloc_large(size_t size, gfp_t gfp, int node)
 		return NULL;
 	set_page_private(page, (unsigned long)page_address(page) ^
 			 hk_large_cookie);
+	/* As kmalloc()'s large sizes: a kmemleak object (no-op without it). */
+	kmemleak_alloc(page_address(page), size, 1, gfp);
 	return page_address(page);
 }
 
@@ -3392,6 +3542,7 @@ static __always_inline void hk_kfree(const void *obj, unsigned long caller)
 	if (unlikely(PAGE_ALIGNED(obj))) {
 		page = hk_large_page(obj);
 		if (page) {
+			kmemleak_free(obj);
 			set_page_private(page, 0);
 			__free_pages(page, compound_order(page));
 			return;

@@ -17,7 +17,8 @@
 #                 tools/vm-stress.sh (4-CPU SMP stress with CPU hotplug)
 #                 on each of $(KERNELS); tools/vm-churn.sh (destroy vs
 #                 debugfs vs hotplug, 2 minutes)
-#   make kunit-x86_64 / kunit-x86_64-kasan   one x86_64 KUnit run
+#   make kunit-x86_64 / kunit-x86_64-kasan / kunit-x86_64-numa
+#                 one x86_64 KUnit run (numa: two nodes, kmemleak)
 #   make bench    tools/bench.sh
 #   make clean
 #
@@ -46,7 +47,7 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KCONFIG_SYMS)
 RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
 .PHONY: all modules clean setup check checkpatch kerneldoc sparse sparse-all shellcheck kunit kunit-uml \
-	kunit-x86_64 kunit-x86_64-kasan test bench ktree help check-kdir
+	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench ktree help check-kdir
 
 all: modules
 
@@ -147,6 +148,9 @@ kunit-x86_64:
 
 kunit-x86_64-kasan:
 	$(RUN) tools/kunit.sh x86_64-kasan
+
+kunit-x86_64-numa:
+	$(RUN) tools/kunit.sh x86_64-numa
 
 # Every suite runs even when an earlier one fails; the exit status and the
 # last lines tell which failed.

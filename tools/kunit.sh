@@ -42,6 +42,8 @@
 #   HAKMEM_KUNIT_JOBS     build jobs (default nproc)
 #   HAKMEM_KUNIT_IGNORE   extended regex: kernel log lines not to count as
 #                         reports (tools/logscan.sh -a)
+#   HAKMEM_KUNIT_KCONFIG  more CONFIG_X=y options, space-separated, added
+#                         with kunit.py --kconfig_add (tools/rename-consumer.sh)
 set -euo pipefail
 
 die() { echo "kunit: error: $*" >&2; exit 2; }
@@ -94,6 +96,9 @@ x86_64 | x86_64-voluntary | x86_64-kasan | x86_64-rt | x86_64-numa)
 	die "usage: $0 [[6.12-]uml|[6.12-]x86_64|x86_64-voluntary|x86_64-kasan|x86_64-numa|6.12-x86_64-rt] [filter_glob]"
 	;;
 esac
+for opt in ${HAKMEM_KUNIT_KCONFIG:-}; do
+	arch_args+=("--kconfig_add=$opt")
+done
 [[ -f $kunitconfig ]] || die "$kunitconfig not found"
 command -v python3 >/dev/null || die "python3 not found: run 'make setup'"
 [[ -x $repo/tools/logscan.sh ]] || die "$repo/tools/logscan.sh not found"

@@ -3497,7 +3497,8 @@ static void *hk_kmalloc_large(size_t size, gfp_t gfp, int node)
 	unsigned int order = get_order(size);
 	struct page *page;
 
-	if (node == NUMA_NO_NODE)
+	/* As for hakmem_cache_alloc_node(): a node without memory is none. */
+	if (node < 0 || node >= nr_node_ids || !node_state(node, N_MEMORY))
 		node = numa_mem_id();
 	page = alloc_pages_node(node, gfp | __GFP_COMP, order);
 	if (!page)

@@ -451,7 +451,11 @@ static void hakmem_cache_alloc_node_no_node_takes_normal_path(struct kunit *test
 	void *p = hakmem_cache_alloc_node(s, GFP_KERNEL, NUMA_NO_NODE);
 	void *q = hakmem_cache_alloc_node(s, GFP_KERNEL, MAX_NUMNODES + 3);
 	void *r = hakmem_kmalloc_node(64, GFP_KERNEL, -5);
+	void *big = hakmem_kmalloc_node(3 * PAGE_SIZE, GFP_KERNEL,
+					MAX_NUMNODES + 3);
 
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	hakmem_kfree(big);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_ASSERT_NOT_NULL(test, r);

@@ -145,9 +145,14 @@ static void hakmem_krealloc_same_class_returns_same_pointer(struct kunit *test)
 			    (void *)p);
 	KUNIT_EXPECT_PTR_EQ(test, hakmem_krealloc(p, 97, GFP_KERNEL),
 			    (void *)p);
+	KUNIT_EXPECT_TRUE(test, hk_api2_all(p, 0x3c, 0, 97));
 	KUNIT_EXPECT_PTR_EQ(test, hakmem_krealloc(p, 1, GFP_KERNEL),
 			    (void *)p);
-	KUNIT_EXPECT_TRUE(test, hk_api2_all(p, 0x3c, 0, 100));
+	KUNIT_EXPECT_EQ(test, p[0], 0x3c);
+	/* From 6.11, with init_on_alloc, the spare bytes are zeroed. */
+	KUNIT_EXPECT_TRUE(test, hk_api2_all(p, HK_KREALLOC_ZERO_SPARE &&
+					    want_init_on_alloc(GFP_KERNEL) ?
+					    0 : 0x3c, 1, 97));
 	hakmem_kfree(p);
 }
 

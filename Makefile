@@ -13,11 +13,13 @@
 #   make test     KUnit on Linux 6.1 under UML and on x86_64 under QEMU
 #                 (SMP, preemption, atomic-sleep checks; hakmem_slab_irq
 #                 once more with preempt=voluntary), KUnit on 6.12 under
-#                 UML and on x86_64 with PREEMPT_RT; tools/vm-smoke.sh and
+#                 UML and on x86_64 with PREEMPT_RT; KUnit on a two-node
+#                 x86_64 guest with kmemleak; tools/vm-smoke.sh and
 #                 tools/vm-stress.sh (4-CPU SMP stress with CPU hotplug)
 #                 on each of $(KERNELS); tools/vm-churn.sh (destroy vs
 #                 debugfs vs hotplug, 2 minutes); make utest
-#   make kunit-x86_64 / kunit-x86_64-kasan   one x86_64 KUnit run
+#   make kunit-x86_64 / kunit-x86_64-kasan / kunit-x86_64-numa
+#                 one x86_64 KUnit run (numa: two nodes, kmemleak)
 #   make bench    tools/bench.sh (KERNELS="6.1 6.12 6.12-rt" for more QEMU
 #                 columns)
 #   make utest    userspace tests of the core (tools/testing/hakmem: TSan
@@ -49,7 +51,7 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KCONFIG_SYMS)
 RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
 .PHONY: all modules clean setup check checkpatch kerneldoc sparse sparse-all shellcheck kunit kunit-uml \
-	kunit-x86_64 kunit-x86_64-kasan test bench ktree help check-kdir utest
+	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench ktree help check-kdir utest
 
 all: modules
 
@@ -152,6 +154,9 @@ kunit-x86_64:
 kunit-x86_64-kasan:
 	$(RUN) tools/kunit.sh x86_64-kasan
 
+kunit-x86_64-numa:
+	$(RUN) tools/kunit.sh x86_64-numa
+
 # Every suite runs even when an earlier one fails; the exit status and the
 # last lines tell which failed.
 test:
@@ -162,6 +167,7 @@ test:
 		failed+=" kunit-x86_64-voluntary"; \
 	$(RUN) tools/kunit.sh 6.12-uml || failed+=" kunit-6.12-uml"; \
 	$(RUN) tools/kunit.sh 6.12-x86_64-rt || failed+=" kunit-6.12-x86_64-rt"; \
+	$(RUN) tools/kunit.sh x86_64-numa || failed+=" kunit-x86_64-numa"; \
 	for k in $(KERNELS); do \
 		$(RUN) KERNEL=$$k tools/vm-smoke.sh || failed+=" vm-smoke-$$k"; \
 		$(RUN) KERNEL=$$k tools/vm-stress.sh -n || failed+=" vm-stress-$$k"; \

@@ -91,6 +91,54 @@ static inline void hk_shrinker_destroy(struct shrinker *shrinker)
 }
 #endif
 
+/*
+ * krealloc() to a size its object already holds: 6.11 made it zero the
+ * spare bytes when init_on_alloc or __GFP_ZERO asks for zeroing ("mm:
+ * krealloc: consider spare memory for __GFP_ZERO"); 6.1 leaves them.  Of
+ * the supported kernels only 6.12 does, told from 6.1 by SLAB_MEM_SPREAD,
+ * gone since 6.8 (6.8 to 6.10 are not supported).
+ */
+#ifdef SLAB_MEM_SPREAD
+#define HK_KREALLOC_ZERO_SPARE	0
+#else
+#define HK_KREALLOC_ZERO_SPARE	1
+#endif
+
+/*
+ * KASAN: hakmem poisons its free objects and red zones with kasan_poison()
+ * (exported by 6.1 and 6.12, but declared only in mm/kasan/kasan.h) and
+ * unpoisons with kasan_unpoison_range() (include/linux/kasan.h, whose
+ * __kasan_unpoison_range() is not exported by either).  Only a built-in
+ * hakmem_slab (the KUnit kernels) with generic KASAN does it; the shadow
+ * values are mm/kasan/kasan.h's, the same in both.
+ */
+#if IS_BUILTIN(CONFIG_HAKMEM_SLAB) && defined(CONFIG_KASAN_GENERIC)
+#include <linux/kasan.h>
+#define HK_KASAN		1
+#define HK_KASAN_GRANULE	BIT(KASAN_SHADOW_SCALE_SHIFT)
+#define HK_KASAN_SLAB_REDZONE	0xFC	/* KASAN_SLAB_REDZONE */
+#define HK_KASAN_SLAB_FREE	0xFB	/* KASAN_SLAB_FREE */
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+
+static inline void hk_kasan_poison(const void *addr, size_t size, u8 value)
+{
+	kasan_poison(addr, size, value, false);
+}
+
+static inline void hk_kasan_unpoison(const void *addr, size_t size)
+{
+	kasan_unpoison_range(addr, size);
+}
+#else
+#define HK_KASAN		0
+#define HK_KASAN_GRANULE	8U
+#define HK_KASAN_SLAB_REDZONE	0
+#define HK_KASAN_SLAB_FREE	0
+
+static inline void hk_kasan_poison(const void *addr, size_t size, u8 value) { }
+static inline void hk_kasan_unpoison(const void *addr, size_t size) { }
+#endif
+
 /* KUnit: 6.12 renamed KUNIT_ASSERT_FAILURE(). */
 #if defined(KUNIT_ASSERT_FAILURE) && !defined(KUNIT_FAIL_AND_ABORT)
 #define KUNIT_FAIL_AND_ABORT	KUNIT_ASSERT_FAILURE

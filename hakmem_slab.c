@@ -130,6 +130,7 @@
 #include <linux/init.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/mm.h>
@@ -214,6 +215,7 @@ enum hk_track_item { HK_TRACK_ALLOC, HK_TRACK_FREE };
 #define HK_WORK_DEBUG		BIT(0)	/* poison, red zone, tracks */
 #define HK_WORK_HEADER		BIT(1)	/* full mode: write the state */
 #define HK_WORK_ZERO		BIT(2)	/* init_on_alloc / init_on_free */
+#define HK_WORK_TOOLS		BIT(3)	/* KASAN, kmemleak (hk_cache.kasan, ...) */
 
 /* Debug features a cache has (from its flags and the debug parameter). */
 #define HK_DEBUG_FLAGS		(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER)
@@ -264,6 +266,12 @@ struct hk_heap {
 	long nr_objs;			/* objects those pages hold */
 	unsigned int next_order;	/* of the next new segment */
 	int node;
+};
+
+/* A heap of one node, under its own lock (lock order: as the depot's, 5). */
+struct hk_node_heap {
+	spinlock_t lock;		/* protects heap */
+	struct hk_heap heap;
 };
 
 /*
@@ -317,6 +325,8 @@ struct hakmem_cache {
 	bool init_alloc;		/* zero on allocation (init_on_alloc) */
 	bool init_free;			/* zero on free (init_on_free) */
 	bool debug;			/* any of HK_DEBUG_FLAGS */
+	bool kasan;			/* KASAN poisons free objects, red zones */
+	bool kmemleak;			/* objects are kmemleak objects */
 	bool poison;			/* poison free objects */
 	unsigned int red_off;		/* red zone offset from the object */
 	unsigned int red_size;		/* red zone bytes, 0 without */
@@ -339,6 +349,15 @@ struct hakmem_cache {
 	/* The depot: a heap for nested (re-entrant) allocations. */
 	spinlock_t depot_lock;		/* protects depot */
 	struct hk_heap depot;
+	/*
+	 * A locked heap per node, for hakmem_cache_alloc_node() requests
+	 * that this CPU's heap cannot serve (nr_node_ids entries; NULL on a
+	 * kernel with one possible node).
+	 */
+	struct hk_node_heap *node_heaps;
+	unsigned int useroffset;	/* usercopy region (create_usercopy) */
+	unsigned int usersize;
+	atomic_long_t rcu_pending;	/* hakmem_*free_rcu() not yet run */
 
 	raw_spinlock_t pool_lock;	/* protects pool and nr_pool */
 	struct list_head pool;		/* empty segments */
@@ -460,6 +479,15 @@ module_param_named(seg_order, hk_seg_order, uint, 0444);
 module_param_named(reclaim_ms, hk_reclaim_ms, uint, 0444);
 MODULE_PARM_DESC(reclaim_ms, "every so many ms each CPU gives back what caches idle on it hold (default 2000, 0: never)");
 MODULE_PARM_DESC(seg_order, "largest segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages)");
+
+/*
+ * Caches created while this is set, on a kernel with KASAN (built-in
+ * hakmem_slab only, see hakmem_compat.h) or kmemleak, are known to them;
+ * each such cache takes the slow paths for every operation.
+ */
+static bool hk_tools = true;
+module_param_named(tools, hk_tools, bool, 0444);
+MODULE_PARM_DESC(tools, "let KASAN and kmemleak see the objects of caches created from now on, where the kernel has them (default 1)");
 
 /* === Internals: helpers =================================================== */
 
@@ -611,10 +639,27 @@ static bool hk_is_depot(struct hakmem_cache *s, struct hk_heap *h)
 	return h == &s->depot;
 }
 
+/* The node heap @h is, or NULL if it is a CPU's heap or the depot. */
+static struct hk_node_heap *hk_node_heap_of(struct hakmem_cache *s,
+					    struct hk_heap *h)
+{
+	if (!s->node_heaps || h->node < 0 || h->node >= nr_node_ids ||
+	    h != &s->node_heaps[h->node].heap)
+		return NULL;
+	return container_of(h, struct hk_node_heap, heap);
+}
+
 static void hk_assert_owner(struct hakmem_cache *s, struct hk_heap *h)
 {
-	if (hk_is_depot(s, h))
+	struct hk_node_heap *n;
+
+	if (hk_is_depot(s, h)) {
 		lockdep_assert_held(&s->depot_lock);
+		return;
+	}
+	n = hk_node_heap_of(s, h);
+	if (n)
+		lockdep_assert_held(&n->lock);
 }
 
 static bool hk_page_is(struct hk_page *page, enum hk_page_state state)
@@ -1009,6 +1054,32 @@ static struct hk_segment *hk_seg_alloc_order(struct hakmem_cache *s,
 	return seg;
 }
 
+/* A free object of a KASAN cache is poisoned, to the end of its granule. */
+static void hk_tools_free_poison(struct hakmem_cache *s, void *obj)
+{
+	hk_kasan_poison(obj, ALIGN(s->object_size, HK_KASAN_GRANULE),
+			HK_KASAN_SLAB_FREE);
+}
+
+/*
+ * A new segment of a KASAN cache: all of it is poisoned as a red zone but
+ * each slot's link word and header, which only hakmem touches; objects are
+ * unpoisoned while allocated.
+ */
+static void hk_kasan_seg_init(struct hakmem_cache *s, struct hk_segment *seg)
+{
+	unsigned int i, j;
+
+	hk_kasan_poison((void *)seg->base, seg->size, HK_KASAN_SLAB_REDZONE);
+	for (i = 0; i < seg->nr_pages; i++) {
+		char *obj = (char *)seg->base + ((unsigned long)i << seg->page_shift) +
+			    s->obj_off;
+
+		for (j = 0; j < seg->objs_per_page; j++, obj += s->size)
+			hk_kasan_unpoison(obj + s->link_off, -s->link_off);
+	}
+}
+
 /*
  * ___hk_seg_alloc - the slowest path: a new segment from the page allocator.
  * @order is the size wanted; when the buddy allocator has no block that
@@ -1025,6 +1096,10 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	gfp_t pgfp = gfp & HK_GFP_SEGMENT_MASK;
 	struct hk_segment *seg = NULL;
 	unsigned int i;
+
+	/* As SLUB's slab pages: grouped as reclaimable by the page allocator. */
+	if (s->flags & SLAB_RECLAIM_ACCOUNT)
+		pgfp |= __GFP_RECLAIMABLE;
 
 	order = clamp(order, s->min_order, hk_seg_order);
 	for (;; order--) {
@@ -1048,6 +1123,8 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	hk_seg_reset(seg);
 	for (i = 0; i < seg->nr_pages; i++)
 		seg->pages[i].constructed = 0;	/* fresh memory */
+	if (s->kasan)
+		hk_kasan_seg_init(s, seg);
 	/* Publish: hk_seg_lookup() checks index against private. */
 	hk_seg_mark(virt_to_page((void *)seg->base), seg->order, seg);
 	atomic_long_inc(&s->nr_segments);
@@ -1056,22 +1133,36 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	return seg;
 }
 
-static struct hk_segment *hk_pool_get(struct hakmem_cache *s)
+static int hk_seg_nid(struct hk_segment *seg)
 {
-	struct hk_segment *seg = NULL;
+	return page_to_nid(virt_to_page((void *)seg->base));
+}
+
+/* An empty segment from the pool: of node @node, or any if NUMA_NO_NODE. */
+static struct hk_segment *hk_pool_get_node(struct hakmem_cache *s, int node)
+{
+	struct hk_segment *seg = NULL, *pos;
 	unsigned long flags;
 
 	if (!READ_ONCE(s->nr_pool))
 		return NULL;
 	raw_spin_lock_irqsave(&s->pool_lock, flags);
-	if (!list_empty(&s->pool)) {
-		seg = list_first_entry(&s->pool, struct hk_segment, list);
-		list_del_init(&seg->list);
-		WRITE_ONCE(s->nr_pool, s->nr_pool - 1);
-		atomic_long_sub(1L << seg->order, &hk_pooled_pages);
+	list_for_each_entry(pos, &s->pool, list) {
+		if (node == NUMA_NO_NODE || hk_seg_nid(pos) == node) {
+			seg = pos;
+			list_del_init(&seg->list);
+			WRITE_ONCE(s->nr_pool, s->nr_pool - 1);
+			atomic_long_sub(1L << seg->order, &hk_pooled_pages);
+			break;
+		}
 	}
 	raw_spin_unlock_irqrestore(&s->pool_lock, flags);
 	return seg;
+}
+
+static struct hk_segment *hk_pool_get(struct hakmem_cache *s)
+{
+	return hk_pool_get_node(s, NUMA_NO_NODE);
 }
 
 /*
@@ -1335,6 +1426,8 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 						       struct hk_segment, list);
 			if (seg)
 				list_del_init(&seg->list);
+			else if (unlikely(!c && hk_node_heap_of(s, h)))
+				seg = hk_pool_get_node(s, h->node);
 			else
 				seg = hk_pool_get(s);
 			if (!seg)
@@ -1398,8 +1491,13 @@ static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
 			 * still look at it), as SLUB constructs a slab's
 			 * objects only when the slab is allocated.
 			 */
-			if (s->ctor && page->carved + i >= page->constructed)
+			if (s->ctor && page->carved + i >= page->constructed) {
+				if (s->kasan)
+					hk_kasan_unpoison(p[i], s->object_size);
 				s->ctor(p[i]);
+				if (s->kasan)
+					hk_tools_free_poison(s, p[i]);
+			}
 		}
 	}
 	page->carved += nr;
@@ -1622,8 +1720,33 @@ static __always_inline unsigned int hk_alloc_work_of(struct hakmem_cache *s,
 {
 	unsigned int zero = (__force unsigned int)gfp & s->gfp_zero;
 
-	static_assert(!(___GFP_ZERO & (HK_WORK_DEBUG | HK_WORK_HEADER)));
+	static_assert(!(___GFP_ZERO & (HK_WORK_DEBUG | HK_WORK_HEADER |
+				       HK_WORK_TOOLS)));
 	return s->alloc_work | zero;
+}
+
+/*
+ * KASAN and kmemleak (HK_WORK_TOOLS): an object being handed out becomes
+ * accessible (to its object_size; the rest of the granule and the slot
+ * stay poisoned) and a kmemleak object, which kmemleak scans for pointers
+ * and reports if nothing points to it.
+ */
+static noinline void hk_tools_alloc(struct hakmem_cache *s, void *obj,
+				    gfp_t gfp)
+{
+	if (s->kasan)
+		hk_kasan_unpoison(obj, s->object_size);
+	if (s->kmemleak)
+		kmemleak_alloc(obj, s->object_size, 1, gfp);
+}
+
+/* An object being freed: not kmemleak's any more, and poisoned. */
+static noinline void hk_tools_free(struct hakmem_cache *s, void *obj)
+{
+	if (s->kmemleak)
+		kmemleak_free(obj);
+	if (s->kasan)
+		hk_tools_free_poison(s, obj);
 }
 
 /* Zero, set the header, as the allocation asks; the object is ours now. */
@@ -1634,6 +1757,8 @@ static __always_inline void *hk_post_alloc(struct hakmem_cache *s, void *obj,
 
 	if (likely(!work))
 		return obj;
+	if (unlikely(work & HK_WORK_TOOLS))
+		hk_tools_alloc(s, obj, gfp);
 	if (unlikely(work & HK_WORK_DEBUG)) {
 		hk_debug_alloc(s, obj, caller);
 		/* Red zone, then header: see hk_validate_live(). */
@@ -1710,6 +1835,19 @@ static bool ___hk_alloc(struct hakmem_cache *s, struct hk_cpu **cp, gfp_t gfp)
  * busy (a nested allocation, which takes the depot).  Out of line, so that
  * hk_alloc() needs no stack frame of its own.
  */
+/*
+ * hakmem does not charge memory cgroups: say so, once, rather than ignore
+ * __GFP_ACCOUNT silently.  Tested on the slow paths only (every cache's
+ * first allocation, and every refill, takes one), not on the fast path.
+ */
+static void hk_check_account(struct hakmem_cache *s, gfp_t gfp,
+			     unsigned long caller)
+{
+	if (unlikely(gfp & __GFP_ACCOUNT))
+		pr_warn_once("cache %s: __GFP_ACCOUNT allocation from %pS is not charged to a memory cgroup\n",
+			     s->name, (void *)caller);
+}
+
 static noinline void *__hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 				 unsigned long caller)
 {
@@ -1717,6 +1855,7 @@ static noinline void *__hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 	void *obj;
 
 	might_alloc(gfp);
+	hk_check_account(s, gfp, caller);
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->busy)) {
@@ -1743,6 +1882,9 @@ static noinline void *__hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 		}
 	}
 	obj = c->stack[--c->count];
+	/* kmemleak scans the per-CPU stack: a stale slot would be a reference. */
+	if (unlikely(s->kmemleak))
+		c->stack[c->count] = NULL;
 	hk_stat(c, HAKMEM_ALLOC_SLOW);
 	hk_cpu_exit(c);
 	preempt_enable();
@@ -1849,6 +1991,8 @@ static __always_inline void hk_pre_free(struct hakmem_cache *s, void *obj,
 		memset(obj, 0, s->object_size);
 	if (work & HK_WORK_HEADER)
 		*(u64 *)hk_hdr(obj) = s->hdr_free;
+	if (unlikely(work & HK_WORK_TOOLS))
+		hk_tools_free(s, obj);
 }
 
 /* Unaligned-safe: an interior pointer may be anything (the same load). */
@@ -2390,10 +2534,20 @@ static void hk_on_each_cpu(struct hakmem_cache *s, enum hk_cpu_op op,
 static void hk_depot_drain(struct hakmem_cache *s)
 {
 	unsigned long flags;
+	int node;
 
 	spin_lock_irqsave(&s->depot_lock, flags);
 	hk_heap_drain(s, &s->depot, NULL);
 	spin_unlock_irqrestore(&s->depot_lock, flags);
+	if (!s->node_heaps)
+		return;
+	for (node = 0; node < nr_node_ids; node++) {
+		struct hk_node_heap *n = &s->node_heaps[node];
+
+		spin_lock_irqsave(&n->lock, flags);
+		hk_heap_drain(s, &n->heap, NULL);
+		spin_unlock_irqrestore(&n->lock, flags);
+	}
 }
 
 /*
@@ -2456,13 +2610,26 @@ static unsigned int hk_calculate_page_order(unsigned int stride,
 	return hk_seg_order;
 }
 
+static unsigned int hk_kasan_redzone(unsigned int size)
+{
+	return size <= 64 - 16 ? 16 :
+	       size <= 128 - 32 ? 32 :
+	       size <= 512 - 64 ? 64 :
+	       size <= 4096 - 128 ? 128 : 256;
+}
+
 static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 			   unsigned int align)
 {
-	bool keep_contents = s->ctor || (s->flags & (SLAB_TYPESAFE_BY_RCU |
-						      SLAB_POISON));
+	/* KASAN caches too: hakmem must not write into a poisoned object. */
+	bool keep_contents = s->ctor || s->kasan ||
+			     (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
 	unsigned int lead = HK_HDR_SIZE + (keep_contents ? HK_LINK_SIZE : 0);
 	unsigned int tail = size, align_order;
+
+	/* A KASAN red zone after the object, sized as SLUB's optimal_redzone(). */
+	if (s->kasan)
+		tail = ALIGN(size, HK_KASAN_GRANULE) + hk_kasan_redzone(size);
 
 	if (s->flags & SLAB_RED_ZONE) {
 		s->red_off = size;
@@ -2511,6 +2678,8 @@ static const char *hk_check_args(const char *name, unsigned int size,
 		return "object size out of range (1 .. HAKMEM_MAX_OBJECT_SIZE)";
 	if (align > HAKMEM_MAX_ALIGN)
 		return "alignment above HAKMEM_MAX_ALIGN";
+	if (flags & SLAB_ACCOUNT)
+		return "SLAB_ACCOUNT: hakmem does not charge memory cgroups";
 	if (flags & ~HAKMEM_SUPPORTED_FLAGS)
 		return "unsupported SLAB_ flags";
 	return NULL;
@@ -2518,9 +2687,53 @@ static const char *hk_check_args(const char *name, unsigned int size,
 
 static void hk_debugfs_add(struct hakmem_cache *s);
 
+/*
+ * The usercopy region, checked as kmem_cache_create_usercopy() does: one
+ * that does not lie inside the object, or that has an offset but no size,
+ * is dropped (fail closed), and without CONFIG_HARDENED_USERCOPY none is
+ * kept.  SLUB WARN()s on a bad region; hakmem says so in one line.
+ */
+static void hk_set_usercopy(struct hakmem_cache *s, unsigned int useroffset,
+			    unsigned int usersize)
+{
+	if ((!usersize && useroffset) || s->object_size < usersize ||
+	    s->object_size - usersize < useroffset) {
+		pr_warn("cache %s: usercopy region %u+%u does not fit the %u-byte object; no region kept\n",
+			s->name, useroffset, usersize, s->object_size);
+		useroffset = 0;
+		usersize = 0;
+	}
+	if (!IS_ENABLED(CONFIG_HARDENED_USERCOPY)) {
+		useroffset = 0;
+		usersize = 0;
+	}
+	s->useroffset = useroffset;
+	s->usersize = usersize;
+}
+
+/* The node heaps, on a kernel with more than one possible node. */
+static int hk_node_heaps_init(struct hakmem_cache *s)
+{
+	int node;
+
+	if (nr_node_ids <= 1)
+		return 0;
+	s->node_heaps = kcalloc(nr_node_ids, sizeof(*s->node_heaps),
+				GFP_KERNEL);
+	if (!s->node_heaps)
+		return -ENOMEM;
+	for (node = 0; node < nr_node_ids; node++) {
+		spin_lock_init(&s->node_heaps[node].lock);
+		hk_heap_init(s, &s->node_heaps[node].heap, node);
+	}
+	return 0;
+}
+
 static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 					    unsigned int align,
 					    slab_flags_t flags,
+					    unsigned int useroffset,
+					    unsigned int usersize,
 					    void (*ctor)(void *),
 					    enum hakmem_header_mode mode)
 {
@@ -2546,12 +2759,28 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 		goto fail_free;
 	}
 	s->object_size = size;
-	s->flags = flags | hk_debug_flags;
+	hk_set_usercopy(s, useroffset, usersize);
+	/* As slub_debug=, the debug= parameter spares SLAB_NO_USER_FLAGS. */
+	s->flags = flags | (flags & SLAB_NO_USER_FLAGS ? 0 : hk_debug_flags);
 	s->ctor = ctor;
 	s->header_mode = mode;
 	s->debug = s->flags & HK_DEBUG_FLAGS;
-	/* Debug caches track the allocation state whatever the mode. */
-	s->full_mode = mode == HAKMEM_HEADER_FULL || s->debug;
+	/*
+	 * KASAN and kmemleak, where the kernel has them.  Debug caches keep
+	 * hakmem's own checks instead of KASAN; SLAB_TYPESAFE_BY_RCU objects
+	 * may be read after their free, so KASAN does not poison them (as in
+	 * SLUB, which does not either).
+	 */
+	s->kasan = HK_KASAN && READ_ONCE(hk_tools) && !s->debug &&
+		   !(s->flags & SLAB_TYPESAFE_BY_RCU);
+	s->kmemleak = IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && READ_ONCE(hk_tools) &&
+		      !(s->flags & SLAB_NOLEAKTRACE);
+	/*
+	 * Debug and tools caches track the allocation state whatever the
+	 * mode: with no per-CPU stack, light mode would catch no double free.
+	 */
+	s->full_mode = mode == HAKMEM_HEADER_FULL || s->debug || s->kasan ||
+		       s->kmemleak;
 	s->poison = (s->flags & SLAB_POISON) && !ctor &&
 		    !(s->flags & SLAB_TYPESAFE_BY_RCU);
 	if (hk_cache_layout(s, size, align)) {
@@ -2566,8 +2795,12 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	s->hdr_light = hk_hdr_val(s->tag, HK_STATE_LIGHT);
 	s->hdr_alloc = hk_hdr_val(s->tag, HK_STATE_ALLOC);
 	s->hdr_free = hk_hdr_val(s->tag, HK_STATE_FREE);
-	/* Debug caches check every operation: no per-CPU stack. */
-	s->stack_max = s->debug ? 0 : hk_stack_max(s->object_size);
+	/*
+	 * Debug caches check every operation, and KASAN and kmemleak see
+	 * every one: no per-CPU stack.
+	 */
+	s->stack_max = s->debug || s->kasan || s->kmemleak ? 0 :
+		       hk_stack_max(s->object_size);
 	/*
 	 * The same choices SLUB's slab_want_init_on_alloc/free() make, on the
 	 * flags with the debug= parameter's (P poisons, as SLAB_POISON).
@@ -2584,16 +2817,22 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	s->hdr_live = s->full_mode ? s->hdr_alloc : s->hdr_light;
 	s->alloc_work = (s->debug ? HK_WORK_DEBUG : 0) |
 			(s->full_mode ? HK_WORK_HEADER : 0) |
-			(s->init_alloc ? HK_WORK_ZERO : 0);
+			(s->init_alloc ? HK_WORK_ZERO : 0) |
+			(s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
 	s->free_work = (s->debug ? HK_WORK_DEBUG : 0) |
 		       (s->full_mode ? HK_WORK_HEADER : 0) |
-		       (s->init_free ? HK_WORK_ZERO : 0);
+		       (s->init_free ? HK_WORK_ZERO : 0) |
+		       (s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
 	/* Frees with more to do than the header take the slow path. */
 	s->fast_max = s->free_work & ~HK_WORK_HEADER ? 0 : s->stack_max;
 	spin_lock_init(&s->depot_lock);
 	hk_heap_init(s, &s->depot, numa_mem_id());
 	raw_spin_lock_init(&s->pool_lock);
 	INIT_LIST_HEAD(&s->pool);
+	if (hk_node_heaps_init(s)) {
+		why = "out of memory";
+		goto fail_free;
+	}
 	s->cpu = alloc_percpu(struct hk_cpu);
 	if (!s->cpu) {
 		why = "out of memory";
@@ -2610,6 +2849,7 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	return s;
 
 fail_free:
+	kfree(s->node_heaps);
 	kfree_const(s->name);
 	kfree(s);
 fail_msg:
@@ -2702,9 +2942,12 @@ static long hk_objs_total(struct hakmem_cache *s)
 {
 	long n = READ_ONCE(s->depot.nr_objs);
 	unsigned int cpu;
+	int node;
 
 	for_each_possible_cpu(cpu)
 		n += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->heap.nr_objs);
+	for (node = 0; s->node_heaps && node < nr_node_ids; node++)
+		n += READ_ONCE(s->node_heaps[node].heap.nr_objs);
 	return max(n, 0L);
 }
 
@@ -3042,6 +3285,43 @@ EXPORT_SYMBOL_GPL(hakmem_test_seg_base);
  * Make segment allocations above @order fail (-1: none), as when the buddy
  * allocator has no free block that large.
  */
+static bool hk_tools_saved;
+
+/* The suites test hakmem's own paths: their caches are made without tools. */
+void hakmem_test_tools_begin(void)
+{
+	hk_tools_saved = READ_ONCE(hk_tools);
+	WRITE_ONCE(hk_tools, false);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_tools_begin);
+
+void hakmem_test_tools_end(void)
+{
+	WRITE_ONCE(hk_tools, hk_tools_saved);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_tools_end);
+
+bool hakmem_test_set_tools(bool on)
+{
+	bool old = READ_ONCE(hk_tools);
+
+	WRITE_ONCE(hk_tools, on);
+	return old;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_set_tools);
+
+bool hakmem_test_cache_has_kasan(struct hakmem_cache *s)
+{
+	return s->kasan;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_cache_has_kasan);
+
+bool hakmem_test_cache_has_kmemleak(struct hakmem_cache *s)
+{
+	return s->kmemleak;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_cache_has_kmemleak);
+
 void hakmem_test_set_max_order(int order)
 {
 	WRITE_ONCE(hk_test_max_order, order);
@@ -3077,7 +3357,7 @@ struct hakmem_cache *hakmem_cache_create_mode(const char *name,
 					      void (*ctor)(void *),
 					      enum hakmem_header_mode mode)
 {
-	return hk_cache_create(name, size, align, flags, ctor, mode);
+	return hk_cache_create(name, size, align, flags, 0, 0, ctor, mode);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_create_mode);
 
@@ -3085,20 +3365,36 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 					 unsigned int align, slab_flags_t flags,
 					 void (*ctor)(void *))
 {
-	return hk_cache_create(name, size, align, flags, ctor,
+	return hk_cache_create(name, size, align, flags, 0, 0, ctor,
 			       READ_ONCE(hk_header_mode));
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_create);
+
+struct hakmem_cache *hakmem_cache_create_usercopy(const char *name,
+						  unsigned int size,
+						  unsigned int align,
+						  slab_flags_t flags,
+						  unsigned int useroffset,
+						  unsigned int usersize,
+						  void (*ctor)(void *))
+{
+	return hk_cache_create(name, size, align, flags, useroffset, usersize,
+			       ctor, READ_ONCE(hk_header_mode));
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_create_usercopy);
 
 void hakmem_cache_destroy(struct hakmem_cache *s)
 {
 	unsigned long leaked = 0;
 	unsigned int cpu;
-	int budget = 4;
+	int budget = 4, node;
 
 	if (!s)
 		return;
 	might_sleep();
+	/* As 6.12's kmem_cache_destroy(): pending RCU frees finish first. */
+	if (atomic_long_read(&s->rcu_pending))
+		rcu_barrier();
 	mutex_lock(&hk_caches_mutex);
 	list_del(&s->list);
 	mutex_unlock(&hk_caches_mutex);
@@ -3116,6 +3412,9 @@ void hakmem_cache_destroy(struct hakmem_cache *s)
 		leaked += hk_report_leaks_heap(s, &per_cpu_ptr(s->cpu, cpu)->heap,
 					       &budget);
 	leaked += hk_report_leaks_heap(s, &s->depot, &budget);
+	for (node = 0; s->node_heaps && node < nr_node_ids; node++)
+		leaked += hk_report_leaks_heap(s, &s->node_heaps[node].heap,
+					       &budget);
 	if (leaked) {
 		hk_add_kunit_error();
 		pr_err("BUG hakmem_slab %s: destroyed with %lu objects in use; keeping their %ld segments\n",
@@ -3129,6 +3428,7 @@ void hakmem_cache_destroy(struct hakmem_cache *s)
 	/* Segment frees go through RCU; they must finish before the module. */
 	rcu_barrier();
 	free_percpu(s->cpu);
+	kfree(s->node_heaps);
 	kfree_const(s->name);
 	kfree(s);
 }
@@ -3152,6 +3452,83 @@ HK_FAST_ENTRY void hakmem_cache_free(struct hakmem_cache *s, void *obj)
 	hk_free(s, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_free);
+
+/*
+ * A node hakmem_cache_alloc_node() can ask for: one with normal memory, as
+ * SLUB's slab_nodes; any other node is no constraint (SLUB ignores it too).
+ */
+static bool hk_node_valid(struct hakmem_cache *s, int node)
+{
+	return s->node_heaps && node >= 0 && node < nr_node_ids &&
+	       node_state(node, N_NORMAL_MEMORY);
+}
+
+/*
+ * The slow path of a node-specific allocation that this CPU's heap cannot
+ * serve: the node's heap, under its lock.  A new segment is allocated with
+ * no lock held (so it may sleep if @gfp allows), then adopted under it.
+ * The page allocator is asked for @node; without __GFP_THISNODE it may
+ * fall back to another node, as SLUB's new slab may.
+ */
+static noinline void *hk_alloc_node(struct hakmem_cache *s, gfp_t gfp,
+				    int node, unsigned long caller)
+{
+	struct hk_node_heap *n = &s->node_heaps[node];
+	struct hk_segment *seg = NULL;
+	unsigned long flags;
+	unsigned int order;
+	void *obj = NULL;
+
+	might_alloc(gfp);
+	hk_check_account(s, gfp, caller);
+	for (;;) {
+		spin_lock_irqsave(&n->lock, flags);
+		if (!hk_heap_fill(s, &n->heap, NULL, &obj, 1) && seg) {
+			hk_heap_grow(&n->heap, seg);
+			hk_heap_adopt(s, &n->heap, NULL, seg);
+			seg = NULL;
+			hk_heap_fill(s, &n->heap, NULL, &obj, 1);
+		}
+		order = n->heap.next_order;
+		spin_unlock_irqrestore(&n->lock, flags);
+		if (seg)	/* another task filled the heap meanwhile */
+			hk_pool_put(s, seg);
+		if (obj)
+			break;
+		seg = ___hk_seg_alloc(s, gfp, node, order);
+		if (!seg && !(gfp & __GFP_NOFAIL))
+			return NULL;
+	}
+	hk_stat_atomic(s, HAKMEM_ALLOC_LOCKED);
+	return hk_post_alloc(s, obj, gfp, caller);
+}
+
+/*
+ * NUMA_NO_NODE, or one node only: the normal path.  This CPU's node: the
+ * normal path, unless the object it gives is another node's (a remote free
+ * pushed on this CPU's stack), which goes back.  Another node: its heap.
+ */
+static __always_inline void *hk_alloc_on(struct hakmem_cache *s, gfp_t gfp,
+					 int node, unsigned long caller)
+{
+	void *obj;
+
+	if (node == NUMA_NO_NODE || !hk_node_valid(s, node))
+		return hk_alloc(s, gfp, caller);
+	if (node == numa_mem_id()) {
+		obj = hk_alloc(s, gfp, caller);
+		if (!obj || page_to_nid(virt_to_page(obj)) == node)
+			return obj;
+		hk_free(s, obj, caller);
+	}
+	return hk_alloc_node(s, gfp, node, caller);
+}
+
+void *hakmem_cache_alloc_node(struct hakmem_cache *s, gfp_t gfp, int node)
+{
+	return hk_alloc_on(s, gfp, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_alloc_node);
 
 int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 			    void **p)
@@ -3271,6 +3648,8 @@ void hakmem_cache_get_info(struct hakmem_cache *s,
 	info->segment_order = hk_seg_order;
 	info->header_mode = s->header_mode;
 	info->flags = s->flags;
+	info->useroffset = s->useroffset;
+	info->usersize = s->usersize;
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_get_info);
 
@@ -3278,6 +3657,7 @@ int hakmem_cache_validate(struct hakmem_cache *s)
 {
 	struct hk_validate v = { };
 	unsigned long flags;
+	int node;
 
 	raw_spin_lock_init(&v.lock);
 	v.map = bitmap_zalloc(s->objs_per_page, GFP_KERNEL);
@@ -3291,6 +3671,16 @@ int hakmem_cache_validate(struct hakmem_cache *s)
 	hk_validate_heap(s, &s->depot, &v);
 	raw_spin_unlock(&v.lock);
 	spin_unlock_irqrestore(&s->depot_lock, flags);
+	for (node = 0; s->node_heaps && node < nr_node_ids; node++) {
+		struct hk_node_heap *n = &s->node_heaps[node];
+
+		spin_lock_irqsave(&n->lock, flags);
+		hk_heap_collect(s, &n->heap, NULL);
+		raw_spin_lock(&v.lock);
+		hk_validate_heap(s, &n->heap, &v);
+		raw_spin_unlock(&v.lock);
+		spin_unlock_irqrestore(&n->lock, flags);
+	}
 	bitmap_free(v.map);
 	while (v.counted++ < v.errors)
 		hk_add_kunit_error();
@@ -3340,16 +3730,21 @@ struct hakmem_cache *hakmem_kmalloc_cache(size_t size)
 }
 EXPORT_SYMBOL_GPL(hakmem_kmalloc_cache);
 
-static void *hk_kmalloc_large(size_t size, gfp_t gfp)
+static void *hk_kmalloc_large(size_t size, gfp_t gfp, int node)
 {
 	unsigned int order = get_order(size);
 	struct page *page;
 
-	page = alloc_pages_node(numa_mem_id(), gfp | __GFP_COMP, order);
+	/* As for hakmem_cache_alloc_node(): a node without memory is none. */
+	if (node < 0 || node >= nr_node_ids || !node_state(node, N_MEMORY))
+		node = numa_mem_id();
+	page = alloc_pages_node(node, gfp | __GFP_COMP, order);
 	if (!page)
 		return NULL;
 	set_page_private(page, (unsigned long)page_address(page) ^
 			 hk_large_cookie);
+	/* As kmalloc()'s large sizes: a kmemleak object (no-op without it). */
+	kmemleak_alloc(page_address(page), size, 1, gfp);
 	return page_address(page);
 }
 
@@ -3372,12 +3767,12 @@ HK_FAST_ENTRY void *hakmem_kmalloc(size_t size, gfp_t gfp)
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (unlikely(size > HAKMEM_KMALLOC_MAX_CACHE_SIZE))
-		return hk_kmalloc_large(size, gfp);
+		return hk_kmalloc_large(size, gfp, NUMA_NO_NODE);
 	return hk_alloc(hk_kmalloc_slab(size), gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_kmalloc);
 
-HK_FAST_ENTRY void hakmem_kfree(const void *obj)
+static __always_inline void hk_kfree(const void *obj, unsigned long caller)
 {
 	struct page *page;
 
@@ -3386,14 +3781,204 @@ HK_FAST_ENTRY void hakmem_kfree(const void *obj)
 	if (unlikely(PAGE_ALIGNED(obj))) {
 		page = hk_large_page(obj);
 		if (page) {
+			kmemleak_free(obj);
 			set_page_private(page, 0);
 			__free_pages(page, compound_order(page));
 			return;
 		}
 	}
-	__hk_free(NULL, (void *)obj, _RET_IP_);
+	__hk_free(NULL, (void *)obj, caller);
+}
+
+HK_FAST_ENTRY void hakmem_kfree(const void *obj)
+{
+	hk_kfree(obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_kfree);
+
+/* hakmem_kmalloc() with a node and a caller: the other entry points' body. */
+static void *hk_kmalloc_node(size_t size, gfp_t gfp, int node,
+			     unsigned long caller)
+{
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (unlikely(size > HAKMEM_KMALLOC_MAX_CACHE_SIZE))
+		return hk_kmalloc_large(size, gfp, node);
+	return hk_alloc_on(hk_kmalloc_slab(size), gfp, node, caller);
+}
+
+void *hakmem_kmalloc_node(size_t size, gfp_t gfp, int node)
+{
+	return hk_kmalloc_node(size, gfp, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kmalloc_node);
+
+void *hakmem_kzalloc(size_t size, gfp_t gfp)
+{
+	return hk_kmalloc_node(size, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kzalloc);
+
+void *hakmem_kmalloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return hk_kmalloc_node(bytes, gfp, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kmalloc_array);
+
+void *hakmem_kcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return hk_kmalloc_node(bytes, gfp | __GFP_ZERO, NUMA_NO_NODE, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kcalloc);
+
+void *hakmem_krealloc(const void *p, size_t new_size, gfp_t gfp)
+{
+	size_t ks = 0;
+	void *ret;
+
+	if (unlikely(!new_size)) {
+		hk_kfree(p, _RET_IP_);
+		return ZERO_SIZE_PTR;
+	}
+	if (!ZERO_OR_NULL_PTR(p)) {
+		ks = hakmem_ksize(p);
+		if (unlikely(!ks)) {
+			hk_report(NULL, HAKMEM_ERR_INVALID, p, _RET_IP_,
+				  "krealloc of a pointer hakmem did not allocate");
+			return NULL;
+		}
+	}
+	if (ks >= new_size) {
+		/* Same size class: the same object (see hakmem_compat.h). */
+		if (HK_KREALLOC_ZERO_SPARE && want_init_on_alloc(gfp))
+			memset((char *)p + new_size, 0, ks - new_size);
+		return (void *)p;
+	}
+	ret = hk_kmalloc_node(new_size, gfp, NUMA_NO_NODE, _RET_IP_);
+	if (ret && ks) {
+		memcpy(ret, p, ks);
+		hk_kfree(p, _RET_IP_);
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(hakmem_krealloc);
+
+void hakmem_kfree_sensitive(const void *p)
+{
+	size_t ks = hakmem_ksize(p);
+
+	if (ks)
+		memzero_explicit((void *)p, ks);
+	hk_kfree(p, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kfree_sensitive);
+
+/*
+ * The object that holds @ptr (an rcu_head inside it): its cache (NULL for
+ * a large allocation) in *@sp.  NULL, after a report, if @ptr is not inside
+ * a live object hakmem handed out, or (with @want set) not one of @want's.
+ */
+static void *hk_obj_of(const void *ptr, struct hakmem_cache *want,
+		       struct hakmem_cache **sp, unsigned long caller)
+{
+	struct hk_segment *seg = hk_seg_lookup(ptr);
+	struct hakmem_cache *s;
+	struct hk_page *page;
+	unsigned long off;
+	void *obj;
+
+	*sp = NULL;
+	if (!seg) {
+		struct page *head;
+
+		if (!want && virt_addr_valid(ptr)) {
+			head = virt_to_head_page(ptr);
+			if (hk_large_page(page_address(head)))
+				return page_address(head);
+		}
+		hk_report(want, HAKMEM_ERR_INVALID, ptr, caller,
+			  "RCU free of a pointer hakmem did not allocate");
+		return NULL;
+	}
+	s = seg->cache;
+	if (want && s != want) {
+		hk_report(want, HAKMEM_ERR_WRONG_CACHE, ptr, caller,
+			  "RCU free to the wrong cache");
+		return NULL;
+	}
+	page = hk_page_of(s, seg, ptr);
+	off = (unsigned long)ptr - hk_page_addr(s, seg, page);
+	obj = (char *)ptr - (off % s->size) + s->obj_off;
+	if (off % s->size < s->obj_off || off / s->size >= seg->objs_per_page) {
+		hk_report(s, HAKMEM_ERR_HEADER, ptr, caller,
+			  "RCU free of a pointer outside any object");
+		return NULL;
+	}
+	if (!hk_hdr_valid(s, obj)) {
+		hk_report_bad_free(s, seg, obj, caller);
+		return NULL;
+	}
+	*sp = s;
+	return obj;
+}
+
+static void hk_free_rcu_cb(struct rcu_head *head)
+{
+	struct hakmem_cache *s;
+	void *obj = hk_obj_of(head, NULL, &s, _RET_IP_);
+
+	if (!obj)
+		return;
+	if (!s) {
+		hk_kfree(obj, _RET_IP_);
+		return;
+	}
+	hk_free(s, obj, _RET_IP_);
+	/* After the free: hakmem_cache_destroy() waits while it is not 0. */
+	atomic_long_dec(&s->rcu_pending);
+}
+
+static void hk_free_rcu(struct hakmem_cache *want, struct rcu_head *head,
+			unsigned long caller)
+{
+	struct hakmem_cache *s;
+
+	if (!hk_obj_of(head, want, &s, caller))
+		return;		/* reported; leaked rather than corrupted */
+	if (s)
+		atomic_long_inc(&s->rcu_pending);
+	call_rcu(head, hk_free_rcu_cb);
+}
+
+void __hakmem_kfree_rcu(struct rcu_head *head)
+{
+	hk_free_rcu(NULL, head, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(__hakmem_kfree_rcu);
+
+void __hakmem_cache_free_rcu(struct hakmem_cache *s, struct rcu_head *head)
+{
+	hk_free_rcu(s, head, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(__hakmem_cache_free_rcu);
+
+void hakmem_kfree_rcu_mightsleep(const void *p)
+{
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	might_sleep();
+	synchronize_rcu();
+	hk_kfree(p, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_kfree_rcu_mightsleep);
 
 size_t hakmem_ksize(const void *obj)
 {
@@ -3433,9 +4018,11 @@ static int __init hk_kmalloc_init(void)
 	unsigned int i, step;
 
 	for (i = 0; i < ARRAY_SIZE(hk_kmalloc_sizes); i++) {
-		hk_kmalloc_caches[i] = hakmem_cache_create(hk_kmalloc_names[i],
-							   hk_kmalloc_sizes[i],
-							   0, 0, NULL);
+		hk_kmalloc_caches[i] =
+			hakmem_cache_create_usercopy(hk_kmalloc_names[i],
+						     hk_kmalloc_sizes[i], 0, 0,
+						     0, hk_kmalloc_sizes[i],
+						     NULL);
 		if (!hk_kmalloc_caches[i]) {
 			hk_kmalloc_destroy();
 			return -ENOMEM;

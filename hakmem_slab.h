@@ -11,7 +11,9 @@
 
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/numa.h>
 #include <linux/slab.h>
+#include <linux/rcupdate.h>
 
 #include "hakmem_compat.h"
 
@@ -27,7 +29,14 @@ struct hakmem_cache;
 /* The largest alignment hakmem_cache_create() accepts. */
 #define HAKMEM_MAX_ALIGN		(8 * PAGE_SIZE)
 
-/* Flags hakmem_cache_create() accepts; any other flag is refused. */
+/*
+ * Flags hakmem_cache_create() accepts; any other flag is refused with a
+ * pr_err() (SLAB_ACCOUNT by name: hakmem does not charge memory cgroups).
+ * Of these, SLAB_RECLAIM_ACCOUNT only makes segments __GFP_RECLAIMABLE (no
+ * reclaimable-slab statistics), SLAB_NO_USER_FLAGS keeps the debug= module
+ * parameter off the cache (as slub_debug=), and SLAB_MEM_SPREAD (before
+ * 6.8) does nothing, as in SLUB.  SLAB_NOLEAKTRACE is for kmemleak.
+ */
 #define HAKMEM_SUPPORTED_FLAGS	(SLAB_HWCACHE_ALIGN | SLAB_PANIC |	\
 				 SLAB_TYPESAFE_BY_RCU | SLAB_POISON |	\
 				 SLAB_RED_ZONE | SLAB_STORE_USER |	\
@@ -118,6 +127,8 @@ extern const char *const hakmem_stat_names[HAKMEM_NR_STATS];
  * @segment_order: order of one segment
  * @header_mode: the cache's &enum hakmem_header_mode
  * @flags: the cache's SLAB_* flags
+ * @useroffset: start of the usercopy region (hakmem_cache_create_usercopy())
+ * @usersize: bytes of the usercopy region; 0 for none
  */
 struct hakmem_cache_info {
 	const char *name;
@@ -132,6 +143,8 @@ struct hakmem_cache_info {
 	unsigned int segment_order;
 	enum hakmem_header_mode header_mode;
 	slab_flags_t flags;
+	unsigned int useroffset;
+	unsigned int usersize;
 };
 
 /**
@@ -178,6 +191,36 @@ struct hakmem_cache *hakmem_cache_create_mode(const char *name,
 					      enum hakmem_header_mode mode);
 
 /**
+ * hakmem_cache_create_usercopy - create a cache with a usercopy region
+ * @name: as for hakmem_cache_create()
+ * @size: as for hakmem_cache_create()
+ * @align: as for hakmem_cache_create()
+ * @flags: as for hakmem_cache_create()
+ * @useroffset: offset of the region of each object that may be copied to
+ *	or from user space
+ * @usersize: the region's size in bytes
+ * @ctor: as for hakmem_cache_create()
+ *
+ * As kmem_cache_create_usercopy(): the region is kept (and shown by
+ * hakmem_cache_get_info()) only with %CONFIG_HARDENED_USERCOPY, and a region
+ * that does not lie inside the object (@useroffset + @usersize beyond
+ * @size, or an offset without a size) is dropped, failing closed; SLUB
+ * WARN()s there, hakmem prints one line.  hakmem_cache_create() makes a
+ * cache without a region; the hakmem_kmalloc() caches' region is the whole
+ * object, as for kmalloc()'s caches.
+ *
+ * Context: process context, may sleep.
+ * Return: the cache, or NULL as for hakmem_cache_create().
+ */
+struct hakmem_cache *hakmem_cache_create_usercopy(const char *name,
+						  unsigned int size,
+						  unsigned int align,
+						  slab_flags_t flags,
+						  unsigned int useroffset,
+						  unsigned int usersize,
+						  void (*ctor)(void *));
+
+/**
  * hakmem_cache_destroy - destroy a cache
  * @s: the cache; NULL is a no-op
  *
@@ -193,7 +236,9 @@ void hakmem_cache_destroy(struct hakmem_cache *s);
 /**
  * hakmem_cache_alloc - allocate an object
  * @s: the cache
- * @gfp: GFP flags; %__GFP_ZERO zeroes the object
+ * @gfp: GFP flags; %__GFP_ZERO zeroes the object.  %__GFP_ACCOUNT is not
+ *	acted on: the object is not charged to a memory cgroup (one pr_warn()
+ *	says so, the first time a slow path sees the flag)
  *
  * Context: any context where kmem_cache_alloc() with the same @gfp may be
  * called: process context, softirq or hardirq with %GFP_ATOMIC or
@@ -213,6 +258,26 @@ void *hakmem_cache_alloc(struct hakmem_cache *s, gfp_t gfp);
  * Context: any context; never sleeps.
  */
 void hakmem_cache_free(struct hakmem_cache *s, void *obj);
+
+/**
+ * hakmem_cache_alloc_node - allocate an object on a memory node
+ * @s: the cache
+ * @gfp: GFP flags, as for hakmem_cache_alloc()
+ * @node: the node the memory should come from, or %NUMA_NO_NODE for any
+ *	(then the same as hakmem_cache_alloc())
+ *
+ * As kmem_cache_alloc_node(): an object of @node's memory.  Objects of this
+ * CPU's node come from the per-CPU path; another node's come from a heap
+ * of that node's segments under a lock.  A new segment is asked of the
+ * page allocator on @node, which without %__GFP_THISNODE may fall back to
+ * another node when @node has no free memory; with it, the allocation fails
+ * instead.  A node that is not online with normal memory (any node on a
+ * kernel with one node) is no constraint, as for SLUB.
+ *
+ * Context: as for hakmem_cache_alloc().
+ * Return: the object, or NULL.
+ */
+void *hakmem_cache_alloc_node(struct hakmem_cache *s, gfp_t gfp, int node);
 
 /**
  * hakmem_cache_alloc_bulk - allocate several objects at once
@@ -265,6 +330,10 @@ unsigned int hakmem_cache_size(struct hakmem_cache *s);
  * ARCH_KMALLOC_MINALIGN; unlike kmalloc(), a power-of-two size is not
  * aligned to that size.
  *
+ * %__GFP_ACCOUNT: large sizes are charged to the memory cgroup (the page
+ * allocator does it, as for kmalloc()'s large sizes); size-class objects
+ * are not, as for hakmem_cache_alloc().
+ *
  * Return: the memory, or NULL.
  */
 void *hakmem_kmalloc(size_t size, gfp_t gfp);
@@ -274,6 +343,134 @@ void *hakmem_kmalloc(size_t size, gfp_t gfp);
  * @obj: the memory; NULL and %ZERO_SIZE_PTR are no-ops
  */
 void hakmem_kfree(const void *obj);
+
+/**
+ * hakmem_kmalloc_node - hakmem_kmalloc() on a memory node
+ * @size: bytes wanted; 0 returns %ZERO_SIZE_PTR
+ * @gfp: GFP flags
+ * @node: as for hakmem_cache_alloc_node(); large sizes ask the page
+ *	allocator for @node
+ *
+ * Return: the memory, or NULL.
+ */
+void *hakmem_kmalloc_node(size_t size, gfp_t gfp, int node);
+
+/**
+ * hakmem_kzalloc - hakmem_kmalloc() of zeroed memory
+ * @size: bytes wanted; 0 returns %ZERO_SIZE_PTR
+ * @gfp: GFP flags (%__GFP_ZERO is added)
+ *
+ * Return: the memory, or NULL.
+ */
+void *hakmem_kzalloc(size_t size, gfp_t gfp);
+
+/**
+ * hakmem_kmalloc_array - hakmem_kmalloc() of an array
+ * @n: number of elements
+ * @size: bytes of one element
+ * @gfp: GFP flags
+ *
+ * Return: the memory; NULL if @n * @size overflows a size_t (nothing is
+ * allocated then) or on failure; %ZERO_SIZE_PTR if the product is 0.
+ */
+void *hakmem_kmalloc_array(size_t n, size_t size, gfp_t gfp);
+
+/**
+ * hakmem_kcalloc - hakmem_kmalloc_array() of zeroed memory
+ * @n: number of elements
+ * @size: bytes of one element
+ * @gfp: GFP flags (%__GFP_ZERO is added)
+ *
+ * Return: as for hakmem_kmalloc_array().
+ */
+void *hakmem_kcalloc(size_t n, size_t size, gfp_t gfp);
+
+/**
+ * hakmem_krealloc - resize memory from hakmem_kmalloc(), as krealloc()
+ * @p: the memory; NULL or %ZERO_SIZE_PTR make this hakmem_kmalloc()
+ * @new_size: bytes wanted; 0 frees @p and returns %ZERO_SIZE_PTR
+ * @gfp: GFP flags, for a new object
+ *
+ * If @new_size fits the usable size of @p (hakmem_ksize(): its size class,
+ * or its pages), @p itself is returned, smaller or not.  Otherwise a new
+ * object is allocated, the usable size of @p copied into it and @p freed;
+ * if that allocation fails, NULL is returned and @p is left as it was.
+ *
+ * %__GFP_ZERO, as krealloc() documents: zeroing is complete only if every
+ * call for the memory, from its first allocation on, passed %__GFP_ZERO.  A
+ * new object is zeroed before the copy; on Linux 6.11 and later, as there,
+ * the bytes of @p past @new_size are zeroed when it is kept (with
+ * %__GFP_ZERO or init_on_alloc), on earlier kernels they are left.
+ *
+ * A @p hakmem did not hand out is reported and NULL returned.
+ *
+ * Return: the memory, or NULL.
+ */
+void *hakmem_krealloc(const void *p, size_t new_size, gfp_t gfp);
+
+/**
+ * hakmem_kfree_sensitive - zero memory, then free it, as kfree_sensitive()
+ * @p: memory from hakmem_kmalloc() or any hakmem cache; NULL and
+ *	%ZERO_SIZE_PTR are no-ops
+ *
+ * The whole usable size (hakmem_ksize()) is cleared with memzero_explicit()
+ * before the free, which the compiler may not drop.
+ */
+void hakmem_kfree_sensitive(const void *p);
+
+void __hakmem_kfree_rcu(struct rcu_head *head);
+void __hakmem_cache_free_rcu(struct hakmem_cache *s, struct rcu_head *head);
+
+/**
+ * hakmem_kfree_rcu - free memory after an RCU grace period, as kfree_rcu()
+ * @ptr: the object (from hakmem_kmalloc() or any hakmem cache); NULL is a
+ *	no-op
+ * @field: the name of the struct rcu_head member of *@ptr
+ *
+ * The object is freed by call_rcu() once every RCU reader that may have seen
+ * it is done: it stays allocated and intact (but for @field) until then.
+ * hakmem_cache_destroy() waits for the pending ones (as Linux 6.12's
+ * kmem_cache_destroy() does).  Any context; does not sleep.  A pointer that
+ * is not inside a live hakmem object is reported and nothing is freed.
+ */
+#define hakmem_kfree_rcu(ptr, field)					\
+	do {								\
+		typeof(ptr) ___hk_p = (ptr);				\
+									\
+		if (___hk_p)						\
+			__hakmem_kfree_rcu((void *)___hk_p +		\
+				offsetof(typeof(*___hk_p), field));	\
+	} while (0)
+
+/**
+ * hakmem_cache_free_rcu - hakmem_kfree_rcu() to a given cache
+ * @s: the cache the object came from (checked now, as hakmem_cache_free()
+ *	checks it)
+ * @ptr: the object; NULL is a no-op
+ * @field: the name of the struct rcu_head member of *@ptr
+ */
+#define hakmem_cache_free_rcu(s, ptr, field)				\
+	do {								\
+		typeof(ptr) ___hk_p = (ptr);				\
+									\
+		if (___hk_p)						\
+			__hakmem_cache_free_rcu((s), (void *)___hk_p +	\
+				offsetof(typeof(*___hk_p), field));	\
+	} while (0)
+
+/**
+ * hakmem_kfree_rcu_mightsleep - free after a grace period, without an rcu_head
+ * @p: the memory (from hakmem_kmalloc() or any hakmem cache); NULL and
+ *	%ZERO_SIZE_PTR are no-ops
+ *
+ * The one-argument form, as kvfree_rcu_mightsleep() (kvfree_rcu(ptr) in
+ * 6.1): waits for a grace period with synchronize_rcu(), then frees.  The
+ * kernel's version batches pointers in pages and falls back to exactly
+ * this when it cannot allocate; hakmem always waits.
+ *
+ * Context: process context, sleeps.
+ */
+void hakmem_kfree_rcu_mightsleep(const void *p);
 
 /**
  * hakmem_ksize - the usable size of memory from hakmem_kmalloc()

@@ -30,16 +30,24 @@ static inline int hakmem_test_take_reports(void)
 	return hakmem_test_errors_take();
 }
 
-/* Every suite's .init: count this case's reports. */
+/*
+ * Every suite's .init: count this case's reports.  The case's caches are
+ * made without KASAN and kmemleak (tools=), which would send every
+ * operation down the slow paths the suites test apart from the fast ones;
+ * hakmem_slab_tools turns them on where it tests them.  The hakmem_kmalloc()
+ * caches, made at boot, have them wherever the kernel does.
+ */
 static inline int hakmem_test_init(struct kunit *test)
 {
 	hakmem_test_errors_begin(test);
+	hakmem_test_tools_begin();
 	return 0;
 }
 
 /* Every suite's .exit: a report the case did not take fails it. */
 static inline void hakmem_test_exit(struct kunit *test)
 {
+	hakmem_test_tools_end();
 	KUNIT_EXPECT_EQ_MSG(test, hakmem_test_take_reports(), 0,
 			    "unexpected hakmem error reports");
 	hakmem_test_errors_end();

@@ -7,6 +7,7 @@
 #define _HAKMEM_SLAB_TEST_H
 
 struct kunit;
+struct hakmem_cache;
 
 unsigned long hakmem_test_shrinker_count(void);
 unsigned long hakmem_test_shrinker_scan(unsigned long nr);
@@ -15,6 +16,16 @@ void hakmem_test_reclaim_self(void);
 slab_flags_t hakmem_test_set_debug_flags(slab_flags_t flags);
 void hakmem_test_set_init(int init_alloc, int init_free);
 void hakmem_test_set_max_order(int order);
+/*
+ * The tools= parameter (KASAN, kmemleak) for caches created from now on:
+ * off from hakmem_test_init() to hakmem_test_exit() (begin/end), or as a
+ * case sets it; hakmem_test_set_tools() returns the old value.
+ */
+void hakmem_test_tools_begin(void);
+void hakmem_test_tools_end(void);
+bool hakmem_test_set_tools(bool on);
+bool hakmem_test_cache_has_kasan(struct hakmem_cache *s);
+bool hakmem_test_cache_has_kmemleak(struct hakmem_cache *s);
 unsigned long hakmem_test_seg_base(const void *obj, unsigned long *size);
 
 /* Count hakmem's error reports made in @test's task (lock-free). */

@@ -17,6 +17,9 @@
 #           (a fast allocation's might_sleep() must take a pending
 #           reschedule there; with full preemption preempt_enable() does)
 #   x86_64-kasan  the same plus CONFIG_KASAN=y (about 3x slower to run)
+#   x86_64-numa  kunit/x86_64-numa.kunitconfig: x86_64 with NUMA and
+#           kmemleak, on a guest of two nodes (CPUs 0-1 and 2-3, 512 MiB
+#           each); fails unless the guest saw both nodes
 #   6.12-x86_64-rt  kunit/x86_64-rt.kunitconfig: PREEMPT_RT with
 #           DEBUG_ATOMIC_SLEEP, PROVE_LOCKING and PROVE_RAW_LOCK_NESTING,
 #           which make a sleeping lock or a page allocation inside a
@@ -39,6 +42,8 @@
 #   HAKMEM_KUNIT_JOBS     build jobs (default nproc)
 #   HAKMEM_KUNIT_IGNORE   extended regex: kernel log lines not to count as
 #                         reports (tools/logscan.sh -a)
+#   HAKMEM_KUNIT_KCONFIG  more CONFIG_X=y options, space-separated, added
+#                         with kunit.py --kconfig_add (tools/rename-consumer.sh)
 set -euo pipefail
 
 die() { echo "kunit: error: $*" >&2; exit 2; }
@@ -59,25 +64,41 @@ jobs=${HAKMEM_KUNIT_JOBS:-$(nproc)}
 case $arch in
 uml)
 	kunitconfig=$repo/kunit/.kunitconfig
-	arch_args=()
+	# Every KASAN report, not only the first (hakmem_slab_tools makes two
+	# or more on purpose, and an unexpected one must show too).
+	arch_args=(--kernel_args=kasan_multi_shot)
 	;;
-x86_64 | x86_64-voluntary | x86_64-kasan | x86_64-rt)
+x86_64 | x86_64-voluntary | x86_64-kasan | x86_64-rt | x86_64-numa)
 	kunitconfig=$repo/kunit/x86_64.kunitconfig
 	[[ $arch != x86_64-rt ]] || kunitconfig=$repo/kunit/x86_64-rt.kunitconfig
+	[[ $arch != x86_64-numa ]] || kunitconfig=$repo/kunit/x86_64-numa.kunitconfig
 	# TCG: KVM does not work on these machines (see ENVIRONMENT.md).
 	# init_on_alloc/init_on_free on here (off in UML): the tests of
 	# zeroing, and of what must not be zeroed, run in one of the two.
 	arch_args=(--arch=x86_64 "--qemu_args=-smp 4"
 		--kernel_args=init_on_alloc=1 --kernel_args=init_on_free=1)
-	[[ $arch != x86_64-kasan ]] || arch_args+=(--kconfig_add=CONFIG_KASAN=y)
+	[[ $arch != x86_64-kasan ]] ||
+		arch_args+=(--kconfig_add=CONFIG_KASAN=y --kernel_args=kasan_multi_shot)
 	[[ $arch != x86_64-voluntary ]] || arch_args+=(--kernel_args=preempt=voluntary)
+	# kunit.py gives the guest 1024 MiB (-m 1024): two nodes of half.
+	# One socket a node: CPUs of one last-level cache on two nodes make
+	# the scheduler's topology check WARN.
+	[[ $arch != x86_64-numa ]] || arch_args+=("--qemu_args=$(printf '%s ' \
+		-smp 4,sockets=2,cores=2,threads=1 \
+		-object memory-backend-ram,id=hk_m0,size=512M \
+		-object memory-backend-ram,id=hk_m1,size=512M \
+		-numa node,nodeid=0,cpus=0-1,memdev=hk_m0 \
+		-numa node,nodeid=1,cpus=2-3,memdev=hk_m1)")
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 not found: run 'make setup'"
 	;;
 *)
-	die "usage: $0 [[6.12-]uml|[6.12-]x86_64|x86_64-voluntary|x86_64-kasan|6.12-x86_64-rt] [filter_glob]"
+	die "usage: $0 [[6.12-]uml|[6.12-]x86_64|x86_64-voluntary|x86_64-kasan|x86_64-numa|6.12-x86_64-rt] [filter_glob]"
 	;;
 esac
+for opt in ${HAKMEM_KUNIT_KCONFIG:-}; do
+	arch_args+=("--kconfig_add=$opt")
+done
 [[ -f $kunitconfig ]] || die "$kunitconfig not found"
 command -v python3 >/dev/null || die "python3 not found: run 'make setup'"
 [[ -x $repo/tools/logscan.sh ]] || die "$repo/tools/logscan.sh not found"
@@ -147,6 +168,11 @@ elif ((total == 0)); then
 fi
 ((failed == 0)) || fail+=("$failed test(s) failed or crashed")
 ((errors == 0)) || fail+=("kunit.py reports $errors error(s) in the test output")
+# The NUMA target is for nothing if the guest had one node.
+if [[ $arch == x86_64-numa ]] && ! grep -q 'hakmem_numa: 2 nodes with normal memory' "$rawlog" &&
+	grep -q 'hakmem_cache_alloc_node_places_on_each_node' "$rawlog"; then
+	fail+=("the guest did not see two NUMA nodes")
+fi
 
 # Kernel reports anywhere in the log, tests passing or not: KASAN,
 # lockdep, BUG, Oops, WARNING, atomic sleep, ... (tools/logscan.sh has the
@@ -154,7 +180,14 @@ fi
 # The error-path tests provoke hakmem_slab's own reports on purpose, on
 # caches named hakmem_test_err_* and hakmem_test_leak_*: those are expected
 # (the tests check the error counters themselves).
-expected='BUG hakmem_slab (hakmem_test_(err|leak)_|.*caller (hakmem_kfree_reports_|hakmem_test_kfree_stack))|hakmem_slab: INFO: 0x.* instead of 0x'
+# hakmem_slab_tools provokes KASAN reports from hk_tools_bad_read() and
+# hk_tools_bad_write() (and counts them itself); their "Call Trace:" lines
+# are allowed, any other report still has a line of its own that is not.
+expected='BUG hakmem_slab (hakmem_test_(err|leak)_|.*caller (hakmem_kfree_reports_|hakmem_krealloc_reports_|hakmem_test_kfree_stack))|hakmem_slab: INFO: 0x.* instead of 0x'
+expected+='|BUG: KASAN: [a-z-]+ in hk_tools_bad_(read|write)'
+if grep -qE 'BUG: KASAN: [a-z-]+ in hk_tools_bad_(read|write)' "$rawlog"; then
+	expected+='|(^|\] )Call Trace:$'
+fi
 scan_args=(-a "$expected${HAKMEM_KUNIT_IGNORE:+|$HAKMEM_KUNIT_IGNORE}")
 set +e
 bad=$("$repo/tools/logscan.sh" "${scan_args[@]}" "$rawlog")

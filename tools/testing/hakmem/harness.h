@@ -11,12 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Boot: arena, CPU 0 for the caller, module parameters, module_init(). */
+struct hakmem_cache;
+
 /* Defined in hakmem_core.c, which sees the core's internals. */
 bool harness_on_cpu_stack(struct hakmem_cache *s, const void *obj);
 
 /* reclaim_ms for harness_boot() to set, or NULL for the default. */
 extern const char *harness_reclaim_ms;
+/* Boot: arena, CPU 0 for the caller, module parameters, module_init(). */
 void harness_boot(unsigned long arena_mib, const char *header_mode);
 
 /* Fail loudly: prints "CHECK FAILED [class]: ..." and aborts. */

@@ -364,6 +364,9 @@ extern unsigned long shim_cpu_online_mask;
 #define cpu_to_mem(cpu)		((void)(cpu), 0)
 #define num_online_nodes()	1
 #define node_online(n)		((n) == 0)
+enum node_states { N_POSSIBLE, N_ONLINE, N_NORMAL_MEMORY, N_HIGH_MEMORY,
+		   N_MEMORY, N_CPU, NR_NODE_STATES };
+#define node_state(n, st)	((void)(st), (n) == 0)
 #define for_each_node(n)	for ((n) = 0; (n) < 1; (n)++)
 #define for_each_online_node(n)	for_each_node(n)
 #define for_each_node_state(n, s) for_each_node(n)

@@ -90,8 +90,10 @@ check: checkpatch kerneldoc shellcheck sparse-all
 # of each build replace the last one's).
 sparse-all:
 	@set -e; for k in $(KERNELS); do \
-		echo "=== sparse: $$k ($$(tools/kver.sh $$k))"; \
-		$(MAKE) --no-print-directory KERNEL=$$k KVER= KDIR= sparse; \
+		v=$$(tools/kver.sh $$k); \
+		echo "=== sparse: $$k ($$v)"; \
+		$(MAKE) --no-print-directory KERNEL=$$k KVER=$$v \
+			KDIR=/lib/modules/$$v/build sparse; \
 	done
 
 shellcheck:

@@ -144,11 +144,15 @@ static inline void hk_kasan_unpoison(const void *addr, size_t size) { }
 #define KUNIT_FAIL_AND_ABORT	KUNIT_ASSERT_FAILURE
 #endif
 
-/* get_unaligned() and friends moved from asm/ to linux/ in 6.12. */
-#if __has_include("linux/unaligned.h")
-#include <linux/unaligned.h>
-#else
+/*
+ * get_unaligned() and friends moved from asm/ to linux/ in 6.12; 6.1 is
+ * told from 6.12 by SLAB_MEM_SPREAD, as above (sparse has no
+ * __has_include()).
+ */
+#ifdef SLAB_MEM_SPREAD
 #include <asm/unaligned.h>
+#else
+#include <linux/unaligned.h>
 #endif
 
 #endif /* _HAKMEM_COMPAT_H */

@@ -143,16 +143,6 @@ static void hakmem_test_check_all(struct kunit *test, void **p, size_t n,
 			    bad, n, first, p[first]);
 }
 
-static int hakmem_test_cmp_ptr(const void *a, const void *b)
-{
-	unsigned long x = (unsigned long)*(void * const *)a;
-	unsigned long y = (unsigned long)*(void * const *)b;
-
-	if (x < y)
-		return -1;
-	return x > y;
-}
-
 /* Sort p[0..n) and check that no two objects of @size bytes overlap. */
 static void hakmem_test_expect_disjoint(struct kunit *test, void **p,
 					size_t n, size_t size)
@@ -179,16 +169,6 @@ static void hakmem_test_alloc_n(struct kunit *test, struct hakmem_cache *s,
 		KUNIT_ASSERT_NOT_NULL_MSG(test, p[i], "allocation %zu of %zu",
 					  i, n);
 		hakmem_test_fill(p[i], size, i);
-	}
-}
-
-static void hakmem_test_free_n(struct hakmem_cache *s, void **p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		hakmem_cache_free(s, p[i]);
-		p[i] = NULL;
 	}
 }
 

@@ -266,6 +266,29 @@ static inline void hakmem_test_stop_failing(void)
 	kunit_skip(test, "needs CONFIG_FAULT_INJECTION")
 #endif
 
+/* For sort(): pointers in address order. */
+static inline int hakmem_test_cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = (unsigned long)*(void * const *)a;
+	unsigned long y = (unsigned long)*(void * const *)b;
+
+	if (x < y)
+		return -1;
+	return x > y;
+}
+
+/* Free p[0..n) (NULL entries are no-ops) and clear the array. */
+static inline void hakmem_test_free_n(struct hakmem_cache *s, void **p,
+				      size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		hakmem_cache_free(s, p[i]);
+		p[i] = NULL;
+	}
+}
+
 /* Counter snapshots. */
 struct hakmem_test_stats {
 	u64 v[HAKMEM_NR_STATS];

@@ -52,30 +52,12 @@ static void hk_rel_alloc(struct kunit *test, struct hakmem_cache *s, void **p,
 	}
 }
 
-static void hk_rel_free(struct hakmem_cache *s, void **p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		hakmem_cache_free(s, p[i]);
-		p[i] = NULL;
-	}
-}
-
-static int hk_rel_cmp_ptr(const void *a, const void *b)
-{
-	unsigned long x = (unsigned long)*(void * const *)a;
-	unsigned long y = (unsigned long)*(void * const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* No object of p[0..n) is handed out twice (sorts @p). */
 static void hk_rel_expect_unique(struct kunit *test, void **p, size_t n)
 {
 	size_t i, dups = 0;
 
-	sort(p, n, sizeof(*p), hk_rel_cmp_ptr, NULL);
+	sort(p, n, sizeof(*p), hakmem_test_cmp_ptr, NULL);
 	for (i = 1; i < n; i++)
 		dups += p[i] == p[i - 1];
 	KUNIT_EXPECT_EQ_MSG(test, dups, 0, "objects handed out twice");
@@ -103,7 +85,7 @@ static void hakmem_cache_alloc_falls_back_to_order0_segments(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_test_delta(s, &st, HAKMEM_SEGMENT_FAIL),
 			0ULL);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
-	hk_rel_free(s, p, HK_REL_OBJS);
+	hakmem_test_free_n(s, p, HK_REL_OBJS);
 
 	for (i = 0; i < HK_REL_OBJS; i++) {
 		p[i] = hakmem_kmalloc(3000, GFP_KERNEL);
@@ -131,7 +113,7 @@ static void hakmem_cache_alloc_nofail_never_returns_null(struct kunit *test)
 	hakmem_test_fail_segments(test, -1);
 	KUNIT_EXPECT_NULL(test, hakmem_cache_alloc(s, GFP_KERNEL));
 	hk_rel_alloc(test, s, p, HK_REL_OBJS, GFP_KERNEL | __GFP_NOFAIL);
-	hk_rel_free(s, p, HK_REL_OBJS);
+	hakmem_test_free_n(s, p, HK_REL_OBJS);
 	for (i = 0; i < HK_REL_OBJS; i++) {
 		p[i] = hakmem_kmalloc(3000, GFP_KERNEL | __GFP_NOFAIL);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, p[i], "kmalloc %zu", i);
@@ -141,7 +123,7 @@ static void hakmem_cache_alloc_nofail_never_returns_null(struct kunit *test)
 	/* And with nothing above order 0 free. */
 	hk_rel_fragment(test, 0);
 	hk_rel_alloc(test, s, p, HK_REL_OBJS, GFP_KERNEL | __GFP_NOFAIL);
-	hk_rel_free(s, p, HK_REL_OBJS);
+	hakmem_test_free_n(s, p, HK_REL_OBJS);
 }
 
 /*
@@ -163,7 +145,7 @@ static void hakmem_cache_alloc_wipes_free_pointer_with_init_on_free(struct kunit
 	hk_rel_alloc(test, s, p, HK_REL_OBJS, GFP_KERNEL);
 	for (i = 0; i < HK_REL_OBJS; i++)
 		memset(p[i], 0xa5, 128);
-	hk_rel_free(s, p, HK_REL_OBJS);
+	hakmem_test_free_n(s, p, HK_REL_OBJS);
 	/* Flush the per-CPU stack: every object goes to its page's list. */
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 	hk_rel_alloc(test, s, p, HK_REL_OBJS, GFP_KERNEL);
@@ -171,7 +153,7 @@ static void hakmem_cache_alloc_wipes_free_pointer_with_init_on_free(struct kunit
 		dirty += !!memchr_inv(p[i], 0, 128);
 	KUNIT_EXPECT_EQ_MSG(test, dirty, 0,
 			    "objects not zeroed (a free-list link left in them)");
-	hk_rel_free(s, p, HK_REL_OBJS);
+	hakmem_test_free_n(s, p, HK_REL_OBJS);
 }
 
 static const enum hakmem_header_mode hk_rel_modes[] = {
@@ -241,7 +223,7 @@ static void hakmem_cache_free_rejects_late_double_free_into_free_page(struct kun
 			q[m++] = p[i];
 	hk_rel_expect_unique(test, q, m);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
-	hk_rel_free(s, q, m);
+	hakmem_test_free_n(s, q, m);
 }
 
 /*
@@ -297,7 +279,7 @@ static void hakmem_cache_free_rejects_late_double_free_into_pooled_segment(struc
 	/* Flushing and shrinking after it must not trip over it. */
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 	hakmem_cache_shrink(s);
-	hk_rel_free(s, p, n);
+	hakmem_test_free_n(s, p, n);
 	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0UL);
 }
 
@@ -356,7 +338,7 @@ static void hakmem_cache_create_accepts_slub_alignments(struct kunit *test)
 			KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p[i] % want,
 					    0UL, "align %u", aligns[a]);
 		KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
-		hk_rel_free(s, p, ARRAY_SIZE(p));
+		hakmem_test_free_n(s, p, ARRAY_SIZE(p));
 	}
 	KUNIT_EXPECT_NULL(test, hakmem_cache_create("hakmem_test_rel_align_big",
 						    40, 2 * HAKMEM_MAX_ALIGN,
@@ -473,7 +455,7 @@ static void hakmem_cache_validate_ignores_concurrent_frees(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_POISON), 0ULL);
 	/* What validate left behind is found by the next allocations. */
 	hk_rel_alloc(test, s, r->p, 2000, GFP_KERNEL);
-	hk_rel_free(s, r->p, 2000);
+	hakmem_test_free_n(s, r->p, 2000);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_REDZONE), 0ULL);
 }
 

@@ -2047,6 +2047,15 @@ hk_free_check(struct hakmem_cache *s, void *obj, unsigned long caller)
  * A segment lies inside one block of the largest segment size (it is
  * aligned to its own, smaller or equal, size): hash by that block.
  */
+/* Remember @seg, proved when the cache's seg_gen was @gen.  Guard held. */
+static void hk_cpu_set_last(struct hk_cpu *c, struct hk_segment *seg, long gen)
+{
+	c->last_gen = gen;
+	c->last_base = hk_seg_first(seg);
+	c->last_size = hk_seg_span(seg);
+	c->last_seg = seg;
+}
+
 /*
  * The segment of @obj, a free to @s, with @c's guard held: the current
  * segment or the one proved last if it still holds, else a lookup, which
@@ -2065,12 +2074,8 @@ static struct hk_segment *hk_prove_guarded(struct hakmem_cache *s,
 	/* The generation before the lookup: pairs with hk_seg_free(). */
 	smp_rmb();
 	seg = hk_free_check(s, obj, caller);
-	if (seg) {
-		c->last_gen = gen;
-		c->last_base = hk_seg_first(seg);
-		c->last_size = hk_seg_span(seg);
-		c->last_seg = seg;
-	}
+	if (seg)
+		hk_cpu_set_last(c, seg, gen);
 	return seg;
 }
 
@@ -2175,12 +2180,8 @@ proved:
 		goto out;
 	}
 	hk_cpu_enter(c);
-	if (by_cache) {
-		c->last_gen = gen;
-		c->last_base = hk_seg_first(seg);
-		c->last_size = hk_seg_span(seg);
-		c->last_seg = seg;
-	}
+	if (by_cache)
+		hk_cpu_set_last(c, seg, gen);
 push:
 	if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
 		hk_cpu_exit(c);

@@ -72,19 +72,27 @@ for t in make gcc flex bison bc; do
 	command -v $t >/dev/null || die "$t not found: run 'make setup'"
 done
 
+cache=${HAKMEM_CACHE:-$HOME/.cache/hakmem_slab}
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd -P)
+
 if [ -n "${KTREE:-}" ]; then
 	tree=$KTREE
 else
 	[ -x "$here/ktree.sh" ] || die "tools/ktree.sh not found (and KTREE not set)"
-	tree=$("$here/ktree.sh") || die "tools/ktree.sh failed"
+	# The tree lock (tools/ktree.sh), held over the build and the run.
+	exec 7>"$cache/.tree-6.1.lock"
+	if ! flock -n 7; then
+		note "the 6.1 tree is in use by another run; waiting"
+		flock 7
+	fi
+	export HAKMEM_TREE_LOCKED=6.1
+	tree=$(HAKMEM_CACHE=$cache "$here/ktree.sh" 6.1) || die "tools/ktree.sh failed"
 fi
 { [ -f "$tree/Makefile" ] && [ -d "$tree/arch/um" ]; } || die "'$tree' is not a kernel tree"
 [ -e "$tree/drivers/hakmem_slab/Kconfig" ] ||
 	die "$tree has no drivers/hakmem_slab (tools/ktree.sh links the repository there)"
 
-cache=${HAKMEM_CACHE:-$HOME/.cache/hakmem_slab}
-mkdir -p "$cache"
-cache=$(cd "$cache" && pwd -P)
 build=$cache/build-bench-uml
 mkdir -p "$build"
 

@@ -53,9 +53,18 @@ cache=$(cd "$cache" && pwd -P)
 tree=$cache/$name
 stamp=$tree/.hakmem-extracted
 
-# One ktree.sh at a time per cache (the build itself is locked by callers).
-exec 9>"$cache/.ktree-$ver.lock"
-flock 9
+# The tree lock: one user of the tree at a time per cache.  drivers/hakmem_slab
+# names one checkout, so a build in the tree must hold the lock from this
+# script until it has finished: callers that build (tools/kunit.sh,
+# tools/bench-uml.sh) take it themselves, over the whole run, and say so in
+# HAKMEM_TREE_LOCKED=VER.  Other callers hold it only while this runs.
+if [[ ${HAKMEM_TREE_LOCKED:-} != "$ver" ]]; then
+	exec 9>"$cache/.tree-$ver.lock"
+	if ! flock -n 9; then
+		log "the $ver tree is in use by another run; waiting"
+		flock 9
+	fi
+fi
 
 if [[ ! -f $tarball ]]; then
 	# Without the tarball, a complete extracted tree is still usable.

@@ -103,8 +103,17 @@ done
 command -v python3 >/dev/null || die "python3 not found: run 'make setup'"
 [[ -x $repo/tools/logscan.sh ]] || die "$repo/tools/logscan.sh not found"
 
-tree=$(HAKMEM_CACHE=$cache "$repo/tools/ktree.sh" "$kver")
+# The tree lock (tools/ktree.sh), held until the run ends: another
+# checkout's run would point drivers/hakmem_slab at itself mid-build.
+mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)
+exec 7>"$cache/.tree-$kver.lock"
+if ! flock -n 7; then
+	echo "kunit: the $kver tree is in use by another run; waiting" >&2
+	flock 7
+fi
+export HAKMEM_TREE_LOCKED=$kver
+tree=$(HAKMEM_CACHE=$cache "$repo/tools/ktree.sh" "$kver")
 bname=${target%-voluntary}
 build=$cache/build-$bname
 logdir=$cache/logs

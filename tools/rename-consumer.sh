@@ -4,42 +4,73 @@
 # A renaming example: build a real in-tree user of the slab API against
 # hakmem_slab by renaming its calls, and run its own self-test.
 #
-#   tools/rename-consumer.sh [TARGET]     (default x86_64-numa)
+#   tools/rename-consumer.sh -g KERNEL    generate only (tools/vm-smoke.sh)
+#   tools/rename-consumer.sh [TARGET]     generate and run in KUnit
+#                                         (default x86_64-numa)
 #
-# The consumer is lib/test_meminit.c of TARGET's kernel (tools/ktree.sh):
-# it checks what init_on_alloc/init_on_free promise for kmalloc() and
-# kmem_cache_*() objects (zeroed on allocation, contents kept in
-# constructor and SLAB_TYPESAFE_BY_RCU caches, bulk allocation, an RCU
-# object's memory surviving its free), which is exactly what a renamed
+# The consumer is lib/test_meminit.c of the kernel's source tree
+# (tools/ktree.sh; 6.1 or 6.12, from KERNEL, a tools/kver.sh name, or
+# from TARGET): it checks what init_on_alloc/init_on_free promise for
+# kmalloc() and kmem_cache_*() objects (zeroed on allocation, contents
+# kept in constructor and SLAB_TYPESAFE_BY_RCU caches, bulk allocation, an
+# RCU object's memory surviving its free), which is exactly what a renamed
 # user relies on, and it reports by itself.  It is copied to
-# consumers/test_meminit_hakmem.c with kmem_cache_* -> hakmem_cache_*,
-# kmalloc/kmalloc_array/kfree -> hakmem_* (its vmalloc and page tests are
-# left as they are), built in (CONFIG_HAKMEM_CONSUMER_MEMINIT=y) into the
+# consumers/test_meminit_hakmem.c (rewritten only when its text changes)
+# with kmem_cache_* -> hakmem_cache_*, kmalloc/kmalloc_array/kfree ->
+# hakmem_* (its vmalloc and page tests are left as they are) and an empty
+# module_exit(), so that the module, and hakmem_slab after it, can be
+# unloaded.
+#
+# tools/vm-smoke.sh (make test) builds it as a module
+# (CONFIG_HAKMEM_CONSUMER_MEMINIT=m) against each Debian kernel's headers
+# and insmods it in the guest, where Debian's init_on_alloc=1 applies.
+#
+# Without -g, it is built in (CONFIG_HAKMEM_CONSUMER_MEMINIT=y) into the
 # TARGET KUnit kernel of tools/kunit.sh, whose x86_64 targets boot with
-# init_on_alloc=1 init_on_free=1, as the test needs; it runs at boot,
-# after hakmem_slab's init.  Passes when the kernel log has its
-# "all N tests passed!" line and the KUnit run (the hakmem_slab_api2
-# suite, to keep it short) passes.
+# init_on_alloc=1 init_on_free=1; it runs at boot, after hakmem_slab's
+# init.  Passes when the kernel log has its "all N tests passed!" line
+# and the KUnit run (the hakmem_slab_api2 suite, to keep it short) passes.
 set -euo pipefail
 
 die() { echo "rename-consumer: error: $*" >&2; exit 2; }
 
-target=${1:-x86_64-numa}
+gen_only=0
+if [[ ${1:-} == -g ]]; then
+	[[ $# == 2 ]] || die "usage: rename-consumer.sh -g KERNEL | [TARGET]"
+	gen_only=1
+	target=$2
+else
+	target=${1:-x86_64-numa}
+fi
 case $target in
-6.12-*) kver=6.12 ;;
-*) kver=6.1 ;;
+6.12*) kver=6.12 ;;
+6.1 | 6.1-* | uml | x86_64*) kver=6.1 ;;
+*) die "unknown kernel or target '$target'" ;;
 esac
-case $target in
-*x86_64*) ;;
+case $gen_only$target in
+1* | 0*x86_64*) ;;
 *) die "$target boots without init_on_alloc/init_on_free; use an x86_64 target" ;;
 esac
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-tree=$("$repo/tools/ktree.sh" "$kver")
+cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
+# -g reads one source file: from the extracted tree as it is when it is
+# up to date (ktree.sh's stamp), without ktree.sh's tree lock and link,
+# so that it neither waits for another checkout's build nor removes its
+# objects.
+tree=$cache/linux-source-$kver
+tarball=${HAKMEM_KSRC:-/usr/src/linux-source-$kver.tar.xz}
+stamp=$tree/.hakmem-extracted
+if ((gen_only == 0)) || [[ ! -f $stamp || ! -f $tarball ]] ||
+   [[ $(cat "$stamp") != "$(stat -c '%s %Y' "$tarball")" ]]; then
+	tree=$("$repo/tools/ktree.sh" "$kver")
+fi
 src=$tree/lib/test_meminit.c
 [[ -f $src ]] || die "$src not found"
 out=$repo/consumers/test_meminit_hakmem.c
 mkdir -p "$repo/consumers"
+tmp=$(mktemp "$out.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
 
 {
 	echo '// SPDX-License-Identifier: GPL-2.0'
@@ -51,16 +82,31 @@ mkdir -p "$repo/consumers"
 	    -e 's/\bkmalloc\b/hakmem_kmalloc/g' \
 	    -e 's/\bkfree\b/hakmem_kfree/g' \
 	    -e 's|^#include <linux/vmalloc.h>|&\n\n#include "hakmem_slab.h"|' "$src"
-} >"$out"
-grep -q '"hakmem_slab.h"' "$out" || die "could not add the include to $out"
-left=$(grep -nE '\b(kmem_cache_[a-z_]+|kmalloc[a-z_]*|kzalloc|kfree)\(' "$out" || true)
+	# Added: unloadable, so that hakmem_slab can be unloaded after it.
+	echo
+	echo 'static void __exit test_meminit_exit(void)'
+	echo '{'
+	echo '}'
+	echo 'module_exit(test_meminit_exit);'
+} >"$tmp"
+grep -q '"hakmem_slab.h"' "$tmp" || die "could not add the include to $out"
+grep -q '^module_init(test_meminit_init);$' "$tmp" ||
+	die "no module_init(test_meminit_init) in $src"
+left=$(grep -nE '\b(kmem_cache_[a-z_]+|kmalloc[a-z_]*|kzalloc|kfree)\(' "$tmp" || true)
 [[ -z $left ]] || die "calls left unrenamed in $out:"$'\n'"$left"
+if cmp -s "$tmp" "$out"; then
+	rm -f "$tmp"
+else
+	chmod 0644 "$tmp"
+	mv "$tmp" "$out"
+fi
+trap - EXIT
 echo "rename-consumer: $src -> $out" >&2
+((gen_only == 0)) || exit 0
 
 rc=0
 HAKMEM_KUNIT_KCONFIG=CONFIG_HAKMEM_CONSUMER_MEMINIT=y \
 	"$repo/tools/kunit.sh" "$target" 'hakmem_slab_api2*' || rc=$?
-cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
 log=$cache/logs/kunit-$target.log
 result=$(grep -aE 'test_meminit_hakmem: (all [0-9]+ tests passed!|failures: )' "$log" || true)
 grep -aE 'test_meminit_hakmem: ' "$log" | sed 's/^/  /' >&2 || true

@@ -4,9 +4,13 @@
 # Smoke test of the real modules on Debian's stock kernel (part of
 # "make test"): build them, boot QEMU (TCG, -smp 2) with tools/vm.sh,
 # insmod hakmem_slab.ko and hakmem_bench.ko with tiny loop counts, read
-# every debugfs file, re-run through hakmem_bench/run, validate and shrink
-# every hakmem cache, rmmod both, and check on the host:
-#   - the guest script succeeded (insmod, reads, writes, rmmod),
+# every debugfs file, re-run through hakmem_bench/run, insmod and rmmod
+# the renamed consumer (lib/test_meminit.c of the kernel's source tree on
+# hakmem, tools/rename-consumer.sh), validate and shrink every hakmem
+# cache, rmmod the modules, and check on the host:
+#   - the guest script succeeded (insmod, reads, writes, rmmod; the
+#     consumer's insmod fails when one of its tests fails),
+#   - the consumer's log says "test_meminit_hakmem: all N tests passed!",
 #   - the kernel log has no WARN/BUG/Oops/KASAN/lockdep/... report,
 #   - results.csv parses and has every workload for both allocators
 #     (smp-pair and remote-free too: the guest has 2 CPUs).
@@ -47,14 +51,19 @@ scale=${SMOKE_SCALE:-1}
 reps=${SMOKE_REPS:-5}
 
 if [ "${SMOKE_NO_BUILD:-0}" != 1 ]; then
-	echo "$prog: building the modules (make KERNEL=$kernel)"
-	make -C "$repo" -s KERNEL="$kernel" modules >/dev/null ||
+	"$here/rename-consumer.sh" -g "$kernel" ||
+		die "tools/rename-consumer.sh -g $kernel failed"
+	echo "$prog: building the modules (make KERNEL=$kernel CONFIG_HAKMEM_CONSUMER_MEMINIT=m)"
+	make -C "$repo" -s KERNEL="$kernel" CONFIG_HAKMEM_CONSUMER_MEMINIT=m \
+		modules >/dev/null ||
 		die "'make KERNEL=$kernel' failed: the modules do not build"
 fi
 slab_ko=$repo/hakmem_slab.ko
 bench_ko=$repo/hakmem_bench.ko
+consumer_ko=$repo/consumers/test_meminit_hakmem.ko
 [ -f "$slab_ko" ] || die "$slab_ko not found after make"
 [ -f "$bench_ko" ] || die "$bench_ko not found after make"
+[ -f "$consumer_ko" ] || die "$consumer_ko not found after make"
 
 rm -rf "$outdir"
 mkdir -p "$outdir"
@@ -71,6 +80,8 @@ emit workloads \$b/workloads
 say "re-run through \$b/run"
 echo "workloads=pair,remote-free scale=$scale reps=$reps" > \$b/run
 emit rerun.csv \$b/results.csv
+run insmod test_meminit_hakmem.ko
+run rmmod test_meminit_hakmem
 d=/sys/kernel/debug/hakmem_slab
 if [ -d \$d ]; then
 	[ ! -e \$d/slabinfo ] || emit slabinfo \$d/slabinfo
@@ -92,7 +103,7 @@ EOF
 
 set +e
 SMP=${SMP:-2} "$here/vm.sh" -t "${SMOKE_TIMEOUT:-240}" -o "$outdir" "$guest" \
-	"$slab_ko" "$bench_ko"
+	"$slab_ko" "$bench_ko" "$consumer_ko"
 vm_rc=$?
 set -e
 
@@ -122,6 +133,13 @@ if [ -f "$outdir/results.csv" ] && [ -n "$all_workloads" ]; then
 else
 	[ $vm_rc = 4 ] || problems+=("no results.csv came out of the guest")
 fi
+# The consumer's own verdict (its insmod fails on a failure, too).
+consumer=$(grep -aoE 'test_meminit_hakmem: (all [0-9]+ tests passed!|failures: .*)' \
+	"$outdir/dmesg" 2>/dev/null | tail -1 || true)
+case $consumer in
+*"tests passed!") echo "$prog: $consumer" ;;
+*) problems+=("the renamed consumer did not pass: ${consumer:-no result line}") ;;
+esac
 if [ -f "$outdir/rerun.csv" ]; then
 	python3 "$here/bench-report.py" check "$outdir/rerun.csv" \
 		--env qemu-tcg --workloads pair,remote-free --allocators hakmem,slub ||
@@ -161,4 +179,4 @@ if [ ${#problems[@]} -gt 0 ]; then
 	echo "vm-smoke: FAIL (${elapsed}s; logs in $outdir)"
 	exit 1
 fi
-echo "vm-smoke: PASS (kernel $kernel, ${elapsed}s; $(($(wc -l < "$outdir/results.csv") - 1)) measurements; logs in $outdir)"
+echo "vm-smoke: PASS (kernel $kernel, ${elapsed}s; $(($(wc -l < "$outdir/results.csv") - 1)) measurements; consumer ${consumer#*: }; logs in $outdir)"

@@ -14,8 +14,9 @@
 #                 (SMP, preemption, atomic-sleep checks; hakmem_slab_irq
 #                 once more with preempt=voluntary), KUnit on 6.12 under
 #                 UML and on x86_64 with PREEMPT_RT; KUnit on a two-node
-#                 x86_64 guest with kmemleak; tools/vm-smoke.sh and
-#                 tools/vm-stress.sh (4-CPU SMP stress with CPU hotplug)
+#                 x86_64 guest with kmemleak; tools/vm-smoke.sh (with
+#                 the renamed lib/test_meminit.c) and tools/vm-stress.sh
+#                 (4-CPU SMP stress with CPU hotplug)
 #                 on each of $(KERNELS); tools/vm-churn.sh (destroy vs
 #                 debugfs vs hotplug, 2 minutes); make utest
 #   make kunit-x86_64 / kunit-x86_64-kasan / kunit-x86_64-numa

@@ -196,12 +196,11 @@ static void hakmem_cache_destroy_reports_nothing_when_empty(struct kunit *test)
 	void **p;
 
 	p = hakmem_test_ptrs(test, n);
-	s = hakmem_cache_create_mode("hakmem_test_destroy", 256, 0, 0, NULL,
-				     hakmem_test_mode(test));
-	KUNIT_ASSERT_NOT_NULL(test, s);
+	s = hakmem_test_create_mode(test, "hakmem_test_destroy", 256, 0, 0, NULL,
+				    hakmem_test_mode(test));
 	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
 	hakmem_test_free_n(s, p, n);
-	hakmem_cache_destroy(s);
+	hakmem_test_destroy(test, s);
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
 }
 

@@ -45,8 +45,7 @@ static void hakmem_cache_free_reports_kmalloc_pointer(struct kunit *test)
 
 	s = hakmem_test_create_mode(test, "hakmem_test_err_kmalloc", 256, 0,
 				    0, NULL, hakmem_test_mode(test));
-	obj = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj = hakmem_test_alloc(test, s);
 	foreign = kunit_kmalloc(test, 256, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, foreign);
 
@@ -71,8 +70,7 @@ static void hakmem_cache_free_reports_stack_pointer(struct kunit *test)
 
 	s = hakmem_test_create_mode(test, "hakmem_test_err_stack", 64, 0, 0,
 				    NULL, hakmem_test_mode(test));
-	obj = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj = hakmem_test_alloc(test, s);
 	hakmem_test_free_stack(test, s);
 	hakmem_cache_free(s, obj);
 	hakmem_test_exercise(test, s);
@@ -90,8 +88,7 @@ static void hakmem_cache_free_reports_vmalloc_pointer(struct kunit *test)
 
 	s = hakmem_test_create_mode(test, "hakmem_test_err_vmalloc", 128, 0,
 				    0, NULL, hakmem_test_mode(test));
-	obj = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj = hakmem_test_alloc(test, s);
 	v = vmalloc(PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	hakmem_test_add_action(test, hakmem_test_vfree_action, v);
@@ -111,8 +108,7 @@ static void hakmem_cache_free_reports_large_kmalloc_pointer(struct kunit *test)
 
 	s = hakmem_test_create(test, "hakmem_test_err_large", 128, 0, 0,
 			       NULL);
-	obj = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj = hakmem_test_alloc(test, s);
 	big = hakmem_kmalloc(16 * 1024, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, big);
 
@@ -141,8 +137,7 @@ static void hakmem_cache_free_reports_interior_pointer(struct kunit *test)
 
 	s = hakmem_test_create_mode(test, "hakmem_test_err_interior", 256, 0,
 				    0, NULL, hakmem_test_mode(test));
-	obj = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj = hakmem_test_alloc(test, s);
 	hakmem_test_fill(obj, 256, 7);
 
 	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
@@ -174,10 +169,8 @@ static void hakmem_test_wrong_cache(struct kunit *test, unsigned int size_b)
 				    0, NULL, mode);
 	b = hakmem_test_create_mode(test, "hakmem_test_err_cache_b", size_b,
 				    0, 0, NULL, mode);
-	obj = hakmem_cache_alloc(a, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, obj);
-	other = hakmem_cache_alloc(b, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, other);
+	obj = hakmem_test_alloc(test, a);
+	other = hakmem_test_alloc(test, b);
 	hakmem_test_fill(obj, 128, 3);
 
 	hakmem_test_snap(a, &sta);
@@ -310,8 +303,7 @@ static void hakmem_cache_free_rejects_late_double_free_of_older_segment(struct k
 
 	/* fill the first segment, then 300 objects of a second one */
 	for (n = 0; n < max; n++) {
-		p[n] = hakmem_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[n]);
+		p[n] = hakmem_test_alloc(test, s);
 		if (!first_new &&
 		    hakmem_test_seg_base(p[n], &seg_size) !=
 		    hakmem_test_seg_base(p[0], &seg_size))
@@ -409,16 +401,15 @@ static void hakmem_cache_destroy_reports_leaked_objects(struct kunit *test)
 	void **p;
 
 	p = hakmem_test_ptrs(test, n);
-	s = hakmem_cache_create_mode(mode == HAKMEM_HEADER_FULL ?
-				     "hakmem_test_leak_full" :
-				     "hakmem_test_leak_light",
-				     200, 0, 0, NULL, mode);
-	KUNIT_ASSERT_NOT_NULL(test, s);
+	s = hakmem_test_create_mode(test, mode == HAKMEM_HEADER_FULL ?
+				    "hakmem_test_leak_full" :
+				    "hakmem_test_leak_light",
+				    200, 0, 0, NULL, mode);
 	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
 	for (i = 0; i < n; i += 2)
 		hakmem_cache_free(s, p[i]);
 
-	hakmem_cache_destroy(s);
+	hakmem_test_destroy(test, s);
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
 	for (i = 1; i < n; i += 2) {
 		KUNIT_EXPECT_TRUE(test, hakmem_test_check(p[i], 200, i));
@@ -528,8 +519,7 @@ static void hakmem_kfree_reports_pointer_into_freed_segment(struct kunit *test)
 	hakmem_test_pin_cpu(test);
 	s = hakmem_test_create(test, "hakmem_test_err_seg_gone", 128, 0, 0,
 			       NULL);
-	p = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	p = hakmem_test_alloc(test, s);
 	hakmem_kfree(p);	/* proves the segment */
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
 	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);

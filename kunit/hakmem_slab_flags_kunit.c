@@ -317,8 +317,7 @@ static void hakmem_cache_ctor_runs_once_per_carved_object(struct kunit *test)
 
 	bad = 0;
 	for (i = 0; i < n; i++) {
-		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		p[i] = hakmem_test_alloc(test, s);
 		if (!hakmem_test_constructed(p[i], size))
 			bad++;
 		hakmem_test_fill(p[i], size, i);	/* in use */
@@ -331,8 +330,7 @@ static void hakmem_cache_ctor_runs_once_per_carved_object(struct kunit *test)
 
 	/* carving more pages leaves the live objects alone */
 	for (i = n; i < n + more; i++) {
-		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		p[i] = hakmem_test_alloc(test, s);
 		KUNIT_EXPECT_TRUE(test, hakmem_test_constructed(p[i], size));
 	}
 	hakmem_test_check_all(test, p, n, size);
@@ -351,8 +349,7 @@ static void hakmem_cache_ctor_runs_once_per_carved_object(struct kunit *test)
 	hakmem_test_free_n(s, p, n + more);
 	bad = 0;
 	for (i = 0; i < n + more; i++) {
-		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		p[i] = hakmem_test_alloc(test, s);
 		if (!hakmem_test_constructed(p[i], size))
 			bad++;
 	}
@@ -382,8 +379,7 @@ static void hakmem_cache_alloc_returns_constructed_objects(struct kunit *test)
 	for (round = 0; round < 3; round++) {
 		bad = 0;
 		for (i = 0; i < n; i++) {
-			p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
-			KUNIT_ASSERT_NOT_NULL(test, p[i]);
+			p[i] = hakmem_test_alloc(test, s);
 			if (!hakmem_test_constructed(p[i], size))
 				bad++;
 		}
@@ -450,8 +446,7 @@ static void hakmem_cache_alloc_keeps_recycled_pages_constructed(struct kunit *te
 	p = hakmem_test_ptrs(test, n);
 
 	for (i = 0; i < n; i++) {
-		o = hakmem_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, o);
+		o = hakmem_test_alloc(test, s);
 		o->gen = 7;	/* the contents stay constructed */
 		p[i] = o;
 	}
@@ -461,10 +456,8 @@ static void hakmem_cache_alloc_keeps_recycled_pages_constructed(struct kunit *te
 	KUNIT_ASSERT_GE(test, hakmem_test_delta(s, &st, HAKMEM_PAGE_FREE), 1);
 
 	fresh = atomic_read(&hakmem_test_gen_ctor_calls);
-	for (i = 0; i < n; i++) {
-		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
-	}
+	for (i = 0; i < n; i++)
+		p[i] = hakmem_test_alloc(test, s);
 	/* ... and the allocations carved emptied pages again */
 	KUNIT_ASSERT_GE(test, hakmem_test_delta(s, &st, HAKMEM_PAGE_ALLOC), 1);
 	KUNIT_ASSERT_EQ(test, hakmem_test_delta(s, &st, HAKMEM_SEGMENT_FREE),
@@ -501,8 +494,7 @@ static void hakmem_cache_free_keeps_typesafe_by_rcu_memory(struct kunit *test)
 	s = hakmem_test_create_ctor(test, "hakmem_test_rcu", size,
 				    SLAB_TYPESAFE_BY_RCU,
 				    hakmem_test_mode(test));
-	p = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	p = hakmem_test_alloc(test, s);
 	rcu_read_lock();
 	hakmem_cache_free(s, p);
 	KUNIT_EXPECT_TRUE(test, hakmem_test_constructed(p, size));

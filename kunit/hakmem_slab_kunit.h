@@ -14,8 +14,11 @@
  * hakmem_test_exit().
  *
  * Every case creates its caches and buffers with the helpers here
- * (hakmem_test_create(), hakmem_test_create_mode(), hakmem_test_ptrs(), ...),
- * which free them when the case ends, also when an assertion aborts it.
+ * (hakmem_test_create(), hakmem_test_create_mode(), hakmem_test_adopt(),
+ * hakmem_test_ptrs(), ...), which free them when the case ends, also when an
+ * assertion aborts it; hakmem_test_destroy() destroys such a cache earlier.
+ * The module parameters a case changes (hakmem_test_tools(),
+ * hakmem_test_debug_param(), fault injection) come back the same way.
  *
  * Nothing here measures time: the loops that run "for a while" stop after a
  * number of events or a time cap, and only the number of events is checked.
@@ -23,6 +26,7 @@
 #ifndef _HAKMEM_SLAB_KUNIT_H
 #define _HAKMEM_SLAB_KUNIT_H
 
+#include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
@@ -111,6 +115,18 @@ static inline void hakmem_test_kvfree_action(void *p)
 	kvfree(p);
 }
 
+/*
+ * Destroy @s, a cache the case made with a hakmem_cache_create*() call, when
+ * the case ends.  A NULL @s (the create failed) aborts the case.
+ */
+static inline struct hakmem_cache *hakmem_test_adopt(struct kunit *test,
+						     struct hakmem_cache *s)
+{
+	KUNIT_ASSERT_NOT_NULL_MSG(test, s, "cannot create the cache");
+	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
+	return s;
+}
+
 /* A cache destroyed when the case ends. */
 static inline struct hakmem_cache *
 hakmem_test_create_mode(struct kunit *test, const char *name,
@@ -123,8 +139,7 @@ hakmem_test_create_mode(struct kunit *test, const char *name,
 	s = hakmem_cache_create_mode(name, size, align, flags, ctor, mode);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, s, "cannot create %s (size %u)",
 				  name, size);
-	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
-	return s;
+	return hakmem_test_adopt(test, s);
 }
 
 /* The same with the default header mode, through hakmem_cache_create(). */
@@ -137,8 +152,72 @@ hakmem_test_create(struct kunit *test, const char *name, unsigned int size,
 	s = hakmem_cache_create(name, size, align, flags, ctor);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, s, "cannot create %s (size %u)",
 				  name, size);
-	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
-	return s;
+	return hakmem_test_adopt(test, s);
+}
+
+static inline bool hakmem_test_match_destroy(struct kunit *test,
+					     struct kunit_resource *res,
+					     void *s)
+{
+	struct hakmem_test_action *action = res->data;
+
+	return res->free == hakmem_test_action_free &&
+	       action->fn == hakmem_test_destroy_action && action->arg == s;
+}
+
+/*
+ * Destroy @s, made by hakmem_test_create*() or adopted, now rather than when
+ * the case ends: for the cases about hakmem_cache_destroy() itself.
+ */
+static inline void hakmem_test_destroy(struct kunit *test,
+				       struct hakmem_cache *s)
+{
+	KUNIT_ASSERT_EQ_MSG(test, kunit_destroy_resource(test,
+							 hakmem_test_match_destroy,
+							 s), 0,
+			    "cache %p not made by hakmem_test_create*()", s);
+}
+
+/* One object of @s; the case fails and ends if there is none. */
+static inline void *hakmem_test_alloc(struct kunit *test,
+				      struct hakmem_cache *s)
+{
+	void *p = hakmem_cache_alloc(s, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+static inline void hakmem_test_tools_restore(void *on)
+{
+	hakmem_test_set_tools(on);
+}
+
+/* KASAN and kmemleak (tools=) for caches made until the case ends. */
+static inline void hakmem_test_tools(struct kunit *test, bool on)
+{
+	bool old = hakmem_test_set_tools(on);
+
+	hakmem_test_add_action(test, hakmem_test_tools_restore,
+			       (void *)(unsigned long)old);
+}
+
+static inline void hakmem_test_debug_restore(void *flags)
+{
+	hakmem_test_set_debug_flags((__force slab_flags_t)(unsigned long)flags);
+}
+
+/*
+ * The debug= parameter's @flags for caches made until the case ends, as if
+ * the module had been loaded with them.
+ */
+static inline void hakmem_test_debug_param(struct kunit *test,
+					   slab_flags_t flags)
+{
+	slab_flags_t old = hakmem_test_set_debug_flags(flags);
+
+	hakmem_test_add_action(test, hakmem_test_debug_restore,
+			       (void *)(__force unsigned long)old);
 }
 
 /* An array of @n pointers, freed when the case ends. */

@@ -34,8 +34,7 @@ static void hakmem_cache_alloc_fails_cleanly_without_segment(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 
 	/* the injection has stopped: the cache works */
-	obj = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj = hakmem_test_alloc(test, s);
 	hakmem_cache_free(s, obj);
 	hakmem_test_exercise(test, s);
 }
@@ -58,8 +57,7 @@ static void hakmem_cache_alloc_recovers_after_segment_failure(struct kunit *test
 	max = hakmem_test_objs_per_segment(s) + 64;
 	p = hakmem_test_ptrs(test, max + 2);
 
-	p[0] = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p[0]);
+	p[0] = hakmem_test_alloc(test, s);
 	KUNIT_ASSERT_EQ(test, hakmem_test_info(s).segments, 1);
 	hakmem_test_fill(p[0], 4096, 0);
 
@@ -84,8 +82,7 @@ static void hakmem_cache_alloc_recovers_after_segment_failure(struct kunit *test
 	hakmem_test_check_all(test, p, n, 4096);
 
 	/* a new segment now */
-	p[n] = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p[n]);
+	p[n] = hakmem_test_alloc(test, s);
 	hakmem_test_fill(p[n], 4096, n);
 	n++;
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 2);
@@ -116,8 +113,7 @@ static void hakmem_cache_alloc_bulk_fails_all_or_nothing(struct kunit *test)
 				    NULL, hakmem_test_mode(test));
 	nr = hakmem_test_objs_per_segment(s) + 16;
 	p = hakmem_test_ptrs(test, nr);
-	first = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, first);
+	first = hakmem_test_alloc(test, s);
 
 	hakmem_test_snap(s, &st);
 	hakmem_test_fail_segments(test, -1);

@@ -113,8 +113,7 @@ static void hakmem_cache_alloc_free_random_keeps_contents(struct kunit *test)
 			p[idx] = NULL;
 			continue;
 		}
-		p[idx] = hakmem_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[idx]);
+		p[idx] = hakmem_test_alloc(test, s);
 		seeds[idx] = i;
 		hakmem_test_fill(p[idx], size, i);
 		if (!(i % 4096))

@@ -36,9 +36,7 @@ static void hakmem_cache_alloc_handles_every_size(struct kunit *test)
 
 	s = hakmem_test_create(test, "hakmem_test_size", size, 0, 0, NULL);
 	n = min_t(size_t, 2 * hakmem_test_objs_per_page(s) + 1, 256);
-	p = hakmem_test_ptrs(test, n);
-
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	p = hakmem_test_alloc_objs(test, s, n);
 	info = hakmem_test_info(s);
 	KUNIT_EXPECT_EQ(test, info.object_size, size);
 	KUNIT_EXPECT_GE(test, info.size, size);
@@ -47,8 +45,7 @@ static void hakmem_cache_alloc_handles_every_size(struct kunit *test)
 	KUNIT_EXPECT_GE(test, info.segments, 1);
 	hakmem_test_check_all(test, p, n, size);
 	hakmem_test_expect_disjoint(test, p, n, size);
-	hakmem_test_free_n(s, p, n);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_all(test, s, p, n);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 }
 
@@ -117,16 +114,12 @@ static void hakmem_cache_alloc_returns_distinct_objects(struct kunit *test)
 	size_t n;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_distinct", 192, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_distinct", 192);
 	n = 3 * hakmem_test_objs_per_page(s) + 5;
-	p = hakmem_test_ptrs(test, n);
-
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	p = hakmem_test_alloc_objs(test, s, n);
 	hakmem_test_check_all(test, p, n, 192);
 	hakmem_test_expect_disjoint(test, p, n, 192);
-	hakmem_test_free_n(s, p, n);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_all(test, s, p, n);
 }
 
 /*
@@ -144,12 +137,9 @@ static void hakmem_cache_alloc_reuses_freed_objects(struct kunit *test)
 	void *obj;
 
 	hakmem_test_pin_cpu(test);
-	s = hakmem_test_create_mode(test, "hakmem_test_reuse", 128, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_reuse", 128);
 	n = 3 * hakmem_test_objs_per_page(s) + 5;
-	p = hakmem_test_ptrs(test, n);
-
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	p = hakmem_test_alloc_objs(test, s, n);
 	segments = hakmem_test_info(s).segments;
 	hakmem_test_free_n(s, p, n);
 	hakmem_test_snap(s, &st);
@@ -164,8 +154,7 @@ static void hakmem_cache_alloc_reuses_freed_objects(struct kunit *test)
 	hakmem_cache_free(s, obj);
 	p[n / 2] = hakmem_cache_alloc(s, GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, p[n / 2], obj);
-	hakmem_test_free_n(s, p, n);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_all(test, s, p, n);
 }
 
 static void hakmem_cache_free_ignores_null(struct kunit *test)
@@ -192,14 +181,9 @@ static void hakmem_cache_destroy_ignores_null(struct kunit *test)
 static void hakmem_cache_destroy_reports_nothing_when_empty(struct kunit *test)
 {
 	struct hakmem_cache *s;
-	const size_t n = 300;
-	void **p;
 
-	p = hakmem_test_ptrs(test, n);
-	s = hakmem_test_create_mode(test, "hakmem_test_destroy", 256, 0, 0, NULL,
-				    hakmem_test_mode(test));
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
-	hakmem_test_free_n(s, p, n);
+	s = hakmem_test_create_param(test, "hakmem_test_destroy", 256);
+	hakmem_test_free_n(s, hakmem_test_alloc_objs(test, s, 300), 300);
 	hakmem_test_destroy(test, s);
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
 }
@@ -211,8 +195,7 @@ static void hakmem_cache_get_info_counts_objects_inuse(struct kunit *test)
 	void *p[10];
 	size_t i;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_inuse", 512, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_inuse", 512);
 	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
 	hakmem_test_alloc_n(test, s, p, ARRAY_SIZE(p), GFP_KERNEL);
 	info = hakmem_test_info(s);
@@ -241,11 +224,9 @@ static void hakmem_cache_shrink_releases_empty_segments(struct kunit *test)
 	const size_t n = 2000;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_shrink", 256, 0, 0,
-				    NULL, hakmem_test_mode(test));
-	p = hakmem_test_ptrs(test, n);
+	s = hakmem_test_create_param(test, "hakmem_test_shrink", 256);
 	hakmem_test_snap(s, &st);
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	p = hakmem_test_alloc_objs(test, s, n);
 	hakmem_test_free_n(s, p, n);
 
 	KUNIT_EXPECT_EQ(test, hakmem_cache_shrink(s), 0);
@@ -271,10 +252,8 @@ static void hakmem_cache_shrink_keeps_live_objects(struct kunit *test)
 	size_t i, bad = 0;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_shrink_live", 256, 0, 0,
-				    NULL, hakmem_test_mode(test));
-	p = hakmem_test_ptrs(test, n);
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	s = hakmem_test_create_param(test, "hakmem_test_shrink_live", 256);
+	p = hakmem_test_alloc_objs(test, s, n);
 	for (i = 0; i < n; i += 2) {
 		hakmem_cache_free(s, p[i]);
 		p[i] = NULL;
@@ -306,11 +285,9 @@ static void hakmem_cache_validate_accepts_healthy_cache(struct kunit *test)
 	size_t i;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_validate", 96, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_validate", 96);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
-	p = hakmem_test_ptrs(test, n);
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	p = hakmem_test_alloc_objs(test, s, n);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 
 	/* live and free objects mixed on the same pages */
@@ -340,11 +317,9 @@ static void hakmem_cache_stat_counts_allocs_and_frees(struct kunit *test)
 	u64 allocs, frees;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_stat", 200, 0, 0,
-				    NULL, hakmem_test_mode(test));
-	p = hakmem_test_ptrs(test, n);
+	s = hakmem_test_create_param(test, "hakmem_test_stat", 200);
 	hakmem_test_snap(s, &st);
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	p = hakmem_test_alloc_objs(test, s, n);
 	hakmem_test_free_n(s, p, n);
 
 	allocs = hakmem_test_delta(s, &st, HAKMEM_ALLOC_FAST) +

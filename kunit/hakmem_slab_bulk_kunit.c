@@ -29,9 +29,7 @@ static void hakmem_cache_alloc_bulk_returns_distinct_objects(struct kunit *test)
 	void **p;
 
 	s = hakmem_test_create(test, "hakmem_test_bulk", 128, 0, 0, NULL);
-	p = hakmem_test_ptrs(test, nr);
-	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(s, GFP_KERNEL, nr, p),
-			nr);
+	p = hakmem_test_bulk_objs(test, s, nr);
 	for (i = 0; i < nr; i++)
 		if (!p[i])
 			nulls++;
@@ -42,8 +40,7 @@ static void hakmem_cache_alloc_bulk_returns_distinct_objects(struct kunit *test)
 	hakmem_test_check_all(test, p, nr, 128);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 	hakmem_test_expect_disjoint(test, p, nr, 128);
-	hakmem_cache_free_bulk(s, nr, p);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_bulk_all(test, s, nr, p);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 }
 
@@ -53,24 +50,19 @@ static void hakmem_cache_free_bulk_skips_null_entries(struct kunit *test)
 	const size_t nr = 100;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_bulk_null", 64, 0, 0,
-				    NULL, hakmem_test_mode(test));
-	p = hakmem_test_ptrs(test, nr);
-	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(s, GFP_KERNEL, nr, p),
-			nr);
+	s = hakmem_test_create_param(test, "hakmem_test_bulk_null", 64);
+	p = hakmem_test_bulk_objs(test, s, nr);
 	hakmem_cache_free(s, p[0]);
 	hakmem_cache_free(s, p[50]);
 	hakmem_cache_free(s, p[nr - 1]);
 	p[0] = NULL;
 	p[50] = NULL;
 	p[nr - 1] = NULL;
-	hakmem_cache_free_bulk(s, nr, p);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_bulk_all(test, s, nr, p);
 
 	/* an array of nothing but NULL */
 	memset(p, 0, nr * sizeof(*p));
-	hakmem_cache_free_bulk(s, nr, p);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_bulk_all(test, s, nr, p);
 	hakmem_test_exercise(test, s);
 }
 
@@ -78,45 +70,35 @@ static void hakmem_cache_alloc_bulk_zeroes_with_gfp_zero(struct kunit *test)
 {
 	struct hakmem_cache *s;
 	const size_t nr = 200;
-	size_t i, bad = 0;
+	size_t i;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_bulk_zero", 300, 0, 0,
-				    NULL, hakmem_test_mode(test));
-	p = hakmem_test_ptrs(test, nr);
-	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(s, GFP_KERNEL, nr, p),
-			nr);
+	s = hakmem_test_create_param(test, "hakmem_test_bulk_zero", 300);
+	p = hakmem_test_bulk_objs(test, s, nr);
 	for (i = 0; i < nr; i++)
 		memset(p[i], HAKMEM_TEST_DIRTY_BYTE, 300);
 	hakmem_cache_free_bulk(s, nr, p);
-	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(s, GFP_KERNEL |
-						      __GFP_ZERO, nr, p), nr);
-	for (i = 0; i < nr; i++)
-		if (!hakmem_test_is_zero(p[i], 300))
-			bad++;
-	KUNIT_EXPECT_EQ(test, bad, 0);
-	hakmem_cache_free_bulk(s, nr, p);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_alloc_bulk(test, s, GFP_KERNEL | __GFP_ZERO, nr, p);
+	KUNIT_EXPECT_EQ(test, hakmem_test_count_unlike(p, nr, 300, 0), 0);
+	hakmem_test_free_bulk_all(test, s, nr, p);
 }
 
 static void hakmem_cache_alloc_bulk_returns_constructed_objects(struct kunit *test)
 {
 	struct hakmem_cache *s;
 	const size_t nr = 300;
-	size_t i, round, bad;
+	size_t round;
 	void **p;
 
 	s = hakmem_test_create_ctor(test, "hakmem_test_bulk_ctor", 80, 0,
 				    hakmem_test_mode(test));
 	p = hakmem_test_ptrs(test, nr);
 	for (round = 0; round < 2; round++) {
-		KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(s, GFP_KERNEL,
-							      nr, p), nr);
-		bad = 0;
-		for (i = 0; i < nr; i++)
-			if (!hakmem_test_constructed(p[i], 80))
-				bad++;
-		KUNIT_EXPECT_EQ_MSG(test, bad, 0, "round %zu", round);
+		hakmem_test_alloc_bulk(test, s, GFP_KERNEL, nr, p);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    hakmem_test_count_unlike(p, nr, 80,
+							     HAKMEM_TEST_CTOR_BYTE),
+				    0, "round %zu", round);
 		hakmem_cache_free_bulk(s, nr, p);
 	}
 	KUNIT_EXPECT_GE(test, atomic_read(&hakmem_test_ctor_calls), nr);
@@ -129,21 +111,17 @@ static void hakmem_cache_free_bulk_mixes_with_single_calls(struct kunit *test)
 	const size_t nr = 256;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_bulk_mix", 48, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_bulk_mix", 48);
 	p = hakmem_test_ptrs(test, nr);
 
 	/* single allocations, one bulk free */
 	hakmem_test_alloc_n(test, s, p, nr, GFP_KERNEL);
-	hakmem_cache_free_bulk(s, nr, p);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_bulk_all(test, s, nr, p);
 
 	/* one bulk allocation, single frees */
-	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(s, GFP_ATOMIC, nr, p),
-			nr);
+	hakmem_test_alloc_bulk(test, s, GFP_ATOMIC, nr, p);
 	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), nr);
-	hakmem_test_free_n(s, p, nr);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_all(test, s, p, nr);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 }
 
@@ -157,17 +135,14 @@ static void hakmem_cache_alloc_bulk_spans_segments(struct kunit *test)
 	s = hakmem_test_create(test, "hakmem_test_bulk_seg", 1024, 0, 0,
 			       NULL);
 	nr = 2 * hakmem_test_objs_per_segment(s) + 17;
-	p = hakmem_test_ptrs(test, nr);
-	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(s, GFP_KERNEL, nr, p),
-			nr);
+	p = hakmem_test_bulk_objs(test, s, nr);
 	KUNIT_EXPECT_GE(test, hakmem_test_info(s).segments, 3);
 	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), nr);
 	for (i = 0; i < nr; i++)
 		hakmem_test_fill(p[i], 1024, i);
 	hakmem_test_check_all(test, p, nr, 1024);
 	hakmem_test_expect_disjoint(test, p, nr, 1024);
-	hakmem_cache_free_bulk(s, nr, p);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_bulk_all(test, s, nr, p);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_shrink(s), 0);
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0);
 }

@@ -38,13 +38,28 @@ static void hakmem_test_bad_free(struct kunit *test, struct hakmem_cache *s,
 	KUNIT_EXPECT_TRUE(test, hakmem_test_check(ptr, size, 0xbad));
 }
 
+/*
+ * Free @obj of @s, already free, and check that it is reported once as a
+ * double free and that it frees nothing; @st is the snapshot from before.
+ */
+static void hakmem_test_double_free(struct kunit *test, struct hakmem_cache *s,
+				    void *obj, struct hakmem_test_stats *st)
+{
+	unsigned long inuse = hakmem_test_inuse(s);
+
+	hakmem_test_snap(s, st);
+	hakmem_cache_free(s, obj);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
+	hakmem_test_expect_errors(test, s, st, HAKMEM_ERR_DOUBLE_FREE);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), inuse);
+}
+
 static void hakmem_cache_free_reports_kmalloc_pointer(struct kunit *test)
 {
 	struct hakmem_cache *s;
 	void *obj, *foreign;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_err_kmalloc", 256, 0,
-				    0, NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_err_kmalloc", 256);
 	obj = hakmem_test_alloc(test, s);
 	foreign = kunit_kmalloc(test, 256, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, foreign);
@@ -68,8 +83,7 @@ static void hakmem_cache_free_reports_stack_pointer(struct kunit *test)
 	struct hakmem_cache *s;
 	void *obj;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_err_stack", 64, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_err_stack", 64);
 	obj = hakmem_test_alloc(test, s);
 	hakmem_test_free_stack(test, s);
 	hakmem_cache_free(s, obj);
@@ -86,8 +100,7 @@ static void hakmem_cache_free_reports_vmalloc_pointer(struct kunit *test)
 	struct hakmem_cache *s;
 	void *obj, *v;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_err_vmalloc", 128, 0,
-				    0, NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_err_vmalloc", 128);
 	obj = hakmem_test_alloc(test, s);
 	v = vmalloc(PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, v);
@@ -135,8 +148,7 @@ static void hakmem_cache_free_reports_interior_pointer(struct kunit *test)
 	size_t i;
 	u8 *obj;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_err_interior", 256, 0,
-				    0, NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_err_interior", 256);
 	obj = hakmem_test_alloc(test, s);
 	hakmem_test_fill(obj, 256, 7);
 
@@ -210,17 +222,11 @@ static void hakmem_cache_free_reports_immediate_double_free(struct kunit *test)
 	void *a, *b;
 
 	hakmem_test_pin_cpu(test);
-	s = hakmem_test_create_mode(test, "hakmem_test_err_double", 64, 0, 0,
-				    NULL, hakmem_test_mode(test));
-	a = hakmem_cache_alloc(s, GFP_KERNEL);
-	b = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_ASSERT_NOT_NULL(test, b);
+	s = hakmem_test_create_param(test, "hakmem_test_err_double", 64);
+	a = hakmem_test_alloc(test, s);
+	b = hakmem_test_alloc(test, s);
 	hakmem_cache_free(s, a);
-	hakmem_test_snap(s, &st);
-	hakmem_cache_free(s, a);
-	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
-	hakmem_test_expect_errors(test, s, &st, HAKMEM_ERR_DOUBLE_FREE);
+	hakmem_test_double_free(test, s, a, &st);
 	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 1);
 	hakmem_cache_free(s, b);
 	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
@@ -244,16 +250,11 @@ static void hakmem_cache_free_reports_any_double_free_in_full_mode(struct kunit 
 	p = hakmem_test_ptrs(test, n);
 
 	/* alloc a, b; free a; free b; free a */
-	a = hakmem_cache_alloc(s, GFP_KERNEL);
-	b = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_ASSERT_NOT_NULL(test, b);
+	a = hakmem_test_alloc(test, s);
+	b = hakmem_test_alloc(test, s);
 	hakmem_cache_free(s, a);
 	hakmem_cache_free(s, b);
-	hakmem_test_snap(s, &st);
-	hakmem_cache_free(s, a);
-	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
-	hakmem_test_expect_errors(test, s, &st, HAKMEM_ERR_DOUBLE_FREE);
+	hakmem_test_double_free(test, s, a, &st);
 	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
 	hakmem_test_exercise(test, s);
 
@@ -267,10 +268,7 @@ static void hakmem_cache_free_reports_any_double_free_in_full_mode(struct kunit 
 		hakmem_cache_free(s, p[i]);
 		p[i] = NULL;
 	}
-	hakmem_test_snap(s, &st);
-	hakmem_cache_free(s, a);
-	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
-	hakmem_test_expect_errors(test, s, &st, HAKMEM_ERR_DOUBLE_FREE);
+	hakmem_test_double_free(test, s, a, &st);
 	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), n / 2);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 	hakmem_test_free_n(s, p, n);
@@ -287,7 +285,7 @@ static void hakmem_cache_free_rejects_late_double_free_of_older_segment(struct k
 {
 	struct hakmem_test_stats st;
 	struct hakmem_cache_info info;
-	unsigned long seg_size, page_mask, inuse;
+	unsigned long seg_size, page_mask;
 	struct hakmem_cache *s;
 	size_t i, n, max, first_new = 0;
 	void **p;
@@ -331,17 +329,11 @@ static void hakmem_cache_free_rejects_late_double_free_of_older_segment(struct k
 	}
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
 
-	inuse = hakmem_test_inuse(s);
-	hakmem_test_snap(s, &st);
-	hakmem_cache_free(s, a);
-	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
-	hakmem_test_expect_errors(test, s, &st, HAKMEM_ERR_DOUBLE_FREE);
+	hakmem_test_double_free(test, s, a, &st);
 	KUNIT_EXPECT_EQ(test, hakmem_test_delta(s, &st, HAKMEM_FREE_FAST) +
 			hakmem_test_delta(s, &st, HAKMEM_FREE_SLOW), 0);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), inuse);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
-	hakmem_test_free_n(s, p, n);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_all(test, s, p, n);
 }
 
 /*
@@ -363,8 +355,7 @@ static void hakmem_cache_free_reports_double_free_on_empty_page(struct kunit *te
 				    0, 0, NULL, HAKMEM_HEADER_FULL);
 	shift = PAGE_SHIFT + hakmem_test_info(s).page_order;
 	n = 4 * hakmem_test_objs_per_page(s);
-	p = hakmem_test_ptrs(test, n);
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	p = hakmem_test_alloc_objs(test, s, n);
 
 	/* free all objects of a's page, and flush them to it */
 	a = p[0];
@@ -377,13 +368,9 @@ static void hakmem_cache_free_reports_double_free_on_empty_page(struct kunit *te
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 	KUNIT_EXPECT_GE(test, hakmem_test_info(s).segments, 1);
 
-	hakmem_test_snap(s, &st);
-	hakmem_cache_free(s, a);
-	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
-	hakmem_test_expect_errors(test, s, &st, HAKMEM_ERR_DOUBLE_FREE);
+	hakmem_test_double_free(test, s, a, &st);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
-	hakmem_test_free_n(s, p, n);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_all(test, s, p, n);
 	hakmem_test_exercise(test, s);
 }
 
@@ -400,12 +387,11 @@ static void hakmem_cache_destroy_reports_leaked_objects(struct kunit *test)
 	size_t i;
 	void **p;
 
-	p = hakmem_test_ptrs(test, n);
 	s = hakmem_test_create_mode(test, mode == HAKMEM_HEADER_FULL ?
 				    "hakmem_test_leak_full" :
 				    "hakmem_test_leak_light",
 				    200, 0, 0, NULL, mode);
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	p = hakmem_test_alloc_objs(test, s, n);
 	for (i = 0; i < n; i += 2)
 		hakmem_cache_free(s, p[i]);
 

@@ -147,8 +147,7 @@ static void hakmem_test_expect_aligned(struct kunit *test,
 	void **p;
 
 	n = min_t(size_t, 2 * hakmem_test_objs_per_page(s) + 3, 128);
-	p = hakmem_test_ptrs(test, n);
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	p = hakmem_test_alloc_objs(test, s, n);
 	for (i = 0; i < n; i++)
 		if (!IS_ALIGNED((unsigned long)p[i], align))
 			bad++;
@@ -356,8 +355,7 @@ static void hakmem_cache_ctor_runs_once_per_carved_object(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad, 0);
 	KUNIT_EXPECT_LE(test, atomic_read(&hakmem_test_ctor_calls),
 			hakmem_test_delta(s, &st, HAKMEM_CARVE));
-	hakmem_test_free_n(s, p, n + more);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_all(test, s, p, n + more);
 }
 
 /*
@@ -514,8 +512,7 @@ static void hakmem_cache_alloc_works_with_debug_flags(struct kunit *test)
 				    SLAB_POISON | SLAB_RED_ZONE |
 				    SLAB_STORE_USER, NULL,
 				    hakmem_test_mode(test));
-	p = hakmem_test_ptrs(test, n);
-	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	p = hakmem_test_alloc_objs(test, s, n);
 	for (i = 0; i < n; i += 2) {
 		hakmem_cache_free(s, p[i]);
 		p[i] = NULL;

@@ -369,8 +369,7 @@ static void hakmem_cache_alloc_reenters_from_hardirq(struct kunit *test)
 {
 	struct hakmem_cache *s;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_hardirq", 256, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_hardirq", 256);
 	hakmem_test_irq_run(test, s, true);
 }
 
@@ -378,8 +377,7 @@ static void hakmem_cache_alloc_reenters_from_softirq(struct kunit *test)
 {
 	struct hakmem_cache *s;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_softirq", 256, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_softirq", 256);
 	hakmem_test_irq_run(test, s, false);
 }
 
@@ -402,8 +400,7 @@ static void hakmem_cache_alloc_works_with_irqs_disabled(struct kunit *test)
 	unsigned long flags = 0;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_irqs_off", 512, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_irqs_off", 512);
 	n = min_t(size_t, hakmem_test_objs_per_segment(s) + 16, 20000);
 	p = hakmem_test_ptrs(test, n);
 
@@ -437,8 +434,7 @@ static void hakmem_cache_alloc_works_with_bh_disabled(struct kunit *test)
 	size_t i, got = 0, bad = 0;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_bh_off", 128, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_bh_off", 128);
 	p = hakmem_test_ptrs(test, n);
 
 	local_bh_disable();
@@ -483,8 +479,7 @@ static void hakmem_cache_alloc_takes_pending_reschedule(struct kunit *test)
 	struct hakmem_cache *s;
 
 	hakmem_test_pin_cpu(test);
-	s = hakmem_test_create_mode(test, "hakmem_test_resched", 256, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_resched", 256);
 	hakmem_test_expect_resched(test, s, GFP_KERNEL);
 	hakmem_test_expect_resched(test, s, GFP_NOWAIT);
 	hakmem_test_expect_resched(test, s, GFP_ATOMIC);

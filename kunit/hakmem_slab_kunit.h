@@ -368,6 +368,35 @@ static inline int hakmem_test_cmp_ptr(const void *a, const void *b)
 	return x > y;
 }
 
+/* Bulk-allocate p[0..n) with @gfp; the case ends unless all came. */
+static inline void hakmem_test_alloc_bulk(struct kunit *test,
+					  struct hakmem_cache *s, gfp_t gfp,
+					  size_t n, void **p)
+{
+	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(s, gfp, n, p), n);
+}
+
+/* The same for an array of @n freed when the case ends, with GFP_KERNEL. */
+static inline void **hakmem_test_bulk_objs(struct kunit *test,
+					   struct hakmem_cache *s, size_t n)
+{
+	void **p = hakmem_test_ptrs(test, n);
+
+	hakmem_test_alloc_bulk(test, s, GFP_KERNEL, n, p);
+	return p;
+}
+
+/* How many of p[0..n) have a byte other than @byte in their first @size. */
+static inline size_t hakmem_test_count_unlike(void **p, size_t n, size_t size,
+					      int byte)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		bad += !!memchr_inv(p[i], byte, size);
+	return bad;
+}
+
 /* Free p[0..n) (NULL entries are no-ops) and clear the array. */
 static inline void hakmem_test_free_n(struct hakmem_cache *s, void **p,
 				      size_t n)
@@ -378,6 +407,24 @@ static inline void hakmem_test_free_n(struct hakmem_cache *s, void **p,
 		hakmem_cache_free(s, p[i]);
 		p[i] = NULL;
 	}
+}
+
+/* Free p[0..n) of @s, a cache of the case's own: none is in use after. */
+static inline void hakmem_test_free_all(struct kunit *test,
+					struct hakmem_cache *s, void **p,
+					size_t n)
+{
+	hakmem_test_free_n(s, p, n);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+}
+
+/* The same through hakmem_cache_free_bulk(). */
+static inline void hakmem_test_free_bulk_all(struct kunit *test,
+					     struct hakmem_cache *s, size_t n,
+					     void **p)
+{
+	hakmem_cache_free_bulk(s, n, p);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
 }
 
 /* Counter snapshots. */
@@ -452,6 +499,15 @@ static inline const void *hakmem_test_mode_gen_params(const void *prev,
 static inline enum hakmem_header_mode hakmem_test_mode(struct kunit *test)
 {
 	return *(const enum hakmem_header_mode *)test->param_value;
+}
+
+/* A cache of @size bytes in the header mode the case is run in. */
+static inline struct hakmem_cache *
+hakmem_test_create_param(struct kunit *test, const char *name,
+			 unsigned int size)
+{
+	return hakmem_test_create_mode(test, name, size, 0, 0, NULL,
+				       hakmem_test_mode(test));
 }
 
 /*
@@ -552,6 +608,19 @@ static inline void hakmem_test_alloc_n(struct kunit *test,
 					  i, n);
 		hakmem_test_fill(p[i], size, i);
 	}
+}
+
+/*
+ * @n objects of @s, each stamped with its index, in an array freed when the
+ * case ends (the objects are the case's to free).
+ */
+static inline void **hakmem_test_alloc_objs(struct kunit *test,
+					    struct hakmem_cache *s, size_t n)
+{
+	void **p = hakmem_test_ptrs(test, n);
+
+	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
+	return p;
 }
 
 /* Check that the cache still hands out distinct, usable objects. */

@@ -17,8 +17,7 @@ static void hakmem_cache_alloc_fails_cleanly_without_segment(struct kunit *test)
 
 	HAKMEM_TEST_NEED_FAULT_INJECTION(test);
 	hakmem_test_pin_cpu(test);
-	s = hakmem_test_create_mode(test, "hakmem_test_oom_fresh", 256, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_oom_fresh", 256);
 	hakmem_test_snap(s, &st);
 	hakmem_test_fail_segments(test, -1);
 	KUNIT_EXPECT_NULL(test, hakmem_cache_alloc(s, GFP_KERNEL));
@@ -52,8 +51,7 @@ static void hakmem_cache_alloc_recovers_after_segment_failure(struct kunit *test
 
 	HAKMEM_TEST_NEED_FAULT_INJECTION(test);
 	hakmem_test_pin_cpu(test);
-	s = hakmem_test_create_mode(test, "hakmem_test_oom_fill", 4096, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_oom_fill", 4096);
 	max = hakmem_test_objs_per_segment(s) + 64;
 	p = hakmem_test_ptrs(test, max + 2);
 
@@ -109,8 +107,7 @@ static void hakmem_cache_alloc_bulk_fails_all_or_nothing(struct kunit *test)
 
 	HAKMEM_TEST_NEED_FAULT_INJECTION(test);
 	hakmem_test_pin_cpu(test);
-	s = hakmem_test_create_mode(test, "hakmem_test_oom_bulk", 1024, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_oom_bulk", 1024);
 	nr = hakmem_test_objs_per_segment(s) + 16;
 	p = hakmem_test_ptrs(test, nr);
 	first = hakmem_test_alloc(test, s);
@@ -129,8 +126,7 @@ static void hakmem_cache_alloc_bulk_fails_all_or_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 
 	/* and the same bulk works once segments can be had again */
-	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(s, GFP_KERNEL, nr, p),
-			nr);
+	hakmem_test_alloc_bulk(test, s, GFP_KERNEL, nr, p);
 	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), nr + 1);
 	hakmem_cache_free_bulk(s, nr, p);
 	hakmem_cache_free(s, first);

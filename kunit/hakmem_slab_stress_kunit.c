@@ -77,8 +77,7 @@ static void hakmem_cache_alloc_handles_many_objects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 	hakmem_test_expect_disjoint(test, p, m->count, m->size);
 
-	hakmem_test_free_n(s, p, m->count);
-	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	hakmem_test_free_all(test, s, p, m->count);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_shrink(s), 0);
 	info = hakmem_test_info(s);
 	KUNIT_EXPECT_EQ(test, info.segments, 0);
@@ -97,8 +96,7 @@ static void hakmem_cache_alloc_free_random_keeps_contents(struct kunit *test)
 	u32 *seeds;
 	void **p;
 
-	s = hakmem_test_create_mode(test, "hakmem_test_random", size, 0, 0,
-				    NULL, hakmem_test_mode(test));
+	s = hakmem_test_create_param(test, "hakmem_test_random", size);
 	p = hakmem_test_ptrs(test, nslots);
 	seeds = kunit_kcalloc(test, nslots, sizeof(*seeds), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, seeds);
@@ -276,8 +274,7 @@ static void hakmem_cache_alloc_free_across_threads(struct kunit *test)
 
 	sh = kunit_kzalloc(test, sizeof(*sh), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sh);
-	sh->s = hakmem_test_create_mode(test, "hakmem_test_threads", 160, 0,
-					0, NULL, hakmem_test_mode(test));
+	sh->s = hakmem_test_create_param(test, "hakmem_test_threads", 160);
 	sh->size = 160;
 	for (i = 0; i < HAKMEM_TEST_THREAD_SLOTS; i++)
 		spin_lock_init(&sh->slots[i].lock);

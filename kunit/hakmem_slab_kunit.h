@@ -22,6 +22,13 @@
  *
  * Nothing here measures time: the loops that run "for a while" stop after a
  * number of events or a time cap, and only the number of events is checked.
+ *
+ * Two headers stay apart from this one.  hakmem_slab_test.h declares the
+ * test hooks hakmem_slab.c defines; hakmem_slab.c includes it, so that the
+ * compiler checks each definition against its declaration, and this header
+ * includes it for the suites.  hakmem_slab_resched.h is shared with
+ * tools/hakmem_stress.c, a module without KUnit that cannot include this
+ * header.
  */
 #ifndef _HAKMEM_SLAB_KUNIT_H
 #define _HAKMEM_SLAB_KUNIT_H

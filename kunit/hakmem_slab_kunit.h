@@ -10,8 +10,9 @@
  * that registered with hakmem_test_errors_begin() (kunit/hakmem_slab_test.h),
  * without a lock, so that reports made with preemption disabled count on
  * PREEMPT_RT too.  A case that provokes reports consumes their exact number
- * with hakmem_test_take_reports(); any other report fails the case in
- * hakmem_test_exit().
+ * with hakmem_test_take_reports(); any other report fails the case, in
+ * hakmem_test_exit() or, made while the case's caches are destroyed, when
+ * the error resource hakmem_test_init() registers is released.
  *
  * Every case creates its caches and buffers with the helpers here
  * (hakmem_test_create(), hakmem_test_create_mode(), hakmem_test_adopt(),
@@ -54,6 +55,24 @@ static inline int hakmem_test_take_reports(void)
 }
 
 /*
+ * The error resource: the case's count of reports, registered first by
+ * hakmem_test_init() so that KUnit releases it last, after every cache the
+ * case made is destroyed.  A report made by those destroys (a cache left
+ * with live objects) fails the case too, not only tools/kunit.sh's scan of
+ * the log.  After an aborted case KUnit cleans up in another task, whose
+ * reports do not count (the case has failed already).
+ */
+static inline void hakmem_test_errors_free(struct kunit_resource *res)
+{
+	struct kunit *test = res->data;
+
+	KUNIT_EXPECT_EQ_MSG(test, hakmem_test_take_reports(), 0,
+			    "unexpected hakmem error reports at cleanup");
+	hakmem_test_errors_end();
+	hakmem_test_tools_end();
+}
+
+/*
  * Every suite's .init: count this case's reports.  The case's caches are
  * made without KASAN and kmemleak (tools=), which would send every
  * operation down the slow paths the suites test apart from the fast ones;
@@ -64,16 +83,23 @@ static inline int hakmem_test_init(struct kunit *test)
 {
 	hakmem_test_errors_begin(test);
 	hakmem_test_tools_begin();
+	if (!kunit_alloc_resource(test, NULL, hakmem_test_errors_free,
+				  GFP_KERNEL, test)) {
+		hakmem_test_tools_end();
+		hakmem_test_errors_end();
+		return -ENOMEM;
+	}
 	return 0;
 }
 
-/* Every suite's .exit: a report the case did not take fails it. */
+/*
+ * Every suite's .exit: a report the case did not take fails it.  Counting
+ * goes on until the error resource is released.
+ */
 static inline void hakmem_test_exit(struct kunit *test)
 {
-	hakmem_test_tools_end();
 	KUNIT_EXPECT_EQ_MSG(test, hakmem_test_take_reports(), 0,
 			    "unexpected hakmem error reports");
-	hakmem_test_errors_end();
 }
 
 struct hakmem_test_action {

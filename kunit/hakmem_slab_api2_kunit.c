@@ -340,13 +340,13 @@ static void hakmem_cache_free_rcu_reports_wrong_cache(struct kunit *test)
 /* Destroy waits for the RCU frees still pending: no leak is reported. */
 static void hakmem_cache_destroy_waits_for_rcu_frees(struct kunit *test)
 {
-	struct hakmem_cache *s = hakmem_cache_create("hakmem_test_api2_rcu_destroy",
-						     sizeof(struct hk_api2_obj),
-						     0, 0, NULL);
+	struct hakmem_cache *s = hakmem_test_create(test,
+						    "hakmem_test_api2_rcu_destroy",
+						    sizeof(struct hk_api2_obj),
+						    0, 0, NULL);
 	struct hk_api2_obj *o[8];
 	unsigned int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, s);
 	for (i = 0; i < ARRAY_SIZE(o); i++) {
 		o[i] = hakmem_cache_alloc(s, GFP_KERNEL);
 		if (!o[i])
@@ -354,8 +354,21 @@ static void hakmem_cache_destroy_waits_for_rcu_frees(struct kunit *test)
 	}
 	while (i--)
 		hakmem_cache_free_rcu(s, o[i], rcu);
-	hakmem_cache_destroy(s);
+	hakmem_test_destroy(test, s);
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
+}
+
+/* The info of a 64-byte cache asking for a usercopy region. */
+static struct hakmem_cache_info hk_api2_usercopy(struct kunit *test,
+						 const char *name,
+						 unsigned int useroffset,
+						 unsigned int usersize)
+{
+	struct hakmem_cache *s;
+
+	s = hakmem_cache_create_usercopy(name, 64, 0, 0, useroffset, usersize,
+					 NULL);
+	return hakmem_test_info(hakmem_test_adopt(test, s));
 }
 
 /* The usercopy region is kept as SLUB keeps it, or dropped if it is bad. */
@@ -365,29 +378,17 @@ static void hakmem_cache_create_usercopy_keeps_valid_region(struct kunit *test)
 	struct hakmem_cache *s;
 	struct hakmem_cache_info info;
 
-	s = hakmem_cache_create_usercopy("hakmem_test_api2_uc", 64, 0, 0, 8, 16,
-					 NULL);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
-	info = hakmem_test_info(s);
+	info = hk_api2_usercopy(test, "hakmem_test_api2_uc", 8, 16);
 	KUNIT_EXPECT_EQ(test, info.useroffset, hardened ? 8U : 0U);
 	KUNIT_EXPECT_EQ(test, info.usersize, hardened ? 16U : 0U);
 
 	/* The region ends past the object: fail closed. */
-	s = hakmem_cache_create_usercopy("hakmem_test_api2_uc_bad", 64, 0, 0,
-					 60, 8, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
-	info = hakmem_test_info(s);
+	info = hk_api2_usercopy(test, "hakmem_test_api2_uc_bad", 60, 8);
 	KUNIT_EXPECT_EQ(test, info.useroffset, 0U);
 	KUNIT_EXPECT_EQ(test, info.usersize, 0U);
 
 	/* An offset without a size. */
-	s = hakmem_cache_create_usercopy("hakmem_test_api2_uc_nosize", 64, 0, 0,
-					 8, 0, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
-	info = hakmem_test_info(s);
+	info = hk_api2_usercopy(test, "hakmem_test_api2_uc_nosize", 8, 0);
 	KUNIT_EXPECT_EQ(test, info.useroffset, 0U);
 	KUNIT_EXPECT_EQ(test, info.usersize, 0U);
 
@@ -433,17 +434,12 @@ static void hakmem_kmalloc_gfp_account_allocates(struct kunit *test)
 /* SLAB_NO_USER_FLAGS keeps the debug= parameter off, as slub_debug=. */
 static void hakmem_cache_create_no_user_flags_skips_debug_param(struct kunit *test)
 {
-	slab_flags_t old = hakmem_test_set_debug_flags(SLAB_POISON);
 	struct hakmem_cache *s, *t;
 
-	s = hakmem_cache_create("hakmem_test_api2_user", 64, 0, 0, NULL);
-	t = hakmem_cache_create("hakmem_test_api2_nouser", 64, 0,
-				SLAB_NO_USER_FLAGS, NULL);
-	hakmem_test_set_debug_flags(old);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	hakmem_test_add_action(test, hakmem_test_destroy_action, t);
+	hakmem_test_debug_param(test, SLAB_POISON);
+	s = hakmem_test_create(test, "hakmem_test_api2_user", 64, 0, 0, NULL);
+	t = hakmem_test_create(test, "hakmem_test_api2_nouser", 64, 0,
+			       SLAB_NO_USER_FLAGS, NULL);
 	KUNIT_EXPECT_TRUE(test, hakmem_test_info(s).flags & SLAB_POISON);
 	KUNIT_EXPECT_FALSE(test, hakmem_test_info(t).flags & SLAB_POISON);
 }

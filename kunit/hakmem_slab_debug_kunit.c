@@ -24,14 +24,6 @@ static struct hakmem_cache *hk_dbg_create(struct kunit *test, const char *name,
 				       HAKMEM_HEADER_LIGHT);
 }
 
-static void *hk_dbg_alloc(struct kunit *test, struct hakmem_cache *s)
-{
-	void *p = hakmem_cache_alloc(s, GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	return p;
-}
-
 /* Destroy an empty cache and check nothing more was reported. */
 static void hk_dbg_finish(struct kunit *test, struct hakmem_cache *s)
 {
@@ -47,12 +39,12 @@ static void hk_dbg_finish(struct kunit *test, struct hakmem_cache *s)
 static void hakmem_cache_alloc_reports_write_after_free(struct kunit *test)
 {
 	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_poison", SLAB_POISON);
-	u8 *p = hk_dbg_alloc(test, s), *q;
+	u8 *p = hakmem_test_alloc(test, s), *q;
 
 	hakmem_cache_free(s, p);
 	KUNIT_EXPECT_EQ(test, p[10], (u8)POISON_FREE);
 	p[10] = 0x12;
-	q = hk_dbg_alloc(test, s);
+	q = hakmem_test_alloc(test, s);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)q, (void *)p);
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_POISON), 1ULL);
@@ -64,7 +56,7 @@ static void hakmem_cache_alloc_reports_write_after_free(struct kunit *test)
 static void hakmem_cache_validate_reports_write_after_free(struct kunit *test)
 {
 	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_poison_v", SLAB_POISON);
-	u8 *p = hk_dbg_alloc(test, s);
+	u8 *p = hakmem_test_alloc(test, s);
 
 	hakmem_cache_free(s, p);
 	p[HK_DBG_SIZE - 1] = 0;
@@ -79,7 +71,7 @@ static void hakmem_cache_free_reports_red_zone_overwrite(struct kunit *test)
 {
 	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_rz",
 					       SLAB_RED_ZONE | SLAB_STORE_USER);
-	u8 *p = hk_dbg_alloc(test, s);
+	u8 *p = hakmem_test_alloc(test, s);
 
 	KUNIT_EXPECT_EQ(test, p[HK_DBG_SIZE], (u8)SLUB_RED_ACTIVE);
 	p[HK_DBG_SIZE] = 0x12;
@@ -87,7 +79,7 @@ static void hakmem_cache_free_reports_red_zone_overwrite(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_REDZONE), 1ULL);
 	/* The free went through and the red zone was repaired. */
-	p = hk_dbg_alloc(test, s);
+	p = hakmem_test_alloc(test, s);
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
 	hakmem_cache_free(s, p);
 	hk_dbg_finish(test, s);
@@ -101,7 +93,7 @@ static void hakmem_cache_free_reports_red_zone_overwrite(struct kunit *test)
 static void hakmem_cache_validate_reports_red_zone_overwrite(struct kunit *test)
 {
 	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_rz_v", SLAB_RED_ZONE);
-	u8 *p = hk_dbg_alloc(test, s);
+	u8 *p = hakmem_test_alloc(test, s);
 
 	p[HK_DBG_SIZE + 1] = 0x34;
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 1);
@@ -119,7 +111,7 @@ static void hakmem_cache_free_reports_double_free_with_debug(struct kunit *test)
 {
 	struct hakmem_cache *s = hk_dbg_create(test, "hakmem_test_err_dbg_df",
 					       SLAB_STORE_USER);
-	void *a = hk_dbg_alloc(test, s), *b = hk_dbg_alloc(test, s);
+	void *a = hakmem_test_alloc(test, s), *b = hakmem_test_alloc(test, s);
 
 	hakmem_cache_free(s, a);
 	hakmem_cache_free(s, b);
@@ -140,7 +132,7 @@ static void hakmem_cache_alloc_reports_nothing_when_clean(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	for (i = 0; i < n; i++) {
-		p[i] = hk_dbg_alloc(test, s);
+		p[i] = hakmem_test_alloc(test, s);
 		memset(p[i], i, HK_DBG_SIZE);
 	}
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
@@ -159,23 +151,17 @@ static void hakmem_cache_alloc_reports_nothing_when_clean(struct kunit *test)
 static void hakmem_cache_alloc_keeps_debug_poison_with_init_on_free(struct kunit *test)
 {
 	struct hakmem_cache *s;
-	slab_flags_t old;
 	void *a, *b;
 
 	if (!want_init_on_free())
 		kunit_skip(test, "init_on_free is off (the x86_64 run sets it)");
-	old = hakmem_test_set_debug_flags(SLAB_POISON);
-	s = hakmem_cache_create_mode("hakmem_test_dbg_param_poison",
-				     HK_DBG_SIZE, 0, 0, NULL,
-				     HAKMEM_HEADER_LIGHT);
-	hakmem_test_set_debug_flags(old);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
+	hakmem_test_debug_param(test, SLAB_POISON);
+	s = hk_dbg_create(test, "hakmem_test_dbg_param_poison", 0);
 
-	a = hk_dbg_alloc(test, s);
+	a = hakmem_test_alloc(test, s);
 	memset(a, 0x5a, HK_DBG_SIZE);
 	hakmem_cache_free(s, a);
-	b = hk_dbg_alloc(test, s);
+	b = hakmem_test_alloc(test, s);
 	KUNIT_EXPECT_PTR_EQ(test, b, a);
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 0);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_ERR_POISON), 0ULL);

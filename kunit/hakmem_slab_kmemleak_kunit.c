@@ -120,11 +120,6 @@ static noinline unsigned long hk_kml_setup(struct hakmem_cache *s)
 	return (unsigned long)hakmem_cache_alloc(s, GFP_KERNEL) ^ HK_KML_MASK;
 }
 
-static void hk_kml_tools_off(void *arg)
-{
-	hakmem_test_set_tools(false);
-}
-
 /*
  * kmemleak scans hakmem objects: a pointer held only in one is not a leak,
  * and a hakmem object nothing points to is reported.
@@ -140,8 +135,7 @@ static void hakmem_cache_alloc_kmemleak_scans_objects(struct kunit *test)
 
 	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
 		kunit_skip(test, "no kmemleak in this kernel");
-	hakmem_test_set_tools(true);
-	hakmem_test_add_action(test, hk_kml_tools_off, NULL);
+	hakmem_test_tools(test, true);
 	s = hakmem_test_create(test, "hakmem_test_kml", 64, 0, 0, NULL);
 	KUNIT_ASSERT_TRUE(test, hakmem_test_cache_has_kmemleak(s));
 	report = vmalloc(HK_KML_REPORT);

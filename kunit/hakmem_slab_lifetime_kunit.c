@@ -16,8 +16,6 @@
 
 #define HK_LT_OBJS	4000
 
-#define hk_lt_info hakmem_test_info
-
 /* A cache with HK_LT_OBJS objects of 256 B allocated into @p. */
 static struct hakmem_cache *hk_lt_fill(struct kunit *test, const char *name,
 				       void **p)
@@ -30,25 +28,16 @@ static struct hakmem_cache *hk_lt_fill(struct kunit *test, const char *name,
 	s = hakmem_test_create(test, name, 256, 0, 0, NULL);
 
 	for (i = 0; i < HK_LT_OBJS; i++) {
-		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		p[i] = hakmem_test_alloc(test, s);
 		memset(p[i], i & 0xff, 256);
 	}
 	return s;
 }
 
-static void **hk_lt_ptrs(struct kunit *test)
-{
-	void **p = kunit_kcalloc(test, HK_LT_OBJS, sizeof(*p), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	return p;
-}
-
 /* The dead-CPU drain empties the stack, keeps live objects intact. */
 static void hakmem_cpu_dead_drains_stack_and_keeps_objects(struct kunit *test)
 {
-	void **p = hk_lt_ptrs(test);
+	void **p = hakmem_test_ptrs(test, HK_LT_OBJS);
 	struct hakmem_cache *s = hk_lt_fill(test, "hakmem_test_lt_dead", p);
 	u64 flushes;
 	unsigned int i;
@@ -58,7 +47,7 @@ static void hakmem_cpu_dead_drains_stack_and_keeps_objects(struct kunit *test)
 	flushes = hakmem_cache_stat(s, HAKMEM_FLUSH);
 	hakmem_test_cpu_dead_self();
 	KUNIT_EXPECT_GT(test, hakmem_cache_stat(s, HAKMEM_FLUSH), flushes);
-	KUNIT_EXPECT_EQ(test, hk_lt_info(s).objects_inuse,
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).objects_inuse,
 			(unsigned long)HK_LT_OBJS / 2);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 	for (i = 1; i < HK_LT_OBJS; i += 2) {
@@ -69,32 +58,32 @@ static void hakmem_cpu_dead_drains_stack_and_keeps_objects(struct kunit *test)
 	p[0] = hakmem_cache_alloc(s, GFP_KERNEL);
 	KUNIT_EXPECT_NOT_NULL(test, p[0]);
 	hakmem_cache_free(s, p[0]);
-	KUNIT_EXPECT_EQ(test, hk_lt_info(s).objects_inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).objects_inuse, 0UL);
 }
 
 /* Empty segments wait in the pool; the shrinker counts and frees them. */
 static void hakmem_shrinker_frees_pooled_segments(struct kunit *test)
 {
-	void **p = hk_lt_ptrs(test);
+	void **p = hakmem_test_ptrs(test, HK_LT_OBJS);
 	struct hakmem_cache *s = hk_lt_fill(test, "hakmem_test_lt_shrinker", p);
 	unsigned long pooled, count;
 	unsigned int i;
 
-	KUNIT_ASSERT_GE(test, hk_lt_info(s).segments, 3UL);
+	KUNIT_ASSERT_GE(test, hakmem_test_info(s).segments, 3UL);
 	/* Other caches' empty segments, if any, must not take the room. */
 	hakmem_test_shrinker_scan(ULONG_MAX);
 	for (i = 0; i < HK_LT_OBJS; i++)
 		hakmem_cache_free(s, p[i]);
 	hakmem_test_cpu_dead_self();
 	/* Every segment is empty: the pool keeps two, the rest were freed. */
-	KUNIT_EXPECT_EQ(test, hk_lt_info(s).segments, 2UL);
-	pooled = hk_lt_info(s).pages;
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 2UL);
+	pooled = hakmem_test_info(s).pages;
 	KUNIT_EXPECT_GT(test, pooled, 0UL);
 	count = hakmem_test_shrinker_count();
 	KUNIT_EXPECT_GE(test, count, pooled);
 	KUNIT_EXPECT_GE(test, hakmem_test_shrinker_scan(ULONG_MAX), pooled);
-	KUNIT_EXPECT_EQ(test, hk_lt_info(s).segments, 0UL);
-	KUNIT_EXPECT_EQ(test, hk_lt_info(s).pages, 0UL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0UL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages, 0UL);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_SEGMENT_ALLOC),
 			hakmem_cache_stat(s, HAKMEM_SEGMENT_FREE));
 }
@@ -102,7 +91,7 @@ static void hakmem_shrinker_frees_pooled_segments(struct kunit *test)
 /* Pages go back to their segment's bitmap as soon as they are empty. */
 static void hakmem_cache_free_returns_empty_pages(struct kunit *test)
 {
-	void **p = hk_lt_ptrs(test);
+	void **p = hakmem_test_ptrs(test, HK_LT_OBJS);
 	struct hakmem_cache *s = hk_lt_fill(test, "hakmem_test_lt_pages", p);
 	u64 taken = hakmem_cache_stat(s, HAKMEM_PAGE_ALLOC);
 	unsigned int i;
@@ -111,8 +100,8 @@ static void hakmem_cache_free_returns_empty_pages(struct kunit *test)
 		hakmem_cache_free(s, p[i]);
 	hakmem_cache_shrink(s);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_PAGE_FREE), taken);
-	KUNIT_EXPECT_EQ(test, hk_lt_info(s).segments, 0UL);
-	KUNIT_EXPECT_EQ(test, hk_lt_info(s).objects_total, 0UL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0UL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).objects_total, 0UL);
 }
 
 #define HK_LT_MAGIC	0x7e57ab1eU
@@ -129,7 +118,7 @@ static void hk_lt_ctor(void *obj)
  */
 static void hakmem_cache_free_defers_segment_pages_to_rcu(struct kunit *test)
 {
-	void **p = hk_lt_ptrs(test);
+	void **p = hakmem_test_ptrs(test, HK_LT_OBJS);
 	struct hakmem_cache *s;
 	unsigned int i, bad_magic = 0, bad_page = 0;
 	u64 freed;
@@ -137,11 +126,9 @@ static void hakmem_cache_free_defers_segment_pages_to_rcu(struct kunit *test)
 	hakmem_test_pin_cpu(test);
 	s = hakmem_test_create(test, "hakmem_test_lt_rcu", 256, 0,
 			       SLAB_TYPESAFE_BY_RCU, hk_lt_ctor);
-	for (i = 0; i < HK_LT_OBJS; i++) {
-		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
-	}
-	KUNIT_ASSERT_GE(test, hk_lt_info(s).segments, 4UL);
+	for (i = 0; i < HK_LT_OBJS; i++)
+		p[i] = hakmem_test_alloc(test, s);
+	KUNIT_ASSERT_GE(test, hakmem_test_info(s).segments, 4UL);
 	freed = hakmem_cache_stat(s, HAKMEM_SEGMENT_FREE);
 
 	rcu_read_lock();
@@ -167,7 +154,7 @@ static void hakmem_cache_free_defers_segment_pages_to_rcu(struct kunit *test)
  */
 static void hakmem_reclaim_returns_idle_memory(struct kunit *test)
 {
-	void **p = hk_lt_ptrs(test);
+	void **p = hakmem_test_ptrs(test, HK_LT_OBJS);
 	struct hakmem_cache *s;
 	unsigned long pooled;
 	unsigned int i;
@@ -177,23 +164,22 @@ static void hakmem_reclaim_returns_idle_memory(struct kunit *test)
 	for (i = 0; i < HK_LT_OBJS; i++)
 		hakmem_cache_free(s, p[i]);
 	/* The stack and the current segment hold memory: not yet reclaimed. */
-	KUNIT_EXPECT_GT(test, hk_lt_info(s).objects_total, 0UL);
+	KUNIT_EXPECT_GT(test, hakmem_test_info(s).objects_total, 0UL);
 	hakmem_test_reclaim_self();
 	hakmem_test_reclaim_self();
-	KUNIT_EXPECT_EQ(test, hk_lt_info(s).objects_total, 0UL);
-	KUNIT_EXPECT_LE(test, hk_lt_info(s).segments, 2UL);
-	pooled = hk_lt_info(s).pages;
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).objects_total, 0UL);
+	KUNIT_EXPECT_LE(test, hakmem_test_info(s).segments, 2UL);
+	pooled = hakmem_test_info(s).pages;
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_PAGE_ALLOC),
 			hakmem_cache_stat(s, HAKMEM_PAGE_FREE));
 	hakmem_cache_shrink(s);
-	KUNIT_EXPECT_EQ(test, hk_lt_info(s).pages, 0UL);
-	KUNIT_EXPECT_EQ(test, hk_lt_info(s).segments, 0UL);
-	KUNIT_EXPECT_LE(test, pooled, 2UL << hk_lt_info(s).segment_order);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages, 0UL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0UL);
+	KUNIT_EXPECT_LE(test, pooled, 2UL << hakmem_test_info(s).segment_order);
 	/* A cache in use is left alone: it allocated since the last pass. */
-	p[0] = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p[0]);
+	p[0] = hakmem_test_alloc(test, s);
 	hakmem_test_reclaim_self();
-	KUNIT_EXPECT_GT(test, hk_lt_info(s).objects_total, 0UL);
+	KUNIT_EXPECT_GT(test, hakmem_test_info(s).objects_total, 0UL);
 	hakmem_cache_free(s, p[0]);
 }
 

@@ -245,8 +245,7 @@ static void hakmem_cache_free_rejects_late_double_free_into_pooled_segment(struc
 	max = 4 * (PAGE_SIZE << hakmem_test_info(s).segment_order) /
 	      hakmem_test_info(s).size;
 	p = hakmem_test_ptrs(test, max);
-	p[0] = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p[0]);
+	p[0] = hakmem_test_alloc(test, s);
 	a = p[0];
 	base = hakmem_test_seg_base(a, &size);
 	KUNIT_ASSERT_NE(test, base, 0UL);
@@ -254,8 +253,7 @@ static void hakmem_cache_free_rejects_late_double_free_into_pooled_segment(struc
 	for (n = 1; n < max; n++) {
 		unsigned long sz;
 
-		p[n] = hakmem_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[n]);
+		p[n] = hakmem_test_alloc(test, s);
 		if (hakmem_test_seg_base(p[n], &sz) != base)
 			break;
 	}
@@ -298,8 +296,7 @@ static void hakmem_cache_free_reports_tiny_pointer(struct kunit *test)
 	hakmem_cache_free(s, (void *)0x1000);
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
 	hakmem_test_expect_errors(test, s, &st, HAKMEM_ERR_INVALID);
-	obj = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj = hakmem_test_alloc(test, s);
 	hakmem_test_snap(s, &st);
 	hakmem_cache_free(s, (void *)0x1008);
 	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);

@@ -45,18 +45,6 @@ static void hk_tools_unregister(void *arg)
 	tracepoint_synchronize_unregister();
 }
 
-static void hk_tools_off(void *arg)
-{
-	hakmem_test_set_tools(false);
-}
-
-/* Caches made from now on to the end of the case have the tools. */
-static void hk_tools_on(struct kunit *test)
-{
-	hakmem_test_set_tools(true);
-	hakmem_test_add_action(test, hk_tools_off, NULL);
-}
-
 /* Skip without KASAN in hakmem; count the KASAN reports from now on. */
 static void hk_tools_kasan_begin(struct kunit *test, struct hakmem_cache *s)
 {
@@ -116,20 +104,18 @@ static void hakmem_cache_free_kasan_reports_use_after_free(struct kunit *test)
 	struct hakmem_cache *s;
 	u8 *p;
 
-	hk_tools_on(test);
+	hakmem_test_tools(test, true);
 	s = hakmem_test_create(test, "hakmem_test_tools_uaf", 64, 0, 0, NULL);
 
 	hk_tools_kasan_begin(test, s);
-	p = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	p = hakmem_test_alloc(test, s);
 	memset(p, 0x5a, 64);
 	KUNIT_EXPECT_EQ(test, atomic_read(&hk_tools_reports), 0);
 	hakmem_cache_free(s, p);
 	hk_tools_bad_read(p + 10);
 	hk_tools_expect_report(test, 1, p + 10);
 	/* The slot comes back clean. */
-	p = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	p = hakmem_test_alloc(test, s);
 	memset(p, 0, 64);
 	KUNIT_EXPECT_EQ(test, atomic_read(&hk_tools_reports), 1);
 	hakmem_cache_free(s, p);
@@ -145,7 +131,7 @@ static void hakmem_cache_alloc_kasan_reports_out_of_bounds_write(struct kunit *t
 	struct hakmem_cache *s, *t;
 	u8 *p, *q;
 
-	hk_tools_on(test);
+	hakmem_test_tools(test, true);
 	s = hakmem_test_create(test, "hakmem_test_tools_oob", 61, 0, 0, NULL);
 	t = hakmem_test_create(test, "hakmem_test_tools_oob64", 64, 0, 0, NULL);
 
@@ -197,13 +183,12 @@ static void hakmem_cache_alloc_kasan_ctor_object_is_usable(struct kunit *test)
 	struct hakmem_cache *s;
 	u8 *p;
 
-	hk_tools_on(test);
+	hakmem_test_tools(test, true);
 	s = hakmem_test_create(test, "hakmem_test_tools_ctor", 40, 0, 0,
 			       hk_tools_ctor);
 
 	hk_tools_kasan_begin(test, s);
-	p = hakmem_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	p = hakmem_test_alloc(test, s);
 	KUNIT_EXPECT_EQ(test, p[39], 0xc7);
 	hakmem_cache_free(s, p);
 	hk_tools_bad_read(p);
@@ -213,13 +198,11 @@ static void hakmem_cache_alloc_kasan_ctor_object_is_usable(struct kunit *test)
 /* Without tools=, or with SLAB_NOLEAKTRACE, a cache is not tracked. */
 static void hakmem_cache_create_tools_off_tracks_nothing(struct kunit *test)
 {
-	bool old = hakmem_test_set_tools(false);
 	struct hakmem_cache *s, *t;
 
-	s = hakmem_cache_create("hakmem_test_tools_off", 64, 0, 0, NULL);
-	hakmem_test_set_tools(old);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	hakmem_test_add_action(test, hakmem_test_destroy_action, s);
+	hakmem_test_tools(test, false);
+	s = hakmem_test_create(test, "hakmem_test_tools_off", 64, 0, 0, NULL);
+	hakmem_test_tools(test, true);
 	t = hakmem_test_create(test, "hakmem_test_tools_noleak", 64, 0,
 			       SLAB_NOLEAKTRACE, NULL);
 	KUNIT_EXPECT_FALSE(test, hakmem_test_cache_has_kasan(s));

@@ -7,17 +7,29 @@
 # the host CPU, so these are the numbers that mean something in ns; UML
 # is uniprocessor in 6.1, so there are no SMP workloads here.
 #
-#   tools/bench-uml.sh [-o OUTDIR] [KERNEL_ARG ...]
+#   tools/bench-uml.sh [-b fair|stock] [-o OUTDIR] [KERNEL_ARG ...]
+#
+#   -b fair   (default) SLUB with its x86 fast path: the kernel is built
+#             with tools/kernel-patches/uml-percpu-cmpxchg16b.h
+#             force-included, so that this_cpu_cmpxchg_double() is one
+#             cmpxchg16b without a lock prefix, as on x86, instead of
+#             asm-generic's, which masks and unmasks signals around it
+#             (out-of-line calls in UML).  Build directory
+#             $HAKMEM_CACHE/build-bench-uml-fair; files uml.*
+#   -b stock  UML as it is (that handicap of SLUB's included), build
+#             directory $HAKMEM_CACHE/build-bench-uml; files uml-stock.*
 #
 # KERNEL_ARGs go on the UML command line, e.g. hakmem_bench.reps=5
 # hakmem_bench.workloads=pair,batch hakmem_bench.scale=10.
 #
-# Writes to OUTDIR (default results/uml-<timestamp>):
+# Writes to OUTDIR (default results/uml-<timestamp>), with uml-stock
+# for uml under -b stock:
 #   uml-console.log   the whole console output
 #   uml.csv           the CSV (header + one row per workload, param and
 #                     allocator; columns: tools/bench-report.py)
 #   uml.txt           the short text hakmem_bench printed
-#   uml-config.txt    the .config lines that matter for timing
+#   uml-config.txt    the .config lines that matter for timing, and the
+#                     SLUB baseline
 #   uml-times.txt     build and run times
 #
 # The UML userspace does not work on these machines (see ENVIRONMENT.md),
@@ -25,8 +37,8 @@
 # kernel right after hakmem_bench's module_init has run.
 #
 # Environment:
-#   HAKMEM_CACHE        cache (default ~/.cache/hakmem_slab); the build
-#                       directory is $HAKMEM_CACHE/build-bench-uml
+#   HAKMEM_CACHE        cache (default ~/.cache/hakmem_slab), holding the
+#                       build directories (see -b)
 #   KTREE               use this prepared kernel tree instead of
 #                       tools/ktree.sh's
 #   BENCH_UML_JOBS      build jobs (default nproc)
@@ -49,15 +61,31 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd "$here/.." && pwd -P)
 
 outdir=
-while getopts "o:h" opt; do
+baseline=fair
+while getopts "b:o:h" opt; do
 	case $opt in
+	b) baseline=$OPTARG ;;
 	o) outdir=$OPTARG ;;
 	h) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	*) die "usage: $prog [-o OUTDIR] [KERNEL_ARG ...]" ;;
+	*) die "usage: $prog [-b fair|stock] [-o OUTDIR] [KERNEL_ARG ...]" ;;
 	esac
 done
 shift $((OPTIND - 1))
 kargs=("$@")
+case $baseline in
+fair) name=uml bdir=build-bench-uml-fair ;;
+stock) name=uml-stock bdir=build-bench-uml ;;
+*) die "-b takes fair or stock, not '$baseline'" ;;
+esac
+fair_h=$here/kernel-patches/uml-percpu-cmpxchg16b.h
+if [ "$baseline" = fair ]; then
+	[ -f "$fair_h" ] || die "$fair_h not found"
+	# The header is x86_64 code and needs the host CPU's cmpxchg16b.
+	[ "$(uname -m)" = x86_64 ] ||
+		die "-b fair needs an x86_64 host (UML runs the host's instructions); use -b stock"
+	grep -qw cx16 /proc/cpuinfo ||
+		die "-b fair needs a host CPU with cmpxchg16b (cx16); use -b stock"
+fi
 
 [ -n "$outdir" ] || outdir=$repo/results/uml-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$outdir"
@@ -93,11 +121,11 @@ fi
 [ -e "$tree/drivers/hakmem_slab/Kconfig" ] ||
 	die "$tree has no drivers/hakmem_slab (tools/ktree.sh links the repository there)"
 
-build=$cache/build-bench-uml
+build=$cache/$bdir
 mkdir -p "$build"
 
 # One user of the build directory at a time.
-exec 8>"$cache/.build-bench-uml.lock"
+exec 8>"$cache/.$bdir.lock"
 if ! flock -n 8; then
 	note "$build is in use by another run; waiting"
 	flock 8
@@ -107,6 +135,16 @@ fi
 # Rewrite .config from the fragment when the fragment changed (or there is
 # none); otherwise keep it so that make rebuilds only what changed.
 umake=(make -C "$tree" ARCH=um O="$build" -j"$jobs")
+if [ "$baseline" = fair ]; then
+	# A fixed path inside the build directory, whichever checkout runs
+	# this (the path is part of every command line: a new one would
+	# rebuild everything), copied only when it changed (make then
+	# rebuilds what includes it: all of it).
+	mkdir -p "$build/hakmem"
+	cmp -s "$fair_h" "$build/hakmem/${fair_h##*/}" ||
+		cp "$fair_h" "$build/hakmem/${fair_h##*/}"
+	umake+=("KCPPFLAGS=-include $build/hakmem/${fair_h##*/}")
+fi
 t0=$SECONDS
 want_sum=$(sha1sum < "$fragment" | cut -d' ' -f1)
 if [ ! -f "$build/.config" ] || [ "$(cat "$build/.hakmem-fragment" 2>/dev/null)" != "$want_sum" ]; then
@@ -143,12 +181,50 @@ fi
 build_s=$((SECONDS - t0))
 note "build took ${build_s}s"
 
+# The fair build must have SLUB's x86 fast path, the stock one UML's: in
+# kmem_cache_alloc() and kmem_cache_free() (slab_alloc_node() and
+# do_slab_free() inlined), a cmpxchg16b without a lock prefix and no call
+# that masks signals (UML is built with -mcmodel=large: a call loads the
+# address with movabs, then calls through a register), or none and some.
+# fastpath FUNC: "CMPXCHG16B LOCKED SIGNAL_CALLS" in FUNC.
+fastpath() {
+	local dis
+	dis=$(objdump -d --no-show-raw-insn --disassemble="$1" "$build/vmlinux")
+	printf '%s %s %s\n' "$(grep -c 'cmpxchg16b' <<< "$dis")" \
+		"$(grep -c 'lock cmpxchg16b' <<< "$dis")" \
+		"$(grep -cE "$sigcall" <<< "$dis")"
+}
+if command -v objdump >/dev/null && command -v nm >/dev/null; then
+	sigcall=$(nm "$build/vmlinux" |
+		awk '$3 ~ /^(um_set_signals|um_set_signals_trace|block_signals|unblock_signals)$/ {
+			sub(/^0+/, "", $1); a = a (a ? "|" : "") $1 }
+			END { print "\\$0x(" a ")\\>|<(um_set_signals|um_set_signals_trace|block_signals|unblock_signals)>" }')
+	for f in kmem_cache_alloc kmem_cache_free; do
+		read -r n16 nlock nsig < <(fastpath "$f")
+		note "$f: $n16 cmpxchg16b ($nlock with lock), $nsig loads of a signal-masking function"
+		if [ "$baseline" = fair ]; then
+			{ [ "$n16" -ge 1 ] && [ "$nlock" = 0 ] && [ "$nsig" = 0 ]; } ||
+				fail "the fair build's $f is not SLUB's x86 fast path (is ${fair_h##*/} included?)"
+		else
+			{ [ "$n16" = 0 ] && [ "$nsig" -ge 1 ]; } ||
+				fail "the stock build's $f is not UML's own fast path: is $build stock?"
+		fi
+	done
+else
+	note "warning: no objdump or nm: the SLUB fast path of $build is not checked"
+fi
+
 # What matters for timing, for the record.
 grep -E '^(# )?CONFIG_(HAKMEM|KASAN|PROVE_LOCKING|DEBUG_LOCK_ALLOC|SLUB|SLAB|SLOB|INIT_ON|DEBUG_VM|DEBUG_KERNEL|HZ=|PREEMPT|SMP|CC_OPTIMIZE|FRAME_POINTER|STACKPROTECTOR|FORTIFY|INIT_STACK|RANDOMIZE|KFENCE|MEMCG|KUNIT)' \
-	"$build/.config" > "$outdir/uml-config.txt" || true
+	"$build/.config" > "$outdir/$name-config.txt" || true
+if [ "$baseline" = fair ]; then
+	echo "# SLUB baseline: fair (this_cpu_cmpxchg_double: cmpxchg16b, tools/kernel-patches/${fair_h##*/})"
+else
+	echo "# SLUB baseline: stock (this_cpu_cmpxchg_double: asm-generic, signals masked)"
+fi >> "$outdir/$name-config.txt"
 
 # --- run ----------------------------------------------------------------------
-log=$outdir/uml-console.log
+log=$outdir/$name-console.log
 cmdline=("mem=${BENCH_UML_MEM:-1G}" console=tty kunit_shutdown=halt)
 [ -z "${INIT_ON_ALLOC:-}" ] || cmdline+=("init_on_alloc=$INIT_ON_ALLOC")
 cmdline+=("${kargs[@]}")
@@ -168,7 +244,7 @@ sed -i 's/\r$//' "$log"
 	echo "build_s $build_s"
 	echo "run_s $run_s"
 	echo "linux_exit $rc"
-} > "$outdir/uml-times.txt"
+} > "$outdir/$name-times.txt"
 note "run took ${run_s}s (exit status $rc); console: $log"
 
 problems=()
@@ -184,17 +260,17 @@ fi
 # "BEGIN CSV", the CSV lines, "END CSV".  Strip the timestamp and the prefix from every line.
 strip() { sed -E -e 's/^\[ *[0-9]+\.[0-9]+\] ?//' -e 's/^hakmem_bench: ?//'; }
 awk '/hakmem_bench: BEGIN CSV/ { on = 1; next } /hakmem_bench: END CSV/ { on = 0 } on' "$log" |
-	strip > "$outdir/uml.csv"
+	strip > "$outdir/$name.csv"
 awk '/hakmem_bench: BEGIN TABLE/ { on = 1; next } /hakmem_bench: (END TABLE|BEGIN CSV)/ { on = 0 } on' "$log" |
-	strip > "$outdir/uml.txt"
-if [ ! -s "$outdir/uml.csv" ]; then
+	strip > "$outdir/$name.txt"
+if [ ! -s "$outdir/$name.csv" ]; then
 	problems+=("no 'hakmem_bench: BEGIN CSV' ... 'END CSV' block in the console log")
-elif ! head -1 "$outdir/uml.csv" | grep -q '^env,kernel,cpus,'; then
-	problems+=("the CSV block does not start with the header line: $(head -1 "$outdir/uml.csv")")
+elif ! head -1 "$outdir/$name.csv" | grep -q '^env,kernel,cpus,'; then
+	problems+=("the CSV block does not start with the header line: $(head -1 "$outdir/$name.csv")")
 fi
-if [ ! -s "$outdir/uml.txt" ]; then
+if [ ! -s "$outdir/$name.txt" ]; then
 	# No table markers: print the table from the CSV.
-	python3 "$here/bench-report.py" table "$outdir/uml.csv" > "$outdir/uml.txt" 2>/dev/null || true
+	python3 "$here/bench-report.py" table "$outdir/$name.csv" > "$outdir/$name.txt" 2>/dev/null || true
 fi
 
 if scan=$("$here/logscan.sh" "$log"); then :; else
@@ -202,7 +278,7 @@ if scan=$("$here/logscan.sh" "$log"); then :; else
 fi
 
 if [ ${#problems[@]} -gt 0 ]; then
-	for f in "$outdir/uml.csv" "$outdir/uml.txt"; do
+	for f in "$outdir/$name.csv" "$outdir/$name.txt"; do
 		[ -s "$f" ] || rm -f "$f"
 	done
 	tail -30 "$log" >&2
@@ -210,4 +286,4 @@ if [ ${#problems[@]} -gt 0 ]; then
 	[ -z "${scan:-}" ] || printf '%s\n' "$scan" | head -40 >&2
 	exit 1
 fi
-note "ok: $(($(wc -l < "$outdir/uml.csv") - 1)) measurements in $outdir/uml.csv"
+note "ok: $(($(wc -l < "$outdir/$name.csv") - 1)) measurements in $outdir/$name.csv"

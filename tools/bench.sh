@@ -7,7 +7,11 @@
 #
 #   1. UML, native speed (tools/bench-uml.sh): a UML kernel with both built
 #      in; kernel code runs natively, so its ns are real (one CPU: UML 6.1
-#      is uniprocessor, so no SMP workloads).
+#      is uniprocessor, so no SMP workloads).  Twice: the headline column
+#      "UML native" against SLUB with its x86 fast path (bench-uml.sh -b
+#      fair: this_cpu_cmpxchg_double() as one cmpxchg16b), then "UML
+#      stock SLUB" against UML's own, which masks signals around it
+#      (-b stock; UML_STOCK=0 skips it).
 #   2. QEMU TCG, Debian's kernel (tools/vm.sh, -smp 2): insmod
 #      hakmem_slab.ko and hakmem_bench.ko, read debugfs.  Every instruction
 #      is emulated: only the ratios between the allocators mean anything.
@@ -25,7 +29,8 @@
 #   -o DIR   output directory (default results/<timestamp>)
 #   -s ENV   skip one of the two environments
 #
-# Files: uml.csv, uml.txt, uml-console.log, uml-config.txt, uml.png;
+# Files: uml.csv, uml.txt, uml-console.log, uml-config.txt, uml.png (and
+# the same as uml-stock.*);
 # qemu-bK.csv, qemu-bK.txt, qemu-bK-console.log, qemu-bK.png for boot K of
 # the default configuration, the same as qemu-init0-bK.* (init_on_alloc=0)
 # and qemu-smp4-bK.* (-smp 4); summary.txt (speedups per workload, one
@@ -38,6 +43,7 @@
 #                     so that each arm runs first equally often)
 #   BENCH_WORKLOADS   comma list (default: all)
 #   BENCH_SCALE_UML   percent of the default loop counts in UML (100)
+#   UML_STOCK         0: no "UML stock SLUB" column (default 1)
 #   BENCH_SCALE_QEMU  the same under TCG, 20-50x slower (default 10)
 #   INIT_ON_ALLOC     0/1: pass init_on_alloc= to both kernels, and boot
 #                     the QEMU guest once only (default: each kernel's own,
@@ -169,6 +175,14 @@ if [ "$skip" != uml ]; then
 		failed+=("UML run (tools/bench-uml.sh)")
 	fi
 	echo "uml_total_s $((SECONDS - t))" >> "$outdir/meta.txt"
+	if [ "${UML_STOCK:-1}" != 0 ]; then
+		note "=== 1/2: UML, native speed, stock SLUB (build + run) ==="
+		t=$SECONDS
+		if "$here/bench-uml.sh" -b stock -o "$outdir" "${uml_args[@]}"; then :; else
+			failed+=("UML run, stock SLUB (tools/bench-uml.sh -b stock)")
+		fi
+		echo "uml_stock_total_s $((SECONDS - t))" >> "$outdir/meta.txt"
+	fi
 fi
 
 # --- 2. QEMU TCG ----------------------------------------------------------------
@@ -294,6 +308,7 @@ report_one() {
 
 columns=()
 ! report_one uml || columns+=("UML native=$outdir/uml.csv")
+! report_one uml-stock || columns+=("UML stock SLUB=$outdir/uml-stock.csv")
 for c in "${configs[@]}"; do
 	IFS='|' read -r name label _ _ _ _ <<< "$c"
 	list=
@@ -305,6 +320,13 @@ done
 if [ ${#columns[@]} -gt 0 ]; then
 	{
 		python3 "$here/bench-report.py" summary "${columns[@]}"
+		if [ "$skip" != uml ]; then
+			echo
+			echo "UML native: SLUB with its x86 fast path (this_cpu_cmpxchg_double() is one"
+			echo "cmpxchg16b without lock, tools/kernel-patches/uml-percpu-cmpxchg16b.h); UML"
+			echo "stock SLUB: UML's own (asm-generic: signals masked and unmasked around it,"
+			echo "out-of-line calls in UML), an artefact of UML, shown for comparison."
+		fi
 		if [ "$skip" != qemu ]; then
 			echo
 			wide=

@@ -28,13 +28,16 @@ for f in "$@"; do
 	[ -r "$f" ] || { echo "logscan.sh: error: cannot read '$f'" >&2; exit 2; }
 done
 
-bad='WARNING:|BUG:|BUG [^ ]+ \(|kernel BUG|Oops|general protection|Call Trace'
+# Each pattern starts at a word boundary (\<): "BUG:" is a report,
+# "DEBUG: cpu:0" (a driver's debug print) or CONFIG_KASAN in a command
+# line are not.
+bad='\<(WARNING:|BUG:|BUG [^ ]+ \(|kernel BUG|Oops|general protection|Call Trace'
 bad+='|KASAN|UBSAN|Kernel panic|soft lockup|hard LOCKUP|detected stalls?'
 bad+='|blocked for more than|[Uu]nable to handle|segfault at|double fault'
 bad+='|list_(add|del) corruption|refcount_t: |stack-protector'
 bad+='|INFO: |inconsistent lock state|possible (recursive|circular) locking'
 bad+='|sleeping function called from invalid context|unreferenced object'
-bad+='|BUG hakmem|hakmem[a-z_]*: .*(ERROR|[Ee]rror|corrupt)'
+bad+='|BUG hakmem|hakmem[a-z_]*: .*(ERROR|[Ee]rror|corrupt))'
 # Harmless: UML's virtio PCI probe without a device, and its call trace.
 harmless='um_pci_init|No virtio device ID configured'
 

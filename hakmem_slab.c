@@ -600,14 +600,19 @@ static void hk_stat_atomic(struct hakmem_cache *s, enum hakmem_stat_item i)
 	atomic_long_inc(&s->atomic_stat[i]);
 }
 
-/* Count for a heap's owner: its CPU's counter, or @c NULL (depot, dead CPU). */
-static void hk_stat_of(struct hakmem_cache *s, struct hk_cpu *c,
-		       enum hakmem_stat_item i)
+/*
+ * Count @n for a heap's owner: its CPU's counter, or the atomic one when
+ * @c is NULL (the depot, a node heap, a dead CPU's heap).
+ */
+static __always_inline void hk_stat_of(struct hakmem_cache *s,
+				       struct hk_cpu *c,
+				       enum hakmem_stat_item i,
+				       unsigned long n)
 {
 	if (c)
-		hk_stat(c, i);
+		hk_stat_add(c, i, n);
 	else
-		hk_stat_atomic(s, i);
+		atomic_long_add(n, &s->atomic_stat[i]);
 }
 
 /* A per-CPU re-entrancy guard: set and cleared with preemption disabled. */
@@ -1336,7 +1341,7 @@ static void hk_page_release(struct hakmem_cache *s, struct hk_heap *h,
 {
 	unsigned int idx = page - seg->pages;
 
-	hk_stat_of(s, c, HAKMEM_PAGE_FREE);
+	hk_stat_of(s, c, HAKMEM_PAGE_FREE, 1);
 	if (!s->full_mode)
 		hk_page_kill_headers(s, seg, page);
 	if (page->state == HK_PAGE_PARTIAL)
@@ -1449,7 +1454,7 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 			seg->used++;
 			h->nr_pages++;
 			h->nr_objs += seg->objs_per_page;
-			hk_stat_of(s, c, HAKMEM_PAGE_ALLOC);
+			hk_stat_of(s, c, HAKMEM_PAGE_ALLOC, 1);
 			break;
 		}
 		seg->full = true;
@@ -1551,12 +1556,8 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 			h->page = NULL;
 		}
 	}
-	if (carved) {
-		if (c)
-			hk_stat_add(c, HAKMEM_CARVE, carved);
-		else
-			atomic_long_add(carved, &s->atomic_stat[HAKMEM_CARVE]);
-	}
+	if (carved)
+		hk_stat_of(s, c, HAKMEM_CARVE, carved);
 	return got;
 }
 
@@ -1659,7 +1660,7 @@ static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 			  "object freed to an empty segment (late double free)");
 	} else {
 		hk_remote_free(s, seg, obj);
-		hk_stat_of(s, c, HAKMEM_FREE_REMOTE);
+		hk_stat_of(s, c, HAKMEM_FREE_REMOTE, 1);
 	}
 }
 
@@ -2061,9 +2062,9 @@ static void hk_cpu_set_last(struct hk_cpu *c, struct hk_segment *seg, long gen)
  * segment or the one proved last if it still holds, else a lookup, which
  * then becomes the one proved last.  NULL after a report.
  */
-static struct hk_segment *hk_prove_guarded(struct hakmem_cache *s,
-					   struct hk_cpu *c, void *obj,
-					   unsigned long caller)
+static __always_inline struct hk_segment *
+hk_prove_guarded(struct hakmem_cache *s, struct hk_cpu *c, void *obj,
+		 unsigned long caller)
 {
 	struct hk_segment *seg = hk_seg_known(s, c, obj);
 	long gen;
@@ -2124,69 +2125,88 @@ static void hk_kfree_hint_set(struct hk_segment *seg, long gen)
 }
 
 /*
- * __hk_free - the slow path: the object is not in this CPU's current
- * segment, or the stack is full, or the header did not check out, or the
- * free has more to do than a push (debug, init_on_free), or this CPU's state
- * is busy (a nested free).  Proves the pointer before touching it.  @s is
- * NULL for hakmem_kfree().  Out of line, so that hk_free() stays a leaf.
+ * __hk_free() step 1: prove @obj before touching it.  A free to a cache
+ * whose CPU state is not busy takes the guard first, so that the current
+ * segment or the one this CPU proved last (last_*, read and written only
+ * under the guard) can prove it without a lookup; it then returns with the
+ * guard held and *@cp set.  Otherwise (hakmem_kfree(), or a free nested in
+ * an interrupted hakmem call) the proof is made unguarded and *@cp is NULL;
+ * hakmem_kfree() remembers it in this CPU's kfree hints.
+ * Return: @obj's segment, or NULL after a report.  Preemption disabled.
  */
-static noinline void __hk_free(struct hakmem_cache *s, void *obj,
-			       unsigned long caller)
+static __always_inline struct hk_segment *
+hk_free_prove(struct hakmem_cache *s, void *obj, unsigned long caller,
+	      struct hk_cpu **cp)
 {
-	bool by_cache = s;	/* remember the proof in last_* */
 	struct hk_segment *seg;
 	struct hk_cpu *c;
-	long gen = 0, gen_all = 0;
+	long gen;
 
-	preempt_disable();
-	/*
-	 * The current segment, or the one this CPU proved last if none was
-	 * freed since (a freed segment's memory also outlives the grace period
-	 * we are inside of).  last_* are read and written only under the guard.
-	 */
+	*cp = NULL;
 	if (s) {
 		c = this_cpu_ptr(s->cpu);
 		if (likely(!c->busy)) {
 			hk_cpu_enter(c);
-			seg = hk_seg_known(s, c, obj);
-			if (seg && hk_hdr_valid(s, obj))
-				goto push;
-			hk_cpu_exit(c);
+			seg = hk_prove_guarded(s, c, obj, caller);
+			if (likely(seg))
+				*cp = c;
+			else
+				hk_cpu_exit(c);
+			return seg;
 		}
-		gen = atomic_long_read(&s->seg_gen);
-	} else {
-		/* kfree(): a segment this CPU proved, if none was freed since. */
-		seg = hk_kfree_hint(obj);
-		if (seg && hk_hdr_valid(seg->cache, obj))
-			goto proved;
-		gen_all = atomic_long_read(&hk_seg_gen_all);
+		/* Nested: step 2 hands the object off, last_* stay as they are. */
+		return hk_free_check(s, obj, caller);
 	}
-	/* The generations before the lookup: pairs with hk_seg_free(). */
+	/* A segment this CPU proved, if none was freed since. */
+	seg = hk_kfree_hint(obj);
+	if (seg && hk_hdr_valid(seg->cache, obj))
+		return seg;
+	gen = atomic_long_read(&hk_seg_gen_all);
+	/* The generation before the lookup: pairs with hk_seg_free(). */
 	smp_rmb();
-	seg = hk_free_check(s, obj, caller);
-	if (unlikely(!seg))
-		goto out;
-	if (!by_cache)
-		hk_kfree_hint_set(seg, gen_all);
-proved:
-	s = seg->cache;
-	c = this_cpu_ptr(s->cpu);
-	if (unlikely(c->busy)) {
-		/* Nested in an interrupted hakmem call on this CPU. */
-		hk_pre_free(s, obj, caller);
-		hk_remote_free(s, seg, obj);
-		hk_stat_atomic(s, HAKMEM_FREE_SLOW);
-		hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
-		goto out;
+	seg = hk_free_check(NULL, obj, caller);
+	if (seg)
+		hk_kfree_hint_set(seg, gen);
+	return seg;
+}
+
+/*
+ * __hk_free() step 2: enter the CPU state of @seg's cache, or, when it is
+ * busy (the free is nested in an interrupted hakmem call on this CPU), hand
+ * @obj to its segment's owner by a remote free.
+ * Return: the entered hk_cpu, or NULL if @obj was handed off.
+ */
+static __always_inline struct hk_cpu *
+hk_free_enter(struct hk_segment *seg, void *obj, unsigned long caller)
+{
+	struct hakmem_cache *s = seg->cache;
+	struct hk_cpu *c = this_cpu_ptr(s->cpu);
+
+	if (likely(!c->busy)) {
+		hk_cpu_enter(c);
+		return c;
 	}
-	hk_cpu_enter(c);
-	if (by_cache)
-		hk_cpu_set_last(c, seg, gen);
-push:
+	hk_pre_free(s, obj, caller);
+	hk_remote_free(s, seg, obj);
+	hk_stat_atomic(s, HAKMEM_FREE_SLOW);
+	hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
+	return NULL;
+}
+
+/*
+ * __hk_free() step 3: push proved @obj of @seg on @c's stack, or put it
+ * straight back to its page; catches the double free of the top of the
+ * stack.  Entered with @c's guard held, leaves it released.
+ */
+static __always_inline void hk_free_push(struct hakmem_cache *s,
+					 struct hk_cpu *c,
+					 struct hk_segment *seg, void *obj,
+					 unsigned long caller)
+{
 	if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
 		hk_cpu_exit(c);
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller, "double free");
-		goto out;
+		return;
 	}
 	hk_pre_free(s, obj, caller);
 	/*
@@ -2203,7 +2223,28 @@ push:
 		hk_stat(c, HAKMEM_FREE_SLOW);
 	}
 	hk_cpu_exit(c);
-out:
+}
+
+/*
+ * __hk_free - the slow path: the object is not in this CPU's current
+ * segment, or the stack is full, or the header did not check out, or the
+ * free has more to do than a push (debug, init_on_free), or this CPU's state
+ * is busy (a nested free).  Proves the pointer, enters the owner's state or
+ * hands the object off, and pushes.  @s is NULL for hakmem_kfree().  Out of
+ * line, so that hk_free() stays a leaf.
+ */
+static noinline void __hk_free(struct hakmem_cache *s, void *obj,
+			       unsigned long caller)
+{
+	struct hk_segment *seg;
+	struct hk_cpu *c;
+
+	preempt_disable();
+	seg = hk_free_prove(s, obj, caller, &c);
+	if (seg && !c)
+		c = hk_free_enter(seg, obj, caller);
+	if (c)
+		hk_free_push(seg->cache, c, seg, obj, caller);
 	preempt_enable();
 }
 
@@ -2730,6 +2771,87 @@ static int hk_node_heaps_init(struct hakmem_cache *s)
 	return 0;
 }
 
+/*
+ * The cache's flags with the debug= parameter's, and what they choose: the
+ * debug checks, KASAN and kmemleak, full header mode, poisoning.  Before
+ * the layout, which depends on them.
+ */
+static void hk_cache_set_flags(struct hakmem_cache *s, slab_flags_t flags,
+			       void (*ctor)(void *),
+			       enum hakmem_header_mode mode)
+{
+	/* As slub_debug=, the debug= parameter spares SLAB_NO_USER_FLAGS. */
+	s->flags = flags | (flags & SLAB_NO_USER_FLAGS ? 0 : hk_debug_flags);
+	s->ctor = ctor;
+	s->header_mode = mode;
+	s->debug = s->flags & HK_DEBUG_FLAGS;
+	/*
+	 * KASAN and kmemleak, where the kernel has them.  Debug caches keep
+	 * hakmem's own checks instead of KASAN; SLAB_TYPESAFE_BY_RCU objects
+	 * may be read after their free, so KASAN does not poison them (as in
+	 * SLUB, which does not either).
+	 */
+	s->kasan = HK_KASAN && READ_ONCE(hk_tools) && !s->debug &&
+		   !(s->flags & SLAB_TYPESAFE_BY_RCU);
+	s->kmemleak = IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && READ_ONCE(hk_tools) &&
+		      !(s->flags & SLAB_NOLEAKTRACE);
+	/*
+	 * Debug and tools caches track the allocation state whatever the
+	 * mode: with no per-CPU stack, light mode would catch no double free.
+	 */
+	s->full_mode = mode == HAKMEM_HEADER_FULL || s->debug || s->kasan ||
+		       s->kmemleak;
+	s->poison = (s->flags & SLAB_POISON) && !ctor &&
+		    !(s->flags & SLAB_TYPESAFE_BY_RCU);
+}
+
+/*
+ * The fields derived once the layout is known: the tag and header values,
+ * the per-CPU stack's size, init_on_alloc/free, and the work the
+ * allocation and free paths do besides the pop and the push.
+ */
+static void hk_cache_derive(struct hakmem_cache *s)
+{
+	do {
+		s->tag = get_random_u32();
+	} while (!s->tag || s->tag == HK_STATE_LIGHT ||
+		 s->tag == HK_STATE_ALLOC || s->tag == HK_STATE_FREE ||
+		 s->tag == HK_STATE_DEAD);
+	s->hdr_light = hk_hdr_val(s->tag, HK_STATE_LIGHT);
+	s->hdr_alloc = hk_hdr_val(s->tag, HK_STATE_ALLOC);
+	s->hdr_free = hk_hdr_val(s->tag, HK_STATE_FREE);
+	/*
+	 * Debug caches check every operation, and KASAN and kmemleak see
+	 * every one: no per-CPU stack.
+	 */
+	s->stack_max = s->debug || s->kasan || s->kmemleak ? 0 :
+		       hk_stack_max(s->object_size);
+	/*
+	 * The same choices SLUB's slab_want_init_on_alloc/free() make, on the
+	 * flags with the debug= parameter's (P poisons, as SLAB_POISON).
+	 */
+	s->init_alloc = want_init_on_alloc(0) && !s->ctor &&
+			!(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+	s->init_free = want_init_on_free() && !s->ctor &&
+		       !(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+	hk_test_init_override(s);
+	/* The link word is in the object only when link_off is 0. */
+	s->wipe_link = s->init_free && !s->init_alloc && !s->link_off;
+	/* As SLUB: __GFP_ZERO does not zero the objects of a ctor cache. */
+	s->gfp_zero = s->ctor ? 0 : (__force unsigned int)__GFP_ZERO;
+	s->hdr_live = s->full_mode ? s->hdr_alloc : s->hdr_light;
+	s->alloc_work = (s->debug ? HK_WORK_DEBUG : 0) |
+			(s->full_mode ? HK_WORK_HEADER : 0) |
+			(s->init_alloc ? HK_WORK_ZERO : 0) |
+			(s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
+	s->free_work = (s->debug ? HK_WORK_DEBUG : 0) |
+		       (s->full_mode ? HK_WORK_HEADER : 0) |
+		       (s->init_free ? HK_WORK_ZERO : 0) |
+		       (s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
+	/* Frees with more to do than the header take the slow path. */
+	s->fast_max = s->free_work & ~HK_WORK_HEADER ? 0 : s->stack_max;
+}
+
 static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 					    unsigned int align,
 					    slab_flags_t flags,
@@ -2761,71 +2883,12 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	}
 	s->object_size = size;
 	hk_set_usercopy(s, useroffset, usersize);
-	/* As slub_debug=, the debug= parameter spares SLAB_NO_USER_FLAGS. */
-	s->flags = flags | (flags & SLAB_NO_USER_FLAGS ? 0 : hk_debug_flags);
-	s->ctor = ctor;
-	s->header_mode = mode;
-	s->debug = s->flags & HK_DEBUG_FLAGS;
-	/*
-	 * KASAN and kmemleak, where the kernel has them.  Debug caches keep
-	 * hakmem's own checks instead of KASAN; SLAB_TYPESAFE_BY_RCU objects
-	 * may be read after their free, so KASAN does not poison them (as in
-	 * SLUB, which does not either).
-	 */
-	s->kasan = HK_KASAN && READ_ONCE(hk_tools) && !s->debug &&
-		   !(s->flags & SLAB_TYPESAFE_BY_RCU);
-	s->kmemleak = IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && READ_ONCE(hk_tools) &&
-		      !(s->flags & SLAB_NOLEAKTRACE);
-	/*
-	 * Debug and tools caches track the allocation state whatever the
-	 * mode: with no per-CPU stack, light mode would catch no double free.
-	 */
-	s->full_mode = mode == HAKMEM_HEADER_FULL || s->debug || s->kasan ||
-		       s->kmemleak;
-	s->poison = (s->flags & SLAB_POISON) && !ctor &&
-		    !(s->flags & SLAB_TYPESAFE_BY_RCU);
+	hk_cache_set_flags(s, flags, ctor, mode);
 	if (hk_cache_layout(s, size, align)) {
 		why = "object does not fit a segment";
 		goto fail_free;
 	}
-	do {
-		s->tag = get_random_u32();
-	} while (!s->tag || s->tag == HK_STATE_LIGHT ||
-		 s->tag == HK_STATE_ALLOC || s->tag == HK_STATE_FREE ||
-		 s->tag == HK_STATE_DEAD);
-	s->hdr_light = hk_hdr_val(s->tag, HK_STATE_LIGHT);
-	s->hdr_alloc = hk_hdr_val(s->tag, HK_STATE_ALLOC);
-	s->hdr_free = hk_hdr_val(s->tag, HK_STATE_FREE);
-	/*
-	 * Debug caches check every operation, and KASAN and kmemleak see
-	 * every one: no per-CPU stack.
-	 */
-	s->stack_max = s->debug || s->kasan || s->kmemleak ? 0 :
-		       hk_stack_max(s->object_size);
-	/*
-	 * The same choices SLUB's slab_want_init_on_alloc/free() make, on the
-	 * flags with the debug= parameter's (P poisons, as SLAB_POISON).
-	 */
-	s->init_alloc = want_init_on_alloc(0) && !ctor &&
-			!(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
-	s->init_free = want_init_on_free() && !ctor &&
-		       !(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
-	hk_test_init_override(s);
-	/* The link word is in the object only when link_off is 0. */
-	s->wipe_link = s->init_free && !s->init_alloc && !s->link_off;
-	/* As SLUB: __GFP_ZERO does not zero the objects of a ctor cache. */
-	s->gfp_zero = ctor ? 0 : (__force unsigned int)__GFP_ZERO;
-	s->hdr_live = s->full_mode ? s->hdr_alloc : s->hdr_light;
-	s->alloc_work = (s->debug ? HK_WORK_DEBUG : 0) |
-			(s->full_mode ? HK_WORK_HEADER : 0) |
-			(s->init_alloc ? HK_WORK_ZERO : 0) |
-			(s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
-	s->free_work = (s->debug ? HK_WORK_DEBUG : 0) |
-		       (s->full_mode ? HK_WORK_HEADER : 0) |
-		       (s->init_free ? HK_WORK_ZERO : 0) |
-		       (s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
-	/* Frees with more to do than the header take the slow path. */
-	s->fast_max = s->free_work & ~HK_WORK_HEADER ? 0 : s->stack_max;
+	hk_cache_derive(s);
 	spin_lock_init(&s->depot_lock);
 	hk_heap_init(s, &s->depot, numa_mem_id());
 	raw_spin_lock_init(&s->pool_lock);

@@ -373,7 +373,12 @@ struct hakmem_cache {
 	struct dentry *debugfs;
 };
 
-const char *const hakmem_stat_names[HAKMEM_NR_STATS] = {
+/*
+ * Unsized, as kfence's counter_names[]: an item added to the enum after
+ * the last one named here makes it one short, and the static_assert below
+ * fails.
+ */
+const char *const hakmem_stat_names[] = {
 	[HAKMEM_ALLOC_FAST]	= "alloc_fast",
 	[HAKMEM_ALLOC_SLOW]	= "alloc_slow",
 	[HAKMEM_ALLOC_LOCKED]	= "alloc_locked",

@@ -62,7 +62,9 @@ enum hakmem_header_mode {
  * enum hakmem_stat_item - per-cache event counters
  *
  * Kept per CPU; hakmem_cache_stat() sums them.  The names are in
- * hakmem_stat_names[] and appear in debugfs as <cache>/stats.
+ * hakmem_stat_names[] and appear in debugfs as <cache>/stats.  A new item
+ * goes before HAKMEM_NR_STATS, with its name in hakmem_stat_names[] (the
+ * build fails without it).
  */
 enum hakmem_stat_item {
 	/** @HAKMEM_ALLOC_FAST: allocation served by the per-CPU stack */
@@ -111,7 +113,7 @@ enum hakmem_stat_item {
 	HAKMEM_NR_STATS
 };
 
-extern const char *const hakmem_stat_names[HAKMEM_NR_STATS];
+extern const char *const hakmem_stat_names[];
 
 /**
  * struct hakmem_cache_info - a snapshot of one cache, as slabinfo shows it

@@ -64,23 +64,42 @@
  * Lock order
  * ==========
  *
- *   1. cpus_read_lock()		(hk_on_each_cpu(); the hotplug callbacks
- *					 run under the hotplug write lock)
- *   2.   hk_cpu_work_mutex		(hk_on_each_cpu(): the per-CPU works)
- *   3. hk_caches_mutex			(the list of caches, debugfs creation)
- *   4.   hk_cpu guard (hk_cpu.busy)	(with preemption disabled: a CPU's stack,
- *					 heap, counters and last_* proof)
- *   5.     hakmem_cache.depot_lock	(spinlock_t, IRQ-safe: the depot heap;
- *					 taken instead of 4 when 4 is busy)
- *   6.       hakmem_cache.pool_lock	(raw_spinlock_t, IRQ-safe: the pool of
- *					 empty segments)
- *   6.       hk_validate.lock		(raw_spinlock_t: a validate pass's map)
+ * Outermost first: a lock or guard is taken only with none of a higher
+ * number held.  Two of one number are never held together.
  *
- * 1 and 3 are never held together: hakmem_cache_destroy() takes 3 only to
- * unlink the cache, then removes its debugfs files (which waits for writers
- * inside 1) without it.  The hotplug teardown (under the write side of 1)
- * takes 3, and the offline callback waits there for the CPU's idle-reclaim
- * work, which takes 3 (and nothing of 1).
+ *   1. cpu_hotplug_lock: read side by hk_on_each_cpu(); the hotplug
+ *      callbacks run under its write side.  Process context.
+ *   2. hk_cpu_work_mutex: hk_cpu_works, the per-CPU works of one
+ *      hk_on_each_cpu() call.  Process context.
+ *   2. hk_caches_mutex: hk_caches, hk_defunct_caches, each cache's debugfs
+ *      directory.  Process context; the shrinker only tries it (reclaim
+ *      may run with it held, under debugfs_create_dir()).
+ *   3. The hk_cpu guard, hk_cpu.busy: a CPU's stack, heap (segments, pages,
+ *      free lists), counters, cur_* and last_*.  Set with preemption
+ *      disabled, from any context; a caller that finds it busy (nested in
+ *      an interrupted hakmem call) does not wait: it takes 4 or frees
+ *      remotely.  An offline CPU's state has no guard: its owner is the
+ *      holder of 1 (hk_on_each_cpu(), the hotplug callbacks).
+ *   3. The kfree guard, hk_kfree_cpu.busy: a CPU's kfree hints.  As 3,
+ *      and a caller that finds it busy goes without the hints.
+ *   4. hakmem_cache.depot_lock: the depot heap.  spinlock_t, IRQ-safe;
+ *      never under 3 (a sleeping lock on PREEMPT_RT): taken instead of 3
+ *      by a nested allocation that found 3 busy, in its context.
+ *   4. hk_node_heap.lock: a node heap (hakmem_cache_alloc_node() for a
+ *      node this CPU's heap does not serve).  As depot_lock.
+ *   5. hakmem_cache.pool_lock: pool and nr_pool, and the cache's share of
+ *      hk_pooled_pages.  raw_spinlock_t, IRQ-safe, any context.
+ *   5. hk_validate.lock: a validate pass's map and error counts.
+ *      raw_spinlock_t, taken with interrupts off (under 4 for the depot
+ *      and the node heaps, under 3 in the per-CPU works).
+ *
+ * Nothing sleeps or takes 1, 2 or 4 under 3; nothing at all is taken under
+ * the kfree guard or 5.  The hotplug teardown takes hk_caches_mutex under
+ * the write side of 1 (hk_cpu_dead()), so no holder of hk_caches_mutex
+ * waits for 1: hakmem_cache_destroy() takes it only to unlink the cache,
+ * then removes its debugfs files (which waits for the validate and shrink
+ * writers, inside 1) without it.  The offline callback waits, under 1, for
+ * the CPU's idle-reclaim work, which takes hk_caches_mutex and nothing of 1.
  *
  * Remote frees (an object whose segment another heap owns) take no lock:
  * llist_add() on hk_segment.remote; the freer that makes that list
@@ -94,14 +113,14 @@
  * Preemption and PREEMPT_RT
  * =========================
  *
- * The guard (4) is held with preemption disabled and only for what a CPU's
+ * The guard (3) is held with preemption disabled and only for what a CPU's
  * own state needs: pops, pushes, carving, moving objects between the stack
- * and its pages, and taking raw locks (6).  Under it nothing may take a
+ * and its pages, and taking raw locks (5).  Under it nothing may take a
  * spinlock_t, a mutex, or call the page allocator, kmalloc() or anything
  * else that sleeps on PREEMPT_RT.  The page allocator is called only from
  * ___hk_seg_alloc(), with the guard released and preemption enabled (the
  * caller's own context decides whether it may sleep), or from the depot
- * (5), whose spinlock_t is a sleeping lock on PREEMPT_RT.  On PREEMPT_RT
+ * (4), whose spinlock_t is a sleeping lock on PREEMPT_RT.  On PREEMPT_RT
  * the guard is never found busy outside hardirq context (it is only held
  * with preemption disabled), so the depot serves only non-threaded hardirq
  * callers there, which must not allocate on PREEMPT_RT anyway.
@@ -111,8 +130,9 @@
  * allows); the free calls from any context; create, destroy, shrink and
  * validate from process context only.  A heap's segments, pages and free
  * lists are changed only by the heap's owner: the CPU (guard held), for the
- * depot a holder of depot_lock, or for an offline CPU the hotplug callback
- * or a caller of hk_on_each_cpu() (which holds cpus_read_lock()).
+ * depot or a node heap a holder of its lock, or for an offline CPU the
+ * hotplug callback or a caller of hk_on_each_cpu() (which holds
+ * cpus_read_lock()).
  *
  * Paths, as in mm/slub.c: hk_alloc()/hk_free() are the inline fast paths,
  * __hk_alloc()/__hk_free() the slow paths (refill or flush the stack, look
@@ -268,7 +288,7 @@ struct hk_heap {
 	int node;
 };
 
-/* A heap of one node, under its own lock (lock order: as the depot's, 5). */
+/* A heap of one node, under its own lock (lock order: as the depot's, 4). */
 struct hk_node_heap {
 	spinlock_t lock;		/* protects heap */
 	struct hk_heap heap;
@@ -287,13 +307,13 @@ struct hk_cpu {
 	unsigned long cur_base;		/* cur_seg's first slot, or 0 */
 	unsigned long cur_size;		/* bytes from there to its end, or 0 */
 	u64 stat[HAKMEM_NR_STATS];
-	/* The last segment __hk_free() proved, and hk_cache.seg_gen then. */
 	/*
 	 * The segment the last objects were allocated from, for the fast free
 	 * path: heap.seg, or the last one while the heap has none (it filled
 	 * up); owned by the heap, cleared when it leaves the heap.
 	 */
 	struct hk_segment *cur_seg ____cacheline_aligned;
+	/* The last segment __hk_free() proved, and hakmem_cache.seg_gen then. */
 	unsigned long last_base;
 	unsigned long last_size;
 	struct hk_segment *last_seg;
@@ -659,6 +679,11 @@ static struct hk_node_heap *hk_node_heap_of(struct hakmem_cache *s,
 	return container_of(h, struct hk_node_heap, heap);
 }
 
+/*
+ * The caller owns @h (see "Lock order" at the top): the depot's and a node
+ * heap's owner holds its lock.  A CPU's heap is owned through the guard, or
+ * as an offline CPU's, which lockdep cannot see.
+ */
 static void hk_assert_owner(struct hakmem_cache *s, struct hk_heap *h)
 {
 	struct hk_node_heap *n;
@@ -1184,6 +1209,7 @@ static bool hk_pool_has_room(struct hakmem_cache *s, unsigned int order)
 {
 	long limit = HK_POOL_PAGES_PER_NODE * num_online_nodes();
 
+	lockdep_assert_held(&s->pool_lock);
 	return s->nr_pool < HK_POOL_MAX &&
 	       atomic_long_read(&hk_pooled_pages) + (1L << order) <= limit;
 }
@@ -1303,6 +1329,7 @@ static void hk_heap_grow(struct hk_heap *h, struct hk_segment *seg)
 static void hk_heap_release_seg(struct hakmem_cache *s, struct hk_heap *h,
 				struct hk_cpu *c, struct hk_segment *seg)
 {
+	hk_assert_owner(s, h);
 	if (h->seg != seg)
 		list_del_init(&seg->list);
 	hk_heap_forget_seg(h, c, seg);
@@ -1573,6 +1600,7 @@ static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 	struct hk_segment *seg, *tmp;
 	struct hk_page *page;
 
+	hk_assert_owner(s, h);
 	/* Collecting may release the current segment: look at it after. */
 	hk_heap_collect(s, h, c);
 	page = h->page;
@@ -1778,8 +1806,10 @@ static __always_inline void *hk_post_alloc(struct hakmem_cache *s, void *obj,
 }
 
 /*
- * Allocate from the depot: for an interrupt that found this CPU's state
- * busy, and for caches without a per-CPU stack.  IRQ-safe.
+ * Allocate from the depot: for a nested allocation (an interrupt of a
+ * hakmem call on this CPU) that found this CPU's state busy.  Caches
+ * without a per-CPU stack (stack_max 0) use their CPU's heap as the others
+ * do.  IRQ-safe.
  */
 static void *hk_alloc_depot(struct hakmem_cache *s, gfp_t gfp)
 {
@@ -2464,6 +2494,8 @@ static void hk_validate_heap(struct hakmem_cache *s, struct hk_heap *h,
 {
 	struct hk_segment *seg;
 
+	lockdep_assert_held(&v->lock);
+	hk_assert_owner(s, h);
 	if (h->seg)
 		hk_validate_seg(s, v, h, h->seg);
 	list_for_each_entry(seg, &h->avail, list)
@@ -3208,6 +3240,8 @@ static void hk_reclaim_cache(struct hakmem_cache *s)
 	struct hk_cpu *c;
 	u64 ops;
 
+	/* The cache stays on hk_caches, alive, while this runs. */
+	lockdep_assert_held(&hk_caches_mutex);
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	hk_cpu_enter(c);

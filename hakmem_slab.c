@@ -8,31 +8,32 @@
  * A *segment* is a naturally aligned block of 2^order pages from the page
  * allocator: 2^hk_seg_order (module parameter seg_order, 256 KiB by default)
  * once a heap is busy, smaller while it is young (a heap's first segment is
- * one cache page, and each new one is sixteen times the last) and when the
- * buddy allocator has nothing that large (___hk_seg_alloc() falls back, down
- * to the smallest order that holds one object).  It is cut into equal
- * *pages* (spans of 2^page_order base pages, per cache; a segment smaller
- * than that is one page of its own size); objects are carved from one page
- * at a time.  The metadata lives out of line, in a struct hk_segment that
- * every struct page of the segment points to:
+ * one slab, and each new one is sixteen times the last) and when the buddy
+ * allocator has nothing that large (___hk_seg_alloc() falls back, down to
+ * the smallest order that holds one object).  It is cut into equal *slabs*
+ * (spans of 2^slab_order PAGE_SIZE pages, per cache, as mm/'s struct slab;
+ * a segment smaller than that is one slab of its own size); objects are
+ * carved from one slab at a time.  "Page" always means a PAGE_SIZE page.
+ * The metadata lives out of line, in a struct hk_segment that every struct
+ * page of the segment points to:
  *
  *   segment base (aligned to its own size, 2^order pages)
  *   |
  *   v
  *   +-----------+-----------+-----------+-- ... --+-----------+
- *   |  page 0   |  page 1   |  page 2   |         |  page N-1 |
+ *   |  slab 0   |  slab 1   |  slab 2   |         |  slab N-1 |
  *   +-----------+-----------+-----------+-- ... --+-----------+
  *   each struct page: ->private = hk_segment, ->index = hk_segment ^ cookie
  *
- *   struct hk_segment: base, order, the page geometry, free_map (1 bit a
- *   free page), partial_map (1 bit a page with free objects that is not
- *   being allocated from), remote list, owner heap, and pages[N]
- *   (struct hk_page: freelist, inuse, carved).
+ *   struct hk_segment: base, order, the slab geometry, free_map (1 bit a
+ *   free slab), partial_map (1 bit a slab with free objects that is not
+ *   being allocated from), remote list, owner heap, and slabs[N]
+ *   (struct hk_slab: freelist, inuse, carved).
  *
- * page_meta_of(obj) is O(1): virt_to_page(obj)->private is the segment, and
- * (obj - base) >> page_shift indexes pages[].  The fast free path needs no
+ * hk_slab_of(obj) is O(1): virt_to_page(obj)->private is the segment, and
+ * (obj - base) >> slab_shift indexes slabs[].  The fast free path needs no
  * lookup at all: it compares obj with the CPU's current segment's bounds.
- * A free page is found with __ffs() on the bitmaps.
+ * A free slab is found with __ffs() on the bitmaps.
  *
  * One object slot (the stride, hk_cache.size):
  *
@@ -50,16 +51,16 @@
  * caches, which also bypass the per-CPU stack so that every allocation and
  * free is checked.
  *
- * The header is written when a page is carved (header_mode=light) and also on
+ * The header is written when a slab is carved (header_mode=light) and also on
  * every allocation and free (header_mode=full, which records the allocation
- * state and so catches every double free).  In light mode a page that goes
+ * state and so catches every double free).  In light mode a slab that goes
  * back to its segment's free map has its headers set to HK_STATE_DEAD, so a
- * late double free into a free page or an empty segment fails the check.
+ * late double free into a free slab or an empty segment fails the check.
  * The free path always validates the header.
  *
  * Per CPU, each cache has a struct hk_cpu: a stack of free object pointers
  * (the fast paths only push and pop it) in front of a *heap*: the CPU's
- * segments, its current segment and its one current (partial) page.
+ * segments, its current segment and its one current (partial) slab.
  *
  * Lock order
  * ==========
@@ -74,7 +75,7 @@
  *   2. hk_caches_mutex: hk_caches, hk_defunct_caches, each cache's debugfs
  *      directory.  Process context; the shrinker only tries it (reclaim
  *      may run with it held, under debugfs_create_dir()).
- *   3. The hk_cpu guard, hk_cpu.busy: a CPU's stack, heap (segments, pages,
+ *   3. The hk_cpu guard, hk_cpu.busy: a CPU's stack, heap (segments, slabs,
  *      free lists), counters, cur_* and last_*.  Set with preemption
  *      disabled, from any context; a caller that finds it busy (nested in
  *      an interrupted hakmem call) does not wait: it takes 4 or frees
@@ -105,7 +106,7 @@
  * llist_add() on hk_segment.remote; the freer that makes that list
  * non-empty also queues the segment on the owner's heap.remote_segs.  The
  * owner takes both lists whole with llist_del_all().  The queued object
- * keeps its page's inuse count up, so the segment cannot be freed before
+ * keeps its slab's inuse count up, so the segment cannot be freed before
  * the owner has seen it; and the freer touches the segment only before its
  * object becomes visible, or (when it queues) before the segment is
  * reachable by the owner.
@@ -115,7 +116,7 @@
  *
  * The guard (3) is held with preemption disabled and only for what a CPU's
  * own state needs: pops, pushes, carving, moving objects between the stack
- * and its pages, and taking raw locks (5).  Under it nothing may take a
+ * and its slabs, and taking raw locks (5).  Under it nothing may take a
  * spinlock_t, a mutex, or call the page allocator, kmalloc() or anything
  * else that sleeps on PREEMPT_RT.  The page allocator is called only from
  * ___hk_seg_alloc(), with the guard released and preemption enabled (the
@@ -128,7 +129,7 @@
  * Contexts: hakmem_cache_alloc()/hakmem_kmalloc() from any context where
  * kmem_cache_alloc() with the same gfp may be called (they sleep only if gfp
  * allows); the free calls from any context; create, destroy, shrink and
- * validate from process context only.  A heap's segments, pages and free
+ * validate from process context only.  A heap's segments, slabs and free
  * lists are changed only by the heap's owner: the CPU (guard held), for the
  * depot or a node heap a holder of its lock, or for an offline CPU the
  * hotplug callback or a caller of hk_on_each_cpu() (which holds
@@ -182,8 +183,8 @@
 #define HK_POOL_MAX		2	/* empty segments kept per cache */
 /* Pages of empty segments kept in all pools together, per online node. */
 #define HK_POOL_PAGES_PER_NODE	(SZ_1M >> PAGE_SHIFT)
-#define HK_MAX_PAGES_PER_SEG	BITS_PER_LONG
-#define HK_MIN_OBJS_PER_PAGE	4
+#define HK_MAX_SLABS_PER_SEG	BITS_PER_LONG
+#define HK_MIN_OBJS_PER_SLAB	4
 #define HK_HDR_SIZE		sizeof(struct hk_hdr)
 #define HK_LINK_SIZE		sizeof(void *)
 #define HK_KFREE_HINTS		16	/* segments hakmem_kfree() remembers */
@@ -202,14 +203,14 @@
 #define HK_STATE_LIGHT		0x11947e55U	/* light mode: written at carve */
 #define HK_STATE_ALLOC		0xa110c8edU	/* full mode: allocated */
 #define HK_STATE_FREE		0xf7eef7eeU	/* full mode: free */
-#define HK_STATE_DEAD		0xdeadf7eeU	/* light mode: page is free */
+#define HK_STATE_DEAD		0xdeadf7eeU	/* light mode: slab is free */
 
-/* hk_page.state */
-enum hk_page_state {
-	HK_PAGE_FREE,		/* in the segment's free_map */
-	HK_PAGE_ACTIVE,		/* the heap's current page */
-	HK_PAGE_PARTIAL,	/* in the segment's partial_map */
-	HK_PAGE_FULL,		/* no free object, on no map */
+/* hk_slab.state */
+enum hk_slab_state {
+	HK_SLAB_FREE,		/* in the segment's free_map */
+	HK_SLAB_ACTIVE,		/* the heap's current slab */
+	HK_SLAB_PARTIAL,	/* in the segment's partial_map */
+	HK_SLAB_FULL,		/* no free object, on no map */
 };
 
 /* The per-object header, just before the object. */
@@ -240,17 +241,17 @@ enum hk_track_item { HK_TRACK_ALLOC, HK_TRACK_FREE };
 /* Debug features a cache has (from its flags and the debug parameter). */
 #define HK_DEBUG_FLAGS		(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER)
 
-/* One page (span of 2^page_order base pages) of a segment. */
-struct hk_page {
+/* One slab (span of 2^slab_order PAGE_SIZE pages) of a segment. */
+struct hk_slab {
 	void *freelist;		/* free objects, linked through the link word */
-	unsigned short inuse;	/* objects out of this page (users, stacks) */
+	unsigned short inuse;	/* objects out of this slab (users, stacks) */
 	unsigned short carved;	/* objects carved so far */
 	/*
 	 * Slots the constructor has built since the segment came from the
-	 * page allocator: carving the page again does not rebuild them.
+	 * page allocator: carving the slab again does not rebuild them.
 	 */
 	unsigned short constructed;
-	unsigned char state;	/* enum hk_page_state */
+	unsigned char state;	/* enum hk_slab_state */
 };
 
 struct hk_heap;
@@ -260,30 +261,30 @@ struct hk_segment {
 	unsigned long size;		/* bytes: PAGE_SIZE << order */
 	struct hakmem_cache *cache;
 	unsigned int order;		/* of the page allocation */
-	unsigned int page_shift;	/* log2 of a page's bytes */
-	unsigned int nr_pages;		/* pages[] entries */
-	unsigned int objs_per_page;
+	unsigned int slab_shift;	/* log2 of a slab's bytes */
+	unsigned int nr_slabs;		/* slabs[] entries */
+	unsigned int objs_per_slab;
 	struct hk_heap *heap;		/* owner; NULL while in the pool */
-	unsigned long free_map;		/* owner: free pages */
-	unsigned long partial_map;	/* owner: pages with free objects */
-	unsigned int used;		/* owner: pages not free */
+	unsigned long free_map;		/* owner: free slabs */
+	unsigned long partial_map;	/* owner: slabs with free objects */
+	unsigned int used;		/* owner: slabs not free */
 	bool full;			/* owner: on heap->full */
 	struct list_head list;		/* owner: heap->avail or heap->full */
 	struct llist_head remote;	/* any CPU: remotely freed objects */
 	struct llist_node remote_node;	/* on heap->remote_segs */
 	struct rcu_head rcu;
-	struct hk_page pages[];
+	struct hk_slab slabs[];
 };
 
 /* The segments one owner allocates from. */
 struct hk_heap {
 	struct hk_segment *seg;		/* current segment, on no list */
-	struct hk_page *page;		/* current page, HK_PAGE_ACTIVE */
-	struct list_head avail;		/* segments with free or partial pages */
+	struct hk_slab *slab;		/* current slab, HK_SLAB_ACTIVE */
+	struct list_head avail;		/* segments with free or partial slabs */
 	struct list_head full;		/* segments without */
 	struct llist_head remote_segs;	/* segments with remote frees */
-	long nr_pages;			/* pages taken minus pages released */
-	long nr_objs;			/* objects those pages hold */
+	long nr_slabs;			/* slabs taken minus slabs released */
+	long nr_objs;			/* objects those slabs hold */
 	unsigned int next_order;	/* of the next new segment */
 	int node;
 };
@@ -355,11 +356,11 @@ struct hakmem_cache {
 	unsigned int object_size;
 	unsigned int size;		/* stride */
 	unsigned int align;
-	unsigned int page_order;
-	unsigned int page_shift;
-	unsigned int objs_per_page;	/* in a page of page_order */
+	unsigned int slab_order;
+	unsigned int slab_shift;
+	unsigned int objs_per_slab;	/* in a slab of slab_order */
 	unsigned int min_order;		/* smallest segment: holds one object */
-	unsigned int first_order;	/* a heap's first segment: one page */
+	unsigned int first_order;	/* a heap's first segment: one slab */
 	bool wipe_link;			/* clear the link word on allocation */
 	slab_flags_t flags;
 	enum hakmem_header_mode header_mode;
@@ -444,7 +445,7 @@ struct hk_kfree_cpu {
 };
 
 static DEFINE_PER_CPU(struct hk_kfree_cpu, hk_kfree_cpu);
-static unsigned long hk_cookie;		/* validates head page ->index */
+static unsigned long hk_cookie;		/* validates struct page ->index */
 static enum hakmem_header_mode hk_header_mode = HAKMEM_HEADER_LIGHT;
 static slab_flags_t hk_debug_flags;	/* from the debug parameter */
 
@@ -556,26 +557,26 @@ static __always_inline bool hk_in_range(const void *obj, unsigned long base,
 	return (unsigned long)obj - base < size;
 }
 
-static __always_inline unsigned int hk_page_index(struct hakmem_cache *s,
+static __always_inline unsigned int hk_slab_index(struct hakmem_cache *s,
 						  struct hk_segment *seg,
 						  const void *obj)
 {
-	return ((unsigned long)obj - seg->base) >> seg->page_shift;
+	return ((unsigned long)obj - seg->base) >> seg->slab_shift;
 }
 
-/* page_meta_of(): O(1), no search. */
-static __always_inline struct hk_page *hk_page_of(struct hakmem_cache *s,
+/* hk_slab_of(): O(1), no search. */
+static __always_inline struct hk_slab *hk_slab_of(struct hakmem_cache *s,
 						  struct hk_segment *seg,
 						  const void *obj)
 {
-	return &seg->pages[hk_page_index(s, seg, obj)];
+	return &seg->slabs[hk_slab_index(s, seg, obj)];
 }
 
-static __always_inline unsigned long hk_page_addr(struct hakmem_cache *s,
+static __always_inline unsigned long hk_slab_addr(struct hakmem_cache *s,
 						  struct hk_segment *seg,
-						  struct hk_page *page)
+						  struct hk_slab *slab)
 {
-	return seg->base + ((unsigned long)(page - seg->pages) << seg->page_shift);
+	return seg->base + ((unsigned long)(slab - seg->slabs) << seg->slab_shift);
 }
 
 /* The segment of an object that is known to be hakmem's. */
@@ -697,22 +698,22 @@ static void hk_assert_owner(struct hakmem_cache *s, struct hk_heap *h)
 		lockdep_assert_held(&n->lock);
 }
 
-static bool hk_page_is(struct hk_page *page, enum hk_page_state state)
+static bool hk_slab_is(struct hk_slab *slab, enum hk_slab_state state)
 {
-	return page->state == state;
+	return slab->state == state;
 }
 
 /* Is the pointer at the start of an object slot? */
 static bool hk_obj_on_boundary(struct hakmem_cache *s, struct hk_segment *seg,
 			       const void *obj)
 {
-	struct hk_page *page = hk_page_of(s, seg, obj);
-	unsigned long off = (unsigned long)obj - hk_page_addr(s, seg, page);
+	struct hk_slab *slab = hk_slab_of(s, seg, obj);
+	unsigned long off = (unsigned long)obj - hk_slab_addr(s, seg, slab);
 
 	if (off < s->obj_off)
 		return false;
 	off -= s->obj_off;
-	return off % s->size == 0 && off / s->size < seg->objs_per_page;
+	return off % s->size == 0 && off / s->size < seg->objs_per_slab;
 }
 
 /* === Internals: error reports ============================================= */
@@ -806,7 +807,7 @@ static void hk_report_bad_free(struct hakmem_cache *s, struct hk_segment *seg,
 	}
 	if (h->tag == seg->cache->tag && h->state == HK_STATE_DEAD) {
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller,
-			  "double free (the object's page is free)");
+			  "double free (the object's slab is free)");
 		return;
 	}
 	hk_report(s, HAKMEM_ERR_HEADER, obj, caller,
@@ -1018,36 +1019,36 @@ static void hk_seg_reset(struct hk_segment *seg)
 {
 	unsigned int i;
 
-	seg->free_map = seg->nr_pages == BITS_PER_LONG ?
-			~0UL : (1UL << seg->nr_pages) - 1;
+	seg->free_map = seg->nr_slabs == BITS_PER_LONG ?
+			~0UL : (1UL << seg->nr_slabs) - 1;
 	seg->partial_map = 0;
 	seg->used = 0;
 	seg->full = false;
-	for (i = 0; i < seg->nr_pages; i++) {
-		seg->pages[i].freelist = NULL;
-		seg->pages[i].inuse = 0;
-		seg->pages[i].carved = 0;
-		seg->pages[i].state = HK_PAGE_FREE;
+	for (i = 0; i < seg->nr_slabs; i++) {
+		seg->slabs[i].freelist = NULL;
+		seg->slabs[i].inuse = 0;
+		seg->slabs[i].carved = 0;
+		seg->slabs[i].state = HK_SLAB_FREE;
 	}
 }
 
 /*
- * The page geometry of a segment of @order: pages of the cache's
- * page_order, or one page of the segment's own size when it is smaller.
+ * The slab geometry of a segment of @order: slabs of the cache's
+ * slab_order, or one slab of the segment's own size when it is smaller.
  */
 static void hk_seg_geometry(struct hakmem_cache *s, struct hk_segment *seg,
 			    unsigned int order)
 {
 	seg->order = order;
 	seg->size = PAGE_SIZE << order;
-	if (order >= s->page_order) {
-		seg->page_shift = s->page_shift;
-		seg->nr_pages = 1U << (order - s->page_order);
-		seg->objs_per_page = s->objs_per_page;
+	if (order >= s->slab_order) {
+		seg->slab_shift = s->slab_shift;
+		seg->nr_slabs = 1U << (order - s->slab_order);
+		seg->objs_per_slab = s->objs_per_slab;
 	} else {
-		seg->page_shift = PAGE_SHIFT + order;
-		seg->nr_pages = 1;
-		seg->objs_per_page = seg->size / s->size;
+		seg->slab_shift = PAGE_SHIFT + order;
+		seg->nr_slabs = 1;
+		seg->objs_per_slab = seg->size / s->size;
 	}
 }
 
@@ -1068,14 +1069,14 @@ static struct hk_segment *hk_seg_alloc_order(struct hakmem_cache *s,
 					     unsigned int order)
 {
 	struct hk_segment *seg;
-	unsigned int nr_pages;
+	unsigned int nr_slabs;
 	struct page *head;
 
 	if (hk_should_fail_segment(pgfp, order) ||
 	    hk_test_order_fails(pgfp, order))
 		return NULL;
-	nr_pages = order >= s->page_order ? 1U << (order - s->page_order) : 1;
-	seg = kmalloc_node(struct_size(seg, pages, nr_pages), pgfp & ~__GFP_ZERO,
+	nr_slabs = order >= s->slab_order ? 1U << (order - s->slab_order) : 1;
+	seg = kmalloc_node(struct_size(seg, slabs, nr_slabs), pgfp & ~__GFP_ZERO,
 			   node);
 	if (!seg)
 		return NULL;
@@ -1106,11 +1107,11 @@ static void hk_kasan_seg_init(struct hakmem_cache *s, struct hk_segment *seg)
 	unsigned int i, j;
 
 	hk_kasan_poison((void *)seg->base, seg->size, HK_KASAN_SLAB_REDZONE);
-	for (i = 0; i < seg->nr_pages; i++) {
-		char *obj = (char *)seg->base + ((unsigned long)i << seg->page_shift) +
+	for (i = 0; i < seg->nr_slabs; i++) {
+		char *obj = (char *)seg->base + ((unsigned long)i << seg->slab_shift) +
 			    s->obj_off;
 
-		for (j = 0; j < seg->objs_per_page; j++, obj += s->size)
+		for (j = 0; j < seg->objs_per_slab; j++, obj += s->size)
 			hk_kasan_unpoison(obj + s->link_off, -s->link_off);
 	}
 }
@@ -1156,8 +1157,8 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	INIT_LIST_HEAD(&seg->list);
 	init_llist_head(&seg->remote);
 	hk_seg_reset(seg);
-	for (i = 0; i < seg->nr_pages; i++)
-		seg->pages[i].constructed = 0;	/* fresh memory */
+	for (i = 0; i < seg->nr_slabs; i++)
+		seg->slabs[i].constructed = 0;	/* fresh memory */
 	if (s->kasan)
 		hk_kasan_seg_init(s, seg);
 	/* Publish: hk_seg_lookup() checks index against private. */
@@ -1245,11 +1246,11 @@ static void hk_pool_drain(struct hakmem_cache *s)
 static void hk_heap_init(struct hakmem_cache *s, struct hk_heap *h, int node)
 {
 	h->seg = NULL;
-	h->page = NULL;
+	h->slab = NULL;
 	INIT_LIST_HEAD(&h->avail);
 	INIT_LIST_HEAD(&h->full);
 	init_llist_head(&h->remote_segs);
-	h->nr_pages = 0;
+	h->nr_slabs = 0;
 	h->nr_objs = 0;
 	h->next_order = s->first_order;
 	h->node = node;
@@ -1325,7 +1326,7 @@ static void hk_heap_grow(struct hk_heap *h, struct hk_segment *seg)
 			    hk_seg_order);
 }
 
-/* The segment has no page in use: take it off the heap. */
+/* The segment has no slab in use: take it off the heap. */
 static void hk_heap_release_seg(struct hakmem_cache *s, struct hk_heap *h,
 				struct hk_cpu *c, struct hk_segment *seg)
 {
@@ -1338,24 +1339,24 @@ static void hk_heap_release_seg(struct hakmem_cache *s, struct hk_heap *h,
 }
 
 /*
- * Light mode: the objects of a page that goes back to the free map are not
+ * Light mode: the objects of a slab that goes back to the free map are not
  * live any more, whatever their headers said; a late double free into the
- * page (or into its segment, once empty and pooled) must fail the header
+ * slab (or into its segment, once empty and pooled) must fail the header
  * check.  The next carve writes the headers again.
  */
-static void hk_page_kill_headers(struct hakmem_cache *s, struct hk_segment *seg,
-				 struct hk_page *page)
+static void hk_slab_kill_headers(struct hakmem_cache *s, struct hk_segment *seg,
+				 struct hk_slab *slab)
 {
-	char *obj = (char *)hk_page_addr(s, seg, page) + s->obj_off;
+	char *obj = (char *)hk_slab_addr(s, seg, slab) + s->obj_off;
 	u64 dead = hk_hdr_val(s->tag, HK_STATE_DEAD);
 	unsigned int i;
 
-	for (i = 0; i < page->carved; i++, obj += s->size)
+	for (i = 0; i < slab->carved; i++, obj += s->size)
 		*(u64 *)hk_hdr(obj) = dead;
 }
 
 /*
- * Light mode: an object going onto a free list (its page's, or a remote
+ * Light mode: an object going onto a free list (its slab's, or a remote
  * one) is marked free, so that a double free of it fails the header check
  * of the free path; it is marked live again when a refill takes it off.
  * Only the objects on a CPU's stack keep a live header while free.  Full
@@ -1367,57 +1368,57 @@ static __always_inline void hk_mark_listed(struct hakmem_cache *s, void *obj)
 		*(u64 *)hk_hdr(obj) = s->hdr_free;
 }
 
-static void hk_page_release(struct hakmem_cache *s, struct hk_heap *h,
+static void hk_slab_release(struct hakmem_cache *s, struct hk_heap *h,
 			    struct hk_cpu *c, struct hk_segment *seg,
-			    struct hk_page *page)
+			    struct hk_slab *slab)
 {
-	unsigned int idx = page - seg->pages;
+	unsigned int idx = slab - seg->slabs;
 
 	hk_stat_of(s, c, HAKMEM_PAGE_FREE, 1);
 	if (!s->full_mode)
-		hk_page_kill_headers(s, seg, page);
-	if (page->state == HK_PAGE_PARTIAL)
+		hk_slab_kill_headers(s, seg, slab);
+	if (slab->state == HK_SLAB_PARTIAL)
 		__clear_bit(idx, &seg->partial_map);
-	page->state = HK_PAGE_FREE;
-	page->freelist = NULL;
-	page->carved = 0;
+	slab->state = HK_SLAB_FREE;
+	slab->freelist = NULL;
+	slab->carved = 0;
 	__set_bit(idx, &seg->free_map);
 	seg->used--;
-	h->nr_pages--;
-	h->nr_objs -= seg->objs_per_page;
+	h->nr_slabs--;
+	h->nr_objs -= seg->objs_per_slab;
 }
 
 /*
- * Put one object back on its page; the caller owns the page's heap.  Keeps
+ * Put one object back on its slab; the caller owns the slab's heap.  Keeps
  * the bitmaps, the segment lists and the empty-segment pool in step.
- * Return: false if the page had no object in use (reported double free).
+ * Return: false if the slab had no object in use (reported double free).
  */
-static bool hk_page_put(struct hakmem_cache *s, struct hk_heap *h,
+static bool hk_slab_put(struct hakmem_cache *s, struct hk_heap *h,
 			struct hk_cpu *c, struct hk_segment *seg, void *obj)
 {
-	struct hk_page *page = hk_page_of(s, seg, obj);
+	struct hk_slab *slab = hk_slab_of(s, seg, obj);
 
-	if (unlikely(!page->inuse || page->state == HK_PAGE_FREE)) {
+	if (unlikely(!slab->inuse || slab->state == HK_SLAB_FREE)) {
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
-			  "object freed to a page with no object in use (late double free)");
+			  "object freed to a slab with no object in use (late double free)");
 		return false;
 	}
 	hk_mark_listed(s, obj);
-	hk_set_link(s, obj, page->freelist);
-	page->freelist = obj;
-	page->inuse--;
+	hk_set_link(s, obj, slab->freelist);
+	slab->freelist = obj;
+	slab->inuse--;
 
-	if (page->state == HK_PAGE_ACTIVE)
+	if (slab->state == HK_SLAB_ACTIVE)
 		return true;
-	if (!page->inuse) {
-		hk_page_release(s, h, c, seg, page);
+	if (!slab->inuse) {
+		hk_slab_release(s, h, c, seg, slab);
 		if (!seg->used) {
 			hk_heap_release_seg(s, h, c, seg);
 			return true;
 		}
-	} else if (page->state == HK_PAGE_FULL) {
-		page->state = HK_PAGE_PARTIAL;
-		__set_bit(page - seg->pages, &seg->partial_map);
+	} else if (slab->state == HK_SLAB_FULL) {
+		slab->state = HK_SLAB_PARTIAL;
+		__set_bit(slab - seg->slabs, &seg->partial_map);
 	}
 	if (seg->full) {
 		seg->full = false;
@@ -1440,18 +1441,18 @@ static void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
 		while (obj) {
 			struct llist_node *next = obj->next;
 
-			hk_page_put(s, h, c, seg, (char *)obj - s->link_off);
+			hk_slab_put(s, h, c, seg, (char *)obj - s->link_off);
 			obj = next;
 		}
 	}
 }
 
-/* Take the next page to allocate from; NULL if the heap needs a segment. */
-static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
+/* Take the next slab to allocate from; NULL if the heap needs a segment. */
+static struct hk_slab *hk_heap_next_slab(struct hakmem_cache *s,
 					 struct hk_heap *h, struct hk_cpu *c)
 {
 	struct hk_segment *seg;
-	struct hk_page *page;
+	struct hk_slab *slab;
 	unsigned int idx;
 
 	if (llist_empty(&h->remote_segs) == false)
@@ -1476,16 +1477,16 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 		if (seg->partial_map) {
 			idx = __ffs(seg->partial_map);
 			__clear_bit(idx, &seg->partial_map);
-			page = &seg->pages[idx];
+			slab = &seg->slabs[idx];
 			break;
 		}
 		if (seg->free_map) {
 			idx = __ffs(seg->free_map);
 			__clear_bit(idx, &seg->free_map);
-			page = &seg->pages[idx];
+			slab = &seg->slabs[idx];
 			seg->used++;
-			h->nr_pages++;
-			h->nr_objs += seg->objs_per_page;
+			h->nr_slabs++;
+			h->nr_objs += seg->objs_per_slab;
 			hk_stat_of(s, c, HAKMEM_PAGE_ALLOC, 1);
 			break;
 		}
@@ -1493,27 +1494,27 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 		list_add(&seg->list, &h->full);
 		hk_heap_set_seg(h, c, NULL);
 	}
-	page->state = HK_PAGE_ACTIVE;
-	h->page = page;
-	return page;
+	slab->state = HK_SLAB_ACTIVE;
+	h->slab = slab;
+	return slab;
 }
 
 /*
- * Carve up to @n fresh slots of @page into @p: write each header (one
+ * Carve up to @n fresh slots of @slab into @p: write each header (one
  * store), and for caches that have them run the debug setup and the
  * constructor.  Return: how many.
  */
 static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
-			     struct hk_page *page, void **p, unsigned int n)
+			     struct hk_slab *slab, void **p, unsigned int n)
 {
-	unsigned int i, nr = min(n, seg->objs_per_page - page->carved);
-	char *obj = (char *)hk_page_addr(s, seg, page) +
-		    page->carved * s->size + s->obj_off;
+	unsigned int i, nr = min(n, seg->objs_per_slab - slab->carved);
+	char *obj = (char *)hk_slab_addr(s, seg, slab) +
+		    slab->carved * s->size + s->obj_off;
 	u64 hdr = s->full_mode ? s->hdr_free : s->hdr_light;
 
 	for (i = 0; i < nr; i++, obj += s->size) {
 		*(u64 *)hk_hdr(obj) = hdr;
-		/* A page carved again may hold its last use's link words. */
+		/* A slab carved again may hold its last use's link words. */
 		if (s->wipe_link)
 			hk_set_link(s, obj, NULL);
 		p[i] = obj;
@@ -1528,7 +1529,7 @@ static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
 			 * still look at it), as SLUB constructs a slab's
 			 * objects only when the slab is allocated.
 			 */
-			if (s->ctor && page->carved + i >= page->constructed) {
+			if (s->ctor && slab->carved + i >= slab->constructed) {
 				if (s->kasan)
 					hk_kasan_unpoison(p[i], s->object_size);
 				s->ctor(p[i]);
@@ -1537,33 +1538,33 @@ static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
 			}
 		}
 	}
-	page->carved += nr;
-	page->constructed = max(page->constructed, page->carved);
+	slab->carved += nr;
+	slab->constructed = max(slab->constructed, slab->carved);
 	return nr;
 }
 
 /*
- * Fill @p with up to @n objects from the heap's pages, without new segments.
+ * Fill @p with up to @n objects from the heap's slabs, without new segments.
  * Return: how many.
  */
 static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 				 struct hk_cpu *c, void **p, unsigned int n)
 {
 	unsigned int got = 0, carved = 0;
-	struct hk_page *page;
+	struct hk_slab *slab;
 
 	hk_assert_owner(s, h);
 	while (got < n) {
-		page = h->page;
-		if (!page) {
-			page = hk_heap_next_page(s, h, c);
-			if (!page)
+		slab = h->slab;
+		if (!slab) {
+			slab = hk_heap_next_slab(s, h, c);
+			if (!slab)
 				break;
 		}
-		while (got < n && page->freelist) {
-			void *obj = page->freelist;
+		while (got < n && slab->freelist) {
+			void *obj = slab->freelist;
 
-			page->freelist = hk_get_link(s, obj);
+			slab->freelist = hk_get_link(s, obj);
 			/*
 			 * init_on_free zeroed the object before the link went
 			 * in: take it out, as SLUB's maybe_wipe_obj_freeptr().
@@ -1572,20 +1573,20 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 				hk_set_link(s, obj, NULL);
 			if (!s->full_mode)
 				*(u64 *)hk_hdr(obj) = s->hdr_light;
-			page->inuse++;
+			slab->inuse++;
 			p[got++] = obj;
 		}
-		if (got < n && page->carved < h->seg->objs_per_page) {
-			unsigned int k = hk_carve(s, h->seg, page, p + got,
+		if (got < n && slab->carved < h->seg->objs_per_slab) {
+			unsigned int k = hk_carve(s, h->seg, slab, p + got,
 						  n - got);
 
-			page->inuse += k;
+			slab->inuse += k;
 			got += k;
 			carved += k;
 		}
-		if (!page->freelist && page->carved == h->seg->objs_per_page) {
-			page->state = HK_PAGE_FULL;
-			h->page = NULL;
+		if (!slab->freelist && slab->carved == h->seg->objs_per_slab) {
+			slab->state = HK_SLAB_FULL;
+			h->slab = NULL;
 		}
 	}
 	if (carved)
@@ -1593,25 +1594,25 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 	return got;
 }
 
-/* Give up the current page and segment, so that empty ones can go. */
+/* Give up the current slab and segment, so that empty ones can go. */
 static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 			  struct hk_cpu *c)
 {
 	struct hk_segment *seg, *tmp;
-	struct hk_page *page;
+	struct hk_slab *slab;
 
 	hk_assert_owner(s, h);
 	/* Collecting may release the current segment: look at it after. */
 	hk_heap_collect(s, h, c);
-	page = h->page;
+	slab = h->slab;
 	seg = h->seg;
-	if (page) {
-		h->page = NULL;
-		if (!page->inuse) {
-			hk_page_release(s, h, c, seg, page);
+	if (slab) {
+		h->slab = NULL;
+		if (!slab->inuse) {
+			hk_slab_release(s, h, c, seg, slab);
 		} else {
-			page->state = HK_PAGE_PARTIAL;
-			__set_bit(page - seg->pages, &seg->partial_map);
+			slab->state = HK_SLAB_PARTIAL;
+			__set_bit(slab - seg->slabs, &seg->partial_map);
 		}
 	}
 	/* Drained: no segment is current, for allocation or fast frees. */
@@ -1675,7 +1676,7 @@ hk_seg_known(struct hakmem_cache *s, struct hk_cpu *c, const void *obj)
 	return NULL;
 }
 
-/* Put an object back: to its page if the heap owns it, else remotely. */
+/* Put an object back: to its slab if the heap owns it, else remotely. */
 static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 			  struct hk_cpu *c, void *obj)
 {
@@ -1686,7 +1687,7 @@ static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 		seg = hk_seg_of_trusted(obj);
 	owner = READ_ONCE(seg->heap);
 	if (owner == h) {
-		hk_page_put(s, h, c, seg, obj);
+		hk_slab_put(s, h, c, seg, obj);
 	} else if (unlikely(!owner)) {
 		/* Only a double free can reach an empty, pooled segment. */
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
@@ -1699,7 +1700,7 @@ static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 
 /* === Internals: per-CPU stack ============================================= */
 
-/* Move the oldest objects of the stack back to their pages, keeping @keep. */
+/* Move the oldest objects of the stack back to their slabs, keeping @keep. */
 static void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c,
 			 unsigned int keep)
 {
@@ -1716,7 +1717,7 @@ static void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c,
 	memmove(c->stack, c->stack + n, keep * sizeof(void *));
 	c->count = keep;
 	hk_stat(c, HAKMEM_FLUSH);
-	/* ... and at every flush, so that their pages can empty. */
+	/* ... and at every flush, so that their slabs can empty. */
 	if (!llist_empty(&c->heap.remote_segs))
 		hk_heap_collect(s, &c->heap, c);
 }
@@ -2230,7 +2231,7 @@ hk_free_enter(struct hk_segment *seg, void *obj, unsigned long caller)
 
 /*
  * __hk_free() step 3: push proved @obj of @seg on @c's stack, or put it
- * straight back to its page; catches the double free of the top of the
+ * straight back to its slab; catches the double free of the top of the
  * stack.  Entered with @c's guard held, leaves it released.
  */
 static __always_inline void hk_free_push(struct hakmem_cache *s,
@@ -2251,7 +2252,7 @@ static __always_inline void hk_free_push(struct hakmem_cache *s,
 	if (seg != c->heap.seg && READ_ONCE(seg->heap) == &c->heap &&
 	    c->count >= s->stack_max / 2) {
 		/* A late double free is reported there and not counted. */
-		if (hk_page_put(s, &c->heap, c, seg, obj))
+		if (hk_slab_put(s, &c->heap, c, seg, obj))
 			hk_stat(c, HAKMEM_FREE_SLOW);
 	} else {
 		hk_cpu_push(s, c, obj);
@@ -2324,7 +2325,7 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 
 struct hk_validate {
 	raw_spinlock_t lock;	/* the CPUs' passes share map and errors */
-	unsigned long *map;	/* one bit a slot of the page being checked */
+	unsigned long *map;	/* one bit a slot of the slab being checked */
 	int errors;
 	int counted;		/* of them, reported in a KUnit test's task */
 };
@@ -2344,16 +2345,16 @@ static void hk_validate_error(struct hk_validate *v)
 }
 
 static void hk_bad(struct hakmem_cache *s, struct hk_validate *v,
-		   struct hk_segment *seg, struct hk_page *page, const char *what)
+		   struct hk_segment *seg, struct hk_slab *slab, const char *what)
 {
 	hk_validate_error(v);
 	hk_add_kunit_error();
-	pr_err("BUG hakmem_slab %s: validate: segment %lx page %td: %s\n",
-	       s->name, seg->base, page ? page - seg->pages : -1, what);
+	pr_err("BUG hakmem_slab %s: validate: segment %lx slab %td: %s\n",
+	       s->name, seg->base, slab ? slab - seg->slabs : -1, what);
 }
 
 /*
- * Red zone and poison of a free object of a debug cache, on its page's free
+ * Red zone and poison of a free object of a debug cache, on its slab's free
  * list: the validating owner owns it, and repairs what it reports.
  */
 static void hk_validate_free(struct hakmem_cache *s, struct hk_validate *v,
@@ -2382,7 +2383,7 @@ static void hk_validate_free(struct hakmem_cache *s, struct hk_validate *v,
 }
 
 /*
- * The red zone of an object that is not on its page's free list: in use, or
+ * The red zone of an object that is not on its slab's free list: in use, or
  * being freed by another CPU or an interrupt, or on a remote list.  Only an
  * object whose header says "allocated" before and after the red zone was
  * read is checked (hk_debug_free() writes the header first); it is reported
@@ -2409,35 +2410,35 @@ static void hk_validate_live(struct hakmem_cache *s, struct hk_validate *v,
 	hk_validate_error(v);
 }
 
-static void hk_validate_page(struct hakmem_cache *s, struct hk_validate *v,
-			     struct hk_segment *seg, struct hk_page *page)
+static void hk_validate_slab(struct hakmem_cache *s, struct hk_validate *v,
+			     struct hk_segment *seg, struct hk_slab *slab)
 {
-	unsigned long start = hk_page_addr(s, seg, page) + s->obj_off;
+	unsigned long start = hk_slab_addr(s, seg, slab) + s->obj_off;
 	unsigned int nfree = 0, i;
 	void *obj;
 
-	if (page->carved > seg->objs_per_page) {
-		hk_bad(s, v, seg, page, "more objects carved than fit");
+	if (slab->carved > seg->objs_per_slab) {
+		hk_bad(s, v, seg, slab, "more objects carved than fit");
 		return;
 	}
-	bitmap_zero(v->map, s->objs_per_page);
-	for (obj = page->freelist; obj; obj = hk_get_link(s, obj)) {
+	bitmap_zero(v->map, s->objs_per_slab);
+	for (obj = slab->freelist; obj; obj = hk_get_link(s, obj)) {
 		unsigned long off = (unsigned long)obj - start;
 
 		if ((unsigned long)obj < start || off % s->size ||
-		    off / s->size >= page->carved) {
-			hk_bad(s, v, seg, page, "free list points outside the page");
+		    off / s->size >= slab->carved) {
+			hk_bad(s, v, seg, slab, "free list points outside the slab");
 			return;
 		}
 		if (__test_and_set_bit(off / s->size, v->map)) {
-			hk_bad(s, v, seg, page, "free list has a loop");
+			hk_bad(s, v, seg, slab, "free list has a loop");
 			return;
 		}
 		nfree++;
 	}
-	if (nfree + page->inuse != page->carved)
-		hk_bad(s, v, seg, page, "free + in use != carved");
-	for (i = 0; i < page->carved; i++) {
+	if (nfree + slab->inuse != slab->carved)
+		hk_bad(s, v, seg, slab, "free + in use != carved");
+	for (i = 0; i < slab->carved; i++) {
 		struct hk_hdr h, *hp = hk_hdr((void *)(start + i * s->size));
 		u64 raw = READ_ONCE(*(u64 *)hp);
 
@@ -2446,11 +2447,11 @@ static void hk_validate_page(struct hakmem_cache *s, struct hk_validate *v,
 		if (h.tag != s->tag ||
 		    (h.state != HK_STATE_FREE &&
 		     h.state != (s->full_mode ? HK_STATE_ALLOC : HK_STATE_LIGHT))) {
-			hk_bad(s, v, seg, page, "object header overwritten");
+			hk_bad(s, v, seg, slab, "object header overwritten");
 			return;
 		}
 		if (test_bit(i, v->map) && h.state != HK_STATE_FREE)
-			hk_bad(s, v, seg, page, "free object marked allocated");
+			hk_bad(s, v, seg, slab, "free object marked allocated");
 		if (!s->debug)
 			continue;
 		if (test_bit(i, v->map))
@@ -2467,26 +2468,26 @@ static void hk_validate_seg(struct hakmem_cache *s, struct hk_validate *v,
 
 	if (seg->heap != h || seg->cache != s)
 		hk_bad(s, v, seg, NULL, "segment has the wrong owner");
-	for (i = 0; i < seg->nr_pages; i++) {
-		struct hk_page *page = &seg->pages[i];
+	for (i = 0; i < seg->nr_slabs; i++) {
+		struct hk_slab *slab = &seg->slabs[i];
 		bool is_free = test_bit(i, &seg->free_map);
 		bool partial = test_bit(i, &seg->partial_map);
 
-		if (is_free != hk_page_is(page, HK_PAGE_FREE) ||
-		    partial != hk_page_is(page, HK_PAGE_PARTIAL)) {
-			hk_bad(s, v, seg, page, "bitmaps disagree with the page");
+		if (is_free != hk_slab_is(slab, HK_SLAB_FREE) ||
+		    partial != hk_slab_is(slab, HK_SLAB_PARTIAL)) {
+			hk_bad(s, v, seg, slab, "bitmaps disagree with the slab");
 			continue;
 		}
-		if (page->state == HK_PAGE_FREE) {
-			if (page->inuse || page->carved)
-				hk_bad(s, v, seg, page, "free page has objects");
+		if (slab->state == HK_SLAB_FREE) {
+			if (slab->inuse || slab->carved)
+				hk_bad(s, v, seg, slab, "free slab has objects");
 			continue;
 		}
 		used++;
-		hk_validate_page(s, v, seg, page);
+		hk_validate_slab(s, v, seg, slab);
 	}
 	if (used != seg->used)
-		hk_bad(s, v, seg, NULL, "count of used pages is wrong");
+		hk_bad(s, v, seg, NULL, "count of used slabs is wrong");
 }
 
 static void hk_validate_heap(struct hakmem_cache *s, struct hk_heap *h,
@@ -2662,18 +2663,18 @@ static unsigned int hk_calculate_align(slab_flags_t flags, unsigned int align,
 }
 
 /*
- * The smallest page order that holds at least HK_MIN_OBJS_PER_PAGE objects
- * and wastes at most 1/32 of the page, else 1/16, else 1/8 (as SLUB's
+ * The smallest page order that holds at least HK_MIN_OBJS_PER_SLAB objects
+ * and wastes at most 1/32 of the slab, else 1/16, else 1/8 (as SLUB's
  * calculate_order() relaxes its fraction); never so small that a segment has
- * more pages than its bitmaps have bits.
+ * more slabs than its bitmaps have bits.
  */
-static unsigned int hk_calculate_page_order(unsigned int stride,
+static unsigned int hk_calculate_slab_order(unsigned int stride,
 					    unsigned int align_order)
 {
-	unsigned int min_order = hk_seg_order - ilog2(HK_MAX_PAGES_PER_SEG);
+	unsigned int min_order = hk_seg_order - ilog2(HK_MAX_SLABS_PER_SEG);
 	unsigned int order, fraction;
 
-	if (hk_seg_order < ilog2(HK_MAX_PAGES_PER_SEG))
+	if (hk_seg_order < ilog2(HK_MAX_SLABS_PER_SEG))
 		min_order = 0;
 	min_order = max(min_order, align_order);
 	for (fraction = 32; fraction >= 8; fraction /= 2) {
@@ -2681,7 +2682,7 @@ static unsigned int hk_calculate_page_order(unsigned int stride,
 			unsigned long bytes = PAGE_SIZE << order;
 			unsigned long n = bytes / stride;
 
-			if (n >= HK_MIN_OBJS_PER_PAGE &&
+			if (n >= HK_MIN_OBJS_PER_SLAB &&
 			    bytes - n * stride <= bytes / fraction)
 				return order;
 		}
@@ -2725,14 +2726,14 @@ static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 	/* A stride that is a multiple of align keeps every object aligned. */
 	s->link_off = keep_contents ? -(int)(HK_HDR_SIZE + HK_LINK_SIZE) : 0;
 	align_order = s->align > PAGE_SIZE ? ilog2(s->align) - PAGE_SHIFT : 0;
-	s->page_order = hk_calculate_page_order(s->size, align_order);
-	s->page_shift = PAGE_SHIFT + s->page_order;
-	s->objs_per_page = (PAGE_SIZE << s->page_order) / s->size;
+	s->slab_order = hk_calculate_slab_order(s->size, align_order);
+	s->slab_shift = PAGE_SHIFT + s->slab_order;
+	s->objs_per_slab = (PAGE_SIZE << s->slab_order) / s->size;
 	/* Fallback segments hold one object at least, every one aligned. */
 	s->min_order = max_t(unsigned int, get_order(s->size), align_order);
-	s->first_order = max(s->page_order, s->min_order);
-	if (!s->objs_per_page || s->objs_per_page > USHRT_MAX ||
-	    s->page_order > hk_seg_order || s->min_order > hk_seg_order)
+	s->first_order = max(s->slab_order, s->min_order);
+	if (!s->objs_per_slab || s->objs_per_slab > USHRT_MAX ||
+	    s->slab_order > hk_seg_order || s->min_order > hk_seg_order)
 		return -EINVAL;
 	return 0;
 }
@@ -2962,29 +2963,29 @@ fail:
 	return NULL;
 }
 
-/* Is @obj on its page's free list? */
-static bool hk_on_freelist(struct hakmem_cache *s, struct hk_page *page,
+/* Is @obj on its slab's free list? */
+static bool hk_on_freelist(struct hakmem_cache *s, struct hk_slab *slab,
 			   void *obj)
 {
 	void *f;
 
-	for (f = page->freelist; f; f = hk_get_link(s, f))
+	for (f = slab->freelist; f; f = hk_get_link(s, f))
 		if (f == obj)
 			return true;
 	return false;
 }
 
-/* Show up to *@budget objects of a page that are still in use. */
-static void hk_report_page_leaks(struct hakmem_cache *s, struct hk_segment *seg,
-				 struct hk_page *page, int *budget)
+/* Show up to *@budget objects of a slab that are still in use. */
+static void hk_report_slab_leaks(struct hakmem_cache *s, struct hk_segment *seg,
+				 struct hk_slab *slab, int *budget)
 {
-	unsigned long start = hk_page_addr(s, seg, page) + s->obj_off;
+	unsigned long start = hk_slab_addr(s, seg, slab) + s->obj_off;
 	unsigned int i;
 
-	for (i = 0; i < page->carved && *budget > 0; i++) {
+	for (i = 0; i < slab->carved && *budget > 0; i++) {
 		void *obj = (void *)(start + i * s->size);
 
-		if (hk_on_freelist(s, page, obj))
+		if (hk_on_freelist(s, slab, obj))
 			continue;
 		pr_err("BUG hakmem_slab %s: object 0x%p still in use at destroy\n",
 		       s->name, obj);
@@ -3003,12 +3004,12 @@ static unsigned long hk_report_leaks_heap(struct hakmem_cache *s,
 
 	for (l = 0; l < ARRAY_SIZE(lists); l++) {
 		list_for_each_entry(seg, lists[l], list) {
-			for (i = 0; i < seg->nr_pages; i++) {
-				struct hk_page *page = &seg->pages[i];
+			for (i = 0; i < seg->nr_slabs; i++) {
+				struct hk_slab *slab = &seg->slabs[i];
 
-				n += page->inuse;
-				if (page->inuse)
-					hk_report_page_leaks(s, seg, page, budget);
+				n += slab->inuse;
+				if (slab->inuse)
+					hk_report_slab_leaks(s, seg, slab, budget);
 			}
 		}
 	}
@@ -3038,7 +3039,7 @@ static unsigned long hk_objects_inuse(struct hakmem_cache *s)
 	return a > f ? a - f : 0;
 }
 
-/* Objects the pages taken from segments hold (pages differ in size). */
+/* Objects the slabs taken from segments hold (slabs differ in size). */
 static long hk_objs_total(struct hakmem_cache *s)
 {
 	long n = READ_ONCE(s->depot.nr_objs);
@@ -3232,7 +3233,7 @@ static u64 hk_cpu_ops(struct hk_cpu *c)
 /*
  * Give back what a cache holds on this CPU if nothing was allocated or
  * freed there since the last pass: the stack's objects go home, the current
- * page and segment are given up, empty segments go to the pool or back to
+ * slab and segment are given up, empty segments go to the pool or back to
  * the page allocator.  The next allocation refills, once.
  */
 static void hk_reclaim_cache(struct hakmem_cache *s)
@@ -3641,7 +3642,7 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 	size_t i;
 
 	might_alloc(gfp);
-	/* One guarded section: the stack, then the heap's pages directly. */
+	/* One guarded section: the stack, then the heap's slabs directly. */
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (likely(!c->busy && nr)) {
@@ -3747,7 +3748,7 @@ void hakmem_cache_get_info(struct hakmem_cache *s,
 	info->objects_total = hk_objs_total(s);
 	info->segments = atomic_long_read(&s->nr_segments);
 	info->pages = atomic_long_read(&s->nr_seg_pages);
-	info->page_order = s->page_order;
+	info->page_order = s->slab_order;
 	info->segment_order = hk_seg_order;
 	info->header_mode = s->header_mode;
 	info->flags = s->flags;
@@ -3763,7 +3764,7 @@ int hakmem_cache_validate(struct hakmem_cache *s)
 	int node;
 
 	raw_spin_lock_init(&v.lock);
-	v.map = bitmap_zalloc(s->objs_per_page, GFP_KERNEL);
+	v.map = bitmap_zalloc(s->objs_per_slab, GFP_KERNEL);
 	if (!v.map)
 		return -ENOMEM;
 	hk_on_each_cpu(s, HK_OP_FLUSH, NULL);
@@ -3994,7 +3995,7 @@ static void *hk_obj_of(const void *ptr, struct hakmem_cache *want,
 {
 	struct hk_segment *seg = hk_seg_lookup(ptr);
 	struct hakmem_cache *s;
-	struct hk_page *page;
+	struct hk_slab *slab;
 	unsigned long off;
 	void *obj;
 
@@ -4017,10 +4018,10 @@ static void *hk_obj_of(const void *ptr, struct hakmem_cache *want,
 			  "RCU free to the wrong cache");
 		return NULL;
 	}
-	page = hk_page_of(s, seg, ptr);
-	off = (unsigned long)ptr - hk_page_addr(s, seg, page);
+	slab = hk_slab_of(s, seg, ptr);
+	off = (unsigned long)ptr - hk_slab_addr(s, seg, slab);
 	obj = (char *)ptr - (off % s->size) + s->obj_off;
-	if (off % s->size < s->obj_off || off / s->size >= seg->objs_per_page) {
+	if (off % s->size < s->obj_off || off / s->size >= seg->objs_per_slab) {
 		hk_report(s, HAKMEM_ERR_HEADER, ptr, caller,
 			  "RCU free of a pointer outside any object");
 		return NULL;

@@ -3058,6 +3058,9 @@ static int hk_slabinfo_show(struct seq_file *m, void *v)
 	struct hakmem_cache_info info;
 	struct hakmem_cache *s;
 
+	/* Units first: scripts read page_size, and skip every '#' line. */
+	seq_printf(m, "# objsize, stride: bytes; inuse, total: objects; pages: PAGE_SIZE pages; page_size %lu\n",
+		   (unsigned long)PAGE_SIZE);
 	seq_puts(m, "# name objsize stride inuse total pages segments header flags\n");
 	mutex_lock(&hk_caches_mutex);
 	list_for_each_entry(s, &hk_caches, list) {

@@ -118,19 +118,25 @@ extern const char *const hakmem_stat_names[];
 /**
  * struct hakmem_cache_info - a snapshot of one cache, as slabinfo shows it
  * @name: the name given at creation
- * @object_size: the size the user asked for
- * @size: the stride between objects (object, header and padding)
- * @align: the alignment of every object
+ * @object_size: bytes: the size the user asked for
+ * @size: bytes: the stride between objects (object, header and padding)
+ * @align: bytes: the alignment of every object
  * @objects_inuse: objects allocated and not yet freed
- * @objects_total: objects the cache's pages can hold
- * @pages: pages (PAGE_SIZE) in use by the cache, segments included
+ * @objects_total: objects the cache's slabs can hold
+ * @pages: PAGE_SIZE pages the cache's segments take, in use or not
  * @segments: segments the cache holds
- * @page_order: order of one hakmem page (the unit carved into objects)
- * @segment_order: order of one segment
+ * @page_order: a slab (the span objects are carved from) is 2^@page_order
+ *	PAGE_SIZE pages
+ * @segment_order: a full-size segment is 2^@segment_order PAGE_SIZE pages
+ *	(young heaps' and fallback segments are smaller)
  * @header_mode: the cache's &enum hakmem_header_mode
  * @flags: the cache's SLAB_* flags
- * @useroffset: start of the usercopy region (hakmem_cache_create_usercopy())
+ * @useroffset: bytes: start of the usercopy region
+ *	(hakmem_cache_create_usercopy())
  * @usersize: bytes of the usercopy region; 0 for none
+ *
+ * Figures are in bytes, objects or PAGE_SIZE pages, as each says; a
+ * cache's memory is @pages * PAGE_SIZE bytes.
  */
 struct hakmem_cache_info {
 	const char *name;

@@ -2,6 +2,13 @@
 /*
  * hakmem_slab: a per-CPU segment slab cache.
  *
+ * This is the core: allocation and free paths, segments, heaps, per-CPU
+ * stacks, the depot, hotplug, shrinker, idle reclaim and the API.
+ * Diagnostics (reports, debug checks, validation, leak reports) are in
+ * hakmem_slab_report.c, the debugfs files in hakmem_slab_debugfs.c; what
+ * the three share is in hakmem_slab_internal.h.  Kbuild compiles this file
+ * as hakmem_slab_core.o (see there).
+ *
  * Data structures
  * ===============
  *
@@ -141,258 +148,9 @@
  * allocator, may sleep).
  */
 
-#define pr_fmt(fmt) "hakmem_slab: " fmt
-
-#include <linux/bitops.h>
-#include <linux/cpu.h>
-#include <linux/cpuhotplug.h>
-#include <linux/debugfs.h>
-#include <linux/fault-inject.h>
-#include <linux/init.h>
-#include <linux/jump_label.h>
-#include <linux/kernel.h>
-#include <linux/kmemleak.h>
-#include <linux/list.h>
-#include <linux/llist.h>
-#include <linux/mm.h>
-#include <linux/module.h>
-#include <linux/mutex.h>
-#include <linux/poison.h>
-#include <linux/printk.h>
-#include <linux/percpu.h>
-#include <linux/random.h>
-#include <linux/ratelimit.h>
-#include <linux/rcupdate.h>
-#include <linux/sched.h>
-#include <linux/seq_file.h>
-#include <linux/shrinker.h>
-#include <linux/sizes.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
-#include <linux/string.h>
-#include <linux/workqueue.h>
-#include <kunit/test.h>
-
-#include "hakmem_compat.h"
-#include "hakmem_slab.h"
-#include "kunit/hakmem_slab_test.h"
+#include "hakmem_slab_internal.h"
 
 /* === Data ================================================================= */
-
-#define HK_STACK_MAX		256	/* per-CPU stack slots */
-#define HK_POOL_MAX		2	/* empty segments kept per cache */
-/* Pages of empty segments kept in all pools together, per online node. */
-#define HK_POOL_PAGES_PER_NODE	(SZ_1M >> PAGE_SHIFT)
-#define HK_MAX_SLABS_PER_SEG	BITS_PER_LONG
-#define HK_MIN_OBJS_PER_SLAB	4
-#define HK_HDR_SIZE		sizeof(struct hk_hdr)
-#define HK_LINK_SIZE		sizeof(void *)
-#define HK_KFREE_HINTS		16	/* segments hakmem_kfree() remembers */
-
-/* What of the caller's gfp a segment allocation keeps (mm's reclaim mask). */
-#define HK_GFP_SEGMENT_MASK	(__GFP_RECLAIM | __GFP_IO | __GFP_FS |	\
-				 __GFP_HIGH | __GFP_NORETRY |		\
-				 __GFP_RETRY_MAYFAIL | __GFP_MEMALLOC |	\
-				 __GFP_NOMEMALLOC | __GFP_HARDWALL |	\
-				 __GFP_THISNODE | __GFP_NOFAIL)
-
-/* Each new segment of a heap is 2^HK_SEG_GROWTH times the last. */
-#define HK_SEG_GROWTH		4
-
-/* hk_hdr.state values */
-#define HK_STATE_LIGHT		0x11947e55U	/* light mode: written at carve */
-#define HK_STATE_ALLOC		0xa110c8edU	/* full mode: allocated */
-#define HK_STATE_FREE		0xf7eef7eeU	/* full mode: free */
-#define HK_STATE_DEAD		0xdeadf7eeU	/* light mode: slab is free */
-
-/* hk_slab.state */
-enum hk_slab_state {
-	HK_SLAB_FREE,		/* in the segment's free_map */
-	HK_SLAB_ACTIVE,		/* the heap's current slab */
-	HK_SLAB_PARTIAL,	/* in the segment's partial_map */
-	HK_SLAB_FULL,		/* no free object, on no map */
-};
-
-/* The per-object header, just before the object. */
-struct hk_hdr {
-	u32 tag;		/* the cache's hk_cache.tag */
-	u32 state;		/* HK_STATE_* */
-};
-
-/* The last allocation or free of an object (SLAB_STORE_USER). */
-struct hk_track {
-	unsigned long addr;	/* caller */
-	unsigned long when;	/* jiffies */
-	int cpu;
-	int pid;
-};
-
-enum hk_track_item { HK_TRACK_ALLOC, HK_TRACK_FREE };
-
-/*
- * What an allocation or a free does besides the pop or push, one byte each
- * (hk_cache.alloc_work, free_work), so that the fast paths test one byte.
- */
-#define HK_WORK_DEBUG		BIT(0)	/* poison, red zone, tracks */
-#define HK_WORK_HEADER		BIT(1)	/* full mode: write the state */
-#define HK_WORK_ZERO		BIT(2)	/* init_on_alloc / init_on_free */
-#define HK_WORK_TOOLS		BIT(3)	/* KASAN, kmemleak (hk_cache.kasan, ...) */
-
-/* Debug features a cache has (from its flags and the debug parameter). */
-#define HK_DEBUG_FLAGS		(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER)
-
-/* One slab (span of 2^slab_order PAGE_SIZE pages) of a segment. */
-struct hk_slab {
-	void *freelist;		/* free objects, linked through the link word */
-	unsigned short inuse;	/* objects out of this slab (users, stacks) */
-	unsigned short carved;	/* objects carved so far */
-	/*
-	 * Slots the constructor has built since the segment came from the
-	 * page allocator: carving the slab again does not rebuild them.
-	 */
-	unsigned short constructed;
-	unsigned char state;	/* enum hk_slab_state */
-};
-
-struct hk_heap;
-
-struct hk_segment {
-	unsigned long base;		/* address of the first byte */
-	unsigned long size;		/* bytes: PAGE_SIZE << order */
-	struct hakmem_cache *cache;
-	unsigned int order;		/* of the page allocation */
-	unsigned int slab_shift;	/* log2 of a slab's bytes */
-	unsigned int nr_slabs;		/* slabs[] entries */
-	unsigned int objs_per_slab;
-	struct hk_heap *heap;		/* owner; NULL while in the pool */
-	unsigned long free_map;		/* owner: free slabs */
-	unsigned long partial_map;	/* owner: slabs with free objects */
-	unsigned int used;		/* owner: slabs not free */
-	bool full;			/* owner: on heap->full */
-	struct list_head list;		/* owner: heap->avail or heap->full */
-	struct llist_head remote;	/* any CPU: remotely freed objects */
-	struct llist_node remote_node;	/* on heap->remote_segs */
-	struct rcu_head rcu;
-	struct hk_slab slabs[];
-};
-
-/* The segments one owner allocates from. */
-struct hk_heap {
-	struct hk_segment *seg;		/* current segment, on no list */
-	struct hk_slab *slab;		/* current slab, HK_SLAB_ACTIVE */
-	struct list_head avail;		/* segments with free or partial slabs */
-	struct list_head full;		/* segments without */
-	struct llist_head remote_segs;	/* segments with remote frees */
-	long nr_slabs;			/* slabs taken minus slabs released */
-	long nr_objs;			/* objects those slabs hold */
-	unsigned int next_order;	/* of the next new segment */
-	int node;
-};
-
-/* A heap of one node, under its own lock (lock order: as the depot's, 4). */
-struct hk_node_heap {
-	spinlock_t lock;		/* protects heap */
-	struct hk_heap heap;
-};
-
-/*
- * What the fast paths touch is in the first cache line: the guard, the
- * count, the segment compare and the two fast counters; then the slot of
- * stack[] they pop or push.  The segment __hk_free() proved last has a line
- * of its own.  Aligned on UP kernels too: the point is how many lines a
- * fast path touches, not false sharing.
- */
-struct hk_cpu {
-	unsigned int busy;		/* re-entrancy guard */
-	unsigned int count;		/* objects in stack[] */
-	unsigned long cur_base;		/* cur_seg's first slot, or 0 */
-	unsigned long cur_size;		/* bytes from there to its end, or 0 */
-	u64 stat[HAKMEM_NR_STATS];
-	/*
-	 * The segment the last objects were allocated from, for the fast free
-	 * path: heap.seg, or the last one while the heap has none (it filled
-	 * up); owned by the heap, cleared when it leaves the heap.
-	 */
-	struct hk_segment *cur_seg ____cacheline_aligned;
-	/* The last segment __hk_free() proved, and hakmem_cache.seg_gen then. */
-	unsigned long last_base;
-	unsigned long last_size;
-	struct hk_segment *last_seg;
-	unsigned long last_gen;
-	u64 idle_ops;			/* allocations + frees at the last reclaim */
-	void *stack[HK_STACK_MAX];
-	struct hk_heap heap;
-} ____cacheline_aligned;
-
-static_assert(L1_CACHE_BYTES < 64 ||
-	      offsetofend(struct hk_cpu, stat[HAKMEM_FREE_FAST]) <= 64);
-
-struct hakmem_cache {
-	/* Read on the fast paths. */
-	struct hk_cpu __percpu *cpu;
-	unsigned int stack_max;		/* 0: every operation takes the slow path */
-	unsigned int fast_max;		/* stack_max, or 0 if a free must do more */
-	unsigned int obj_off;		/* object offset in its slot */
-	int link_off;			/* link word offset from the object */
-	u64 hdr_live;			/* an allocated object's header */
-	u8 alloc_work;			/* HK_WORK_*: beyond the pop, or 0 */
-	u8 free_work;			/* HK_WORK_*: beyond the push, or 0 */
-	unsigned int gfp_zero;		/* __GFP_ZERO, or 0 for ctor caches */
-	u64 hdr_light;			/* light-mode header value */
-	u64 hdr_alloc;			/* full mode: allocated */
-	u64 hdr_free;			/* full mode: free */
-	u32 tag;
-	bool full_mode;
-	bool init_alloc;		/* zero on allocation (init_on_alloc) */
-	bool init_free;			/* zero on free (init_on_free) */
-	bool debug;			/* any of HK_DEBUG_FLAGS */
-	bool kasan;			/* KASAN poisons free objects, red zones */
-	bool kmemleak;			/* objects are kmemleak objects */
-	bool poison;			/* poison free objects */
-	unsigned int red_off;		/* red zone offset from the object */
-	unsigned int red_size;		/* red zone bytes, 0 without */
-	unsigned int track_off;		/* tracks offset from the object */
-
-	unsigned int object_size;
-	unsigned int size;		/* stride */
-	unsigned int align;
-	unsigned int slab_order;
-	unsigned int slab_shift;
-	unsigned int objs_per_slab;	/* in a slab of slab_order */
-	unsigned int min_order;		/* smallest segment: holds one object */
-	unsigned int first_order;	/* a heap's first segment: one slab */
-	bool wipe_link;			/* clear the link word on allocation */
-	slab_flags_t flags;
-	enum hakmem_header_mode header_mode;
-	void (*ctor)(void *obj);
-	const char *name;
-
-	/* The depot: a heap for nested (re-entrant) allocations. */
-	spinlock_t depot_lock;		/* protects depot */
-	struct hk_heap depot;
-	/*
-	 * A locked heap per node, for hakmem_cache_alloc_node() requests
-	 * that this CPU's heap cannot serve (nr_node_ids entries; NULL on a
-	 * kernel with one possible node).
-	 */
-	struct hk_node_heap *node_heaps;
-	unsigned int useroffset;	/* usercopy region (create_usercopy) */
-	unsigned int usersize;
-	atomic_long_t rcu_pending;	/* hakmem_*free_rcu() not yet run */
-
-	raw_spinlock_t pool_lock;	/* protects pool and nr_pool */
-	struct list_head pool;		/* empty segments */
-	unsigned int nr_pool;
-
-	atomic_long_t nr_segments;
-	atomic_long_t nr_seg_pages;	/* PAGE_SIZE pages in segments */
-	atomic_long_t seg_gen;		/* bumped when a segment is freed */
-	atomic_long_t atomic_stat[HAKMEM_NR_STATS];	/* nested paths, errors */
-	u64 stat_base[HAKMEM_NR_STATS];			/* values at last clear */
-	bool defunct;			/* destroyed with objects in use */
-	struct list_head list;		/* on hk_caches */
-	struct dentry *debugfs;
-};
 
 /*
  * Unsized, as kfence's counter_names[]: an item added to the enum after
@@ -425,35 +183,19 @@ const char *const hakmem_stat_names[] = {
 EXPORT_SYMBOL_GPL(hakmem_stat_names);
 static_assert(ARRAY_SIZE(hakmem_stat_names) == HAKMEM_NR_STATS);
 
-#define HK_SEG_ORDER_DEFAULT	6
-static unsigned int hk_seg_order = HK_SEG_ORDER_DEFAULT;
+unsigned int hk_seg_order = HK_SEG_ORDER_DEFAULT;
 static atomic_long_t hk_seg_gen_all;	/* bumped when any segment is freed */
 static atomic_long_t hk_pooled_pages;	/* in every cache's pool */
 
-/*
- * The segments hakmem_kfree() proved last on this CPU, by base address, so
- * that a kfree() need not look the pointer up again.  Valid while no
- * segment has been freed since (hk_seg_gen_all == gen); busy is a guard as
- * hk_cpu.busy is.
- */
-struct hk_kfree_cpu {
-	unsigned int busy;
-	long gen;
-	unsigned long base[HK_KFREE_HINTS];
-	unsigned long size[HK_KFREE_HINTS];
-	struct hk_segment *seg[HK_KFREE_HINTS];
-};
-
 static DEFINE_PER_CPU(struct hk_kfree_cpu, hk_kfree_cpu);
-static unsigned long hk_cookie;		/* validates struct page ->index */
+unsigned long hk_cookie;		/* validates struct page ->index */
 static enum hakmem_header_mode hk_header_mode = HAKMEM_HEADER_LIGHT;
 static slab_flags_t hk_debug_flags;	/* from the debug parameter */
 
-static LIST_HEAD(hk_caches);
+LIST_HEAD(hk_caches);
 /* Caches destroyed with objects in use: kept, as their objects are. */
 static LIST_HEAD(hk_defunct_caches);
-static DEFINE_MUTEX(hk_caches_mutex);
-static struct dentry *hk_debugfs_root;
+DEFINE_MUTEX(hk_caches_mutex);		/* lock order 2: both lists */
 static enum cpuhp_state hk_cpuhp_state;
 static enum cpuhp_state hk_cpuhp_online_state;
 
@@ -462,7 +204,7 @@ static unsigned int hk_reclaim_ms = 2000;
 static DEFINE_PER_CPU(struct delayed_work, hk_reclaim_work);
 
 /* Errors with no cache to charge them to (hakmem_kfree() of junk). */
-static atomic_long_t hk_orphan_errors;
+atomic_long_t hk_orphan_errors;
 
 #ifdef CONFIG_FAULT_INJECTION
 /* Fails segment allocations (debugfs: hakmem_slab/fail_segment). */
@@ -515,229 +257,9 @@ static bool hk_tools = true;
 module_param_named(tools, hk_tools, bool, 0444);
 MODULE_PARM_DESC(tools, "let KASAN and kmemleak see the objects of caches created from now on, where the kernel has them (default 1)");
 
-/* === Internals: helpers =================================================== */
-
-static __always_inline struct hk_hdr *hk_hdr(const void *obj)
-{
-	return (struct hk_hdr *)obj - 1;
-}
-
-static __always_inline u64 hk_hdr_val(u32 tag, u32 state)
-{
-	struct hk_hdr h = { .tag = tag, .state = state };
-	u64 v;
-
-	memcpy(&v, &h, sizeof(v));
-	return v;
-}
-
-static __always_inline void **hk_link(struct hakmem_cache *s, void *obj)
-{
-	return (void **)((char *)obj + s->link_off);
-}
-
-static __always_inline void *hk_get_link(struct hakmem_cache *s, void *obj)
-{
-	return *hk_link(s, obj);
-}
-
-static __always_inline void hk_set_link(struct hakmem_cache *s, void *obj,
-					void *next)
-{
-	*hk_link(s, obj) = next;
-}
-
-/*
- * Is @obj inside [@base, @base + @size)?  One compare; false for every
- * pointer when @size is 0 (no segment), whatever @base holds.
- */
-static __always_inline bool hk_in_range(const void *obj, unsigned long base,
-					unsigned long size)
-{
-	return (unsigned long)obj - base < size;
-}
-
-static __always_inline unsigned int hk_slab_index(struct hakmem_cache *s,
-						  struct hk_segment *seg,
-						  const void *obj)
-{
-	return ((unsigned long)obj - seg->base) >> seg->slab_shift;
-}
-
-/* hk_slab_of(): O(1), no search. */
-static __always_inline struct hk_slab *hk_slab_of(struct hakmem_cache *s,
-						  struct hk_segment *seg,
-						  const void *obj)
-{
-	return &seg->slabs[hk_slab_index(s, seg, obj)];
-}
-
-static __always_inline unsigned long hk_slab_addr(struct hakmem_cache *s,
-						  struct hk_segment *seg,
-						  struct hk_slab *slab)
-{
-	return seg->base + ((unsigned long)(slab - seg->slabs) << seg->slab_shift);
-}
-
-/* The segment of an object that is known to be hakmem's. */
-static __always_inline struct hk_segment *hk_seg_of_trusted(const void *obj)
-{
-	return (struct hk_segment *)page_private(virt_to_page(obj));
-}
-
-/*
- * The segment of an arbitrary pointer, or NULL if it is not inside a live
- * hakmem segment.  Reads only its struct page until the segment is proven:
- * every page of a segment carries the segment and the same XOR the cookie.
- */
-static struct hk_segment *hk_seg_lookup(const void *obj)
-{
-	struct hk_segment *seg;
-	struct page *page;
-
-	if (unlikely(!virt_addr_valid(obj)))
-		return NULL;
-	page = virt_to_page(obj);
-	seg = (struct hk_segment *)READ_ONCE(page->private);
-	/* private before index: pairs with the smp_wmb() of publishing. */
-	smp_rmb();
-	if (unlikely(!seg ||
-		     ((unsigned long)seg ^ hk_cookie) != READ_ONCE(page->index)))
-		return NULL;
-	if (unlikely(!hk_in_range(obj, seg->base, seg->size)))
-		return NULL;
-	return seg;
-}
-
-static __always_inline void hk_stat(struct hk_cpu *c, enum hakmem_stat_item i)
-{
-	c->stat[i]++;
-}
-
-static __always_inline void hk_stat_add(struct hk_cpu *c,
-					enum hakmem_stat_item i, u64 n)
-{
-	c->stat[i] += n;
-}
-
-/* Counters of paths that run without the per-CPU guard. */
-static void hk_stat_atomic(struct hakmem_cache *s, enum hakmem_stat_item i)
-{
-	atomic_long_inc(&s->atomic_stat[i]);
-}
-
-/*
- * Count @n for a heap's owner: its CPU's counter, or the atomic one when
- * @c is NULL (the depot, a node heap, a dead CPU's heap).
- */
-static __always_inline void hk_stat_of(struct hakmem_cache *s,
-				       struct hk_cpu *c,
-				       enum hakmem_stat_item i,
-				       unsigned long n)
-{
-	if (c)
-		hk_stat_add(c, i, n);
-	else
-		atomic_long_add(n, &s->atomic_stat[i]);
-}
-
-/* A per-CPU re-entrancy guard: set and cleared with preemption disabled. */
-static __always_inline void hk_guard_enter(unsigned int *busy)
-{
-	*busy = 1;
-	barrier();
-}
-
-static __always_inline void hk_guard_exit(unsigned int *busy)
-{
-	barrier();
-	*busy = 0;
-}
-
-/* Take this CPU's guard; @c is this_cpu_ptr(s->cpu), preemption disabled. */
-static __always_inline void hk_cpu_enter(struct hk_cpu *c)
-{
-	hk_guard_enter(&c->busy);
-}
-
-static __always_inline void hk_cpu_exit(struct hk_cpu *c)
-{
-	hk_guard_exit(&c->busy);
-}
-
-static bool hk_is_depot(struct hakmem_cache *s, struct hk_heap *h)
-{
-	return h == &s->depot;
-}
-
-/* The node heap @h is, or NULL if it is a CPU's heap or the depot. */
-static struct hk_node_heap *hk_node_heap_of(struct hakmem_cache *s,
-					    struct hk_heap *h)
-{
-	if (!s->node_heaps || h->node < 0 || h->node >= nr_node_ids ||
-	    h != &s->node_heaps[h->node].heap)
-		return NULL;
-	return container_of(h, struct hk_node_heap, heap);
-}
-
-/*
- * The caller owns @h (see "Lock order" at the top): the depot's and a node
- * heap's owner holds its lock.  A CPU's heap is owned through the guard, or
- * as an offline CPU's, which lockdep cannot see.
- */
-static void hk_assert_owner(struct hakmem_cache *s, struct hk_heap *h)
-{
-	struct hk_node_heap *n;
-
-	if (hk_is_depot(s, h)) {
-		lockdep_assert_held(&s->depot_lock);
-		return;
-	}
-	n = hk_node_heap_of(s, h);
-	if (n)
-		lockdep_assert_held(&n->lock);
-}
-
-static bool hk_slab_is(struct hk_slab *slab, enum hk_slab_state state)
-{
-	return slab->state == state;
-}
-
-/* Is the pointer at the start of an object slot? */
-static bool hk_obj_on_boundary(struct hakmem_cache *s, struct hk_segment *seg,
-			       const void *obj)
-{
-	struct hk_slab *slab = hk_slab_of(s, seg, obj);
-	unsigned long off = (unsigned long)obj - hk_slab_addr(s, seg, slab);
-
-	if (off < s->obj_off)
-		return false;
-	off -= s->obj_off;
-	return off % s->size == 0 && off / s->size < seg->objs_per_slab;
-}
-
-/* === Internals: error reports ============================================= */
+/* === Internals: test hooks =============================================== */
 
 #if IS_ENABLED(CONFIG_HAKMEM_SLAB_KUNIT_TEST)
-/*
- * Lets KUnit tests count reports, as lib/slub_kunit.c does, but without a
- * lock: reports are made with the guard held (preemption disabled) and under
- * raw locks, where KUnit's resource lookup (a spinlock_t) may not be taken
- * on PREEMPT_RT.  The test that counts registers itself
- * (hakmem_test_errors_begin()); reports made in its task count.
- */
-static struct kunit *hk_kunit_test;
-static atomic_t hk_kunit_errors = ATOMIC_INIT(0);
-
-static void hk_add_kunit_error(void)
-{
-	struct kunit *test = current->kunit_test;
-
-	if (likely(!test) || READ_ONCE(hk_kunit_test) != test)
-		return;
-	atomic_inc(&hk_kunit_errors);
-}
-
 /* Override init_on_alloc/init_on_free for the caches created next. */
 static int hk_test_init_alloc = -1, hk_test_init_free = -1;
 
@@ -759,216 +281,12 @@ static bool hk_test_order_fails(gfp_t gfp, unsigned int order)
 	return max >= 0 && order > max && !(gfp & __GFP_NOFAIL);
 }
 #else
-static inline void hk_add_kunit_error(void) { }
 static inline void hk_test_init_override(struct hakmem_cache *s) { }
 static inline bool hk_test_order_fails(gfp_t gfp, unsigned int order)
 {
 	return false;
 }
 #endif
-
-static DEFINE_RATELIMIT_STATE(hk_report_rs, 5 * HZ, 10);
-
-/*
- * Report one bad event: one line naming the cache, the problem, the object
- * and the caller, counted in the cache's error counter.
- */
-static void hk_report(struct hakmem_cache *s, enum hakmem_stat_item item,
-		      const void *obj, unsigned long caller, const char *what)
-{
-	if (s)
-		hk_stat_atomic(s, item);
-	else
-		atomic_long_inc(&hk_orphan_errors);
-	hk_add_kunit_error();
-	if (!__ratelimit(&hk_report_rs))
-		return;
-	pr_err("BUG hakmem_slab %s: %s: object 0x%p, caller %pS\n",
-	       s ? s->name : "(kmalloc)", what, obj, (void *)caller);
-}
-
-/*
- * Classify and report a free that failed the header check.  @seg is the
- * object's segment, already proven.
- */
-static void hk_report_bad_free(struct hakmem_cache *s, struct hk_segment *seg,
-			       void *obj, unsigned long caller)
-{
-	struct hk_hdr *h = hk_hdr(obj);
-
-	if (!hk_obj_on_boundary(seg->cache, seg, obj)) {
-		hk_report(s, HAKMEM_ERR_HEADER, obj, caller,
-			  "free of a pointer inside an object");
-		return;
-	}
-	if (h->tag == seg->cache->tag && h->state == HK_STATE_FREE) {
-		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller, "double free");
-		return;
-	}
-	if (h->tag == seg->cache->tag && h->state == HK_STATE_DEAD) {
-		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller,
-			  "double free (the object's slab is free)");
-		return;
-	}
-	hk_report(s, HAKMEM_ERR_HEADER, obj, caller,
-		  "object header overwritten (tag/state mismatch)");
-}
-
-/* === Internals: debug checks ============================================= */
-
-static u8 *hk_redzone(struct hakmem_cache *s, void *obj)
-{
-	return (u8 *)obj + s->red_off;
-}
-
-static struct hk_track *hk_track(struct hakmem_cache *s, void *obj,
-				 enum hk_track_item item)
-{
-	return (struct hk_track *)((char *)obj + s->track_off) + item;
-}
-
-static void hk_set_track(struct hakmem_cache *s, void *obj,
-			 enum hk_track_item item, unsigned long caller)
-{
-	struct hk_track *t;
-
-	if (!(s->flags & SLAB_STORE_USER))
-		return;
-	t = hk_track(s, obj, item);
-	t->addr = caller;
-	t->when = jiffies;
-	t->cpu = raw_smp_processor_id();
-	t->pid = current->pid;
-}
-
-static void hk_print_track(struct hakmem_cache *s, void *obj,
-			   enum hk_track_item item)
-{
-	struct hk_track *t;
-
-	if (!(s->flags & SLAB_STORE_USER))
-		return;
-	t = hk_track(s, obj, item);
-	if (!t->addr)
-		return;
-	pr_err("%s by %pS on cpu %d pid %d, %lu jiffies ago\n",
-	       item == HK_TRACK_ALLOC ? "Allocated" : "Freed",
-	       (void *)t->addr, t->cpu, t->pid, jiffies - t->when);
-}
-
-/* The first byte in [start, start + bytes) that is not @value, or NULL. */
-static u8 *hk_find_bad(u8 *start, unsigned int bytes, u8 value)
-{
-	unsigned int i;
-
-	for (i = 0; i < bytes; i++)
-		if (start[i] != value)
-			return start + i;
-	return NULL;
-}
-
-/*
- * A SLUB-style report of a damaged object: the BUG line, where the damage
- * is, the bytes around it, and the tracks.
- */
-static void hk_report_damage(struct hakmem_cache *s, enum hakmem_stat_item item,
-			     void *obj, u8 *bad, u8 expected,
-			     unsigned long caller, const char *what)
-{
-	u8 *from;
-
-	hk_report(s, item, obj, caller, what);
-	if (!__ratelimit(&hk_report_rs))
-		return;
-	pr_err("INFO: 0x%p-0x%p @offset=%td: first byte 0x%02x instead of 0x%02x\n",
-	       bad, bad, bad - (u8 *)obj, *bad, expected);
-	hk_print_track(s, obj, HK_TRACK_ALLOC);
-	hk_print_track(s, obj, HK_TRACK_FREE);
-	from = max(bad - 16, (u8 *)obj - s->obj_off);
-	print_hex_dump(KERN_ERR, "Bytes ", DUMP_PREFIX_OFFSET, 16, 1, from,
-		       min_t(long, 48, (u8 *)obj - s->obj_off + s->size - from),
-		       true);
-}
-
-static void hk_poison(struct hakmem_cache *s, void *obj)
-{
-	memset(obj, POISON_FREE, s->object_size - 1);
-	((u8 *)obj)[s->object_size - 1] = POISON_END;
-}
-
-/* Check and repair the red zone; @value is what it should hold. */
-static void hk_check_redzone(struct hakmem_cache *s, void *obj, u8 value,
-			     unsigned long caller)
-{
-	u8 *bad = hk_find_bad(hk_redzone(s, obj), s->red_size, value);
-
-	if (!bad)
-		return;
-	hk_report_damage(s, HAKMEM_ERR_REDZONE, obj, bad, value, caller,
-			 "red zone overwritten (write past the end of the object)");
-	memset(hk_redzone(s, obj), value, s->red_size);
-}
-
-/* Check the poison of a free object; repair it. */
-static void hk_check_poison(struct hakmem_cache *s, void *obj,
-			    unsigned long caller)
-{
-	u8 *bad = hk_find_bad(obj, s->object_size - 1, POISON_FREE);
-	u8 expected = POISON_FREE;
-
-	if (!bad && ((u8 *)obj)[s->object_size - 1] != POISON_END) {
-		bad = (u8 *)obj + s->object_size - 1;
-		expected = POISON_END;
-	}
-	if (!bad)
-		return;
-	hk_report_damage(s, HAKMEM_ERR_POISON, obj, bad, expected, caller,
-			 "poison overwritten (write after free)");
-	hk_poison(s, obj);
-}
-
-/* A slot of a debug cache is carved: it starts as a free object. */
-static void hk_debug_carve(struct hakmem_cache *s, void *obj)
-{
-	if (s->poison)
-		hk_poison(s, obj);
-	if (s->red_size)
-		memset(hk_redzone(s, obj), SLUB_RED_INACTIVE, s->red_size);
-	if (s->flags & SLAB_STORE_USER)
-		memset(hk_track(s, obj, HK_TRACK_ALLOC), 0,
-		       2 * sizeof(struct hk_track));
-}
-
-static noinline void hk_debug_alloc(struct hakmem_cache *s, void *obj,
-				    unsigned long caller)
-{
-	if (s->poison)
-		hk_check_poison(s, obj, caller);
-	if (s->red_size) {
-		hk_check_redzone(s, obj, SLUB_RED_INACTIVE, caller);
-		memset(hk_redzone(s, obj), SLUB_RED_ACTIVE, s->red_size);
-	}
-	hk_set_track(s, obj, HK_TRACK_ALLOC, caller);
-}
-
-/*
- * The header says "free" before the red zone and the poison change, so that
- * a validate pass that reads the old header also read the old red zone
- * (hk_validate_live()): a free in progress is never reported as damage.
- */
-static noinline void hk_debug_free(struct hakmem_cache *s, void *obj,
-				   unsigned long caller)
-{
-	if (s->red_size)
-		hk_check_redzone(s, obj, SLUB_RED_ACTIVE, caller);
-	WRITE_ONCE(*(u64 *)hk_hdr(obj), s->hdr_free);
-	smp_wmb();	/* header, then red zone: see hk_validate_live() */
-	if (s->red_size)
-		memset(hk_redzone(s, obj), SLUB_RED_INACTIVE, s->red_size);
-	if (s->poison)
-		hk_poison(s, obj);
-	hk_set_track(s, obj, HK_TRACK_FREE, caller);
-}
 
 /* === Internals: segments ================================================== */
 
@@ -1428,8 +746,8 @@ static bool hk_slab_put(struct hakmem_cache *s, struct hk_heap *h,
 }
 
 /* Take whole the objects other CPUs (or nested frees) gave back. */
-static void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
-			    struct hk_cpu *c)
+void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
+		     struct hk_cpu *c)
 {
 	struct llist_node *segs = llist_del_all(&h->remote_segs);
 	struct hk_segment *seg, *tmp;
@@ -1701,8 +1019,7 @@ static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 /* === Internals: per-CPU stack ============================================= */
 
 /* Move the oldest objects of the stack back to their slabs, keeping @keep. */
-static void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c,
-			 unsigned int keep)
+void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c, unsigned int keep)
 {
 	unsigned int i, n;
 
@@ -2321,214 +1638,7 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 	__hk_free(s, obj, caller);
 }
 
-/* === Internals: validation ================================================ */
-
-struct hk_validate {
-	raw_spinlock_t lock;	/* the CPUs' passes share map and errors */
-	unsigned long *map;	/* one bit a slot of the slab being checked */
-	int errors;
-	int counted;		/* of them, reported in a KUnit test's task */
-};
-
-/*
- * One problem found.  The per-CPU passes run in workers, which KUnit's
- * resource lookup cannot see: hakmem_cache_validate() counts the rest for
- * the caller.
- */
-static void hk_validate_error(struct hk_validate *v)
-{
-	v->errors++;
-#if IS_ENABLED(CONFIG_KUNIT)
-	if (current->kunit_test)
-		v->counted++;
-#endif
-}
-
-static void hk_bad(struct hakmem_cache *s, struct hk_validate *v,
-		   struct hk_segment *seg, struct hk_slab *slab, const char *what)
-{
-	hk_validate_error(v);
-	hk_add_kunit_error();
-	pr_err("BUG hakmem_slab %s: validate: segment %lx slab %td: %s\n",
-	       s->name, seg->base, slab ? slab - seg->slabs : -1, what);
-}
-
-/*
- * Red zone and poison of a free object of a debug cache, on its slab's free
- * list: the validating owner owns it, and repairs what it reports.
- */
-static void hk_validate_free(struct hakmem_cache *s, struct hk_validate *v,
-			     void *obj)
-{
-	u8 *bad;
-
-	if (s->red_size) {
-		bad = hk_find_bad(hk_redzone(s, obj), s->red_size,
-				  SLUB_RED_INACTIVE);
-		if (bad) {
-			hk_report_damage(s, HAKMEM_ERR_REDZONE, obj, bad,
-					 SLUB_RED_INACTIVE, _RET_IP_,
-					 "validate: red zone overwritten");
-			memset(hk_redzone(s, obj), SLUB_RED_INACTIVE,
-			       s->red_size);
-			hk_validate_error(v);
-		}
-	}
-	if (s->poison &&
-	    (hk_find_bad(obj, s->object_size - 1, POISON_FREE) ||
-	     ((u8 *)obj)[s->object_size - 1] != POISON_END)) {
-		hk_check_poison(s, obj, _RET_IP_);
-		hk_validate_error(v);
-	}
-}
-
-/*
- * The red zone of an object that is not on its slab's free list: in use, or
- * being freed by another CPU or an interrupt, or on a remote list.  Only an
- * object whose header says "allocated" before and after the red zone was
- * read is checked (hk_debug_free() writes the header first); it is reported
- * and not repaired, since its user owns it.
- */
-static void hk_validate_live(struct hakmem_cache *s, struct hk_validate *v,
-			     void *obj)
-{
-	u64 *hdr = (u64 *)hk_hdr(obj);
-	u8 *bad;
-
-	if (!s->red_size || READ_ONCE(*hdr) != s->hdr_alloc)
-		return;
-	/* The header, then the red zone, then the header again: pairs with
-	 * the smp_wmb() of hk_debug_free() between its header and red zone.
-	 */
-	smp_rmb();
-	bad = hk_find_bad(hk_redzone(s, obj), s->red_size, SLUB_RED_ACTIVE);
-	smp_rmb();	/* as above */
-	if (!bad || READ_ONCE(*hdr) != s->hdr_alloc)
-		return;
-	hk_report_damage(s, HAKMEM_ERR_REDZONE, obj, bad, SLUB_RED_ACTIVE,
-			 _RET_IP_, "validate: red zone overwritten");
-	hk_validate_error(v);
-}
-
-static void hk_validate_slab(struct hakmem_cache *s, struct hk_validate *v,
-			     struct hk_segment *seg, struct hk_slab *slab)
-{
-	unsigned long start = hk_slab_addr(s, seg, slab) + s->obj_off;
-	unsigned int nfree = 0, i;
-	void *obj;
-
-	if (slab->carved > seg->objs_per_slab) {
-		hk_bad(s, v, seg, slab, "more objects carved than fit");
-		return;
-	}
-	bitmap_zero(v->map, s->objs_per_slab);
-	for (obj = slab->freelist; obj; obj = hk_get_link(s, obj)) {
-		unsigned long off = (unsigned long)obj - start;
-
-		if ((unsigned long)obj < start || off % s->size ||
-		    off / s->size >= slab->carved) {
-			hk_bad(s, v, seg, slab, "free list points outside the slab");
-			return;
-		}
-		if (__test_and_set_bit(off / s->size, v->map)) {
-			hk_bad(s, v, seg, slab, "free list has a loop");
-			return;
-		}
-		nfree++;
-	}
-	if (nfree + slab->inuse != slab->carved)
-		hk_bad(s, v, seg, slab, "free + in use != carved");
-	for (i = 0; i < slab->carved; i++) {
-		struct hk_hdr h, *hp = hk_hdr((void *)(start + i * s->size));
-		u64 raw = READ_ONCE(*(u64 *)hp);
-
-		memcpy(&h, &raw, sizeof(h));
-		/* Light mode: "free" on a free list or (in flight) a remote one. */
-		if (h.tag != s->tag ||
-		    (h.state != HK_STATE_FREE &&
-		     h.state != (s->full_mode ? HK_STATE_ALLOC : HK_STATE_LIGHT))) {
-			hk_bad(s, v, seg, slab, "object header overwritten");
-			return;
-		}
-		if (test_bit(i, v->map) && h.state != HK_STATE_FREE)
-			hk_bad(s, v, seg, slab, "free object marked allocated");
-		if (!s->debug)
-			continue;
-		if (test_bit(i, v->map))
-			hk_validate_free(s, v, hp + 1);
-		else
-			hk_validate_live(s, v, hp + 1);
-	}
-}
-
-static void hk_validate_seg(struct hakmem_cache *s, struct hk_validate *v,
-			    struct hk_heap *h, struct hk_segment *seg)
-{
-	unsigned int i, used = 0;
-
-	if (seg->heap != h || seg->cache != s)
-		hk_bad(s, v, seg, NULL, "segment has the wrong owner");
-	for (i = 0; i < seg->nr_slabs; i++) {
-		struct hk_slab *slab = &seg->slabs[i];
-		bool is_free = test_bit(i, &seg->free_map);
-		bool partial = test_bit(i, &seg->partial_map);
-
-		if (is_free != hk_slab_is(slab, HK_SLAB_FREE) ||
-		    partial != hk_slab_is(slab, HK_SLAB_PARTIAL)) {
-			hk_bad(s, v, seg, slab, "bitmaps disagree with the slab");
-			continue;
-		}
-		if (slab->state == HK_SLAB_FREE) {
-			if (slab->inuse || slab->carved)
-				hk_bad(s, v, seg, slab, "free slab has objects");
-			continue;
-		}
-		used++;
-		hk_validate_slab(s, v, seg, slab);
-	}
-	if (used != seg->used)
-		hk_bad(s, v, seg, NULL, "count of used slabs is wrong");
-}
-
-static void hk_validate_heap(struct hakmem_cache *s, struct hk_heap *h,
-			     struct hk_validate *v)
-{
-	struct hk_segment *seg;
-
-	lockdep_assert_held(&v->lock);
-	hk_assert_owner(s, h);
-	if (h->seg)
-		hk_validate_seg(s, v, h, h->seg);
-	list_for_each_entry(seg, &h->avail, list)
-		hk_validate_seg(s, v, h, seg);
-	list_for_each_entry(seg, &h->full, list) {
-		if (!seg->full)
-			hk_bad(s, v, seg, NULL, "full-list segment not full");
-		hk_validate_seg(s, v, h, seg);
-	}
-}
-
-static void hk_cpu_validate(struct hakmem_cache *s, struct hk_cpu *c,
-			    struct hk_validate *v)
-{
-	unsigned long flags;
-
-	hk_cpu_flush(s, c, 0);
-	hk_heap_collect(s, &c->heap, c);
-	/* irqsave: the depot's pass takes it under the IRQ-safe depot lock. */
-	raw_spin_lock_irqsave(&v->lock, flags);
-	hk_validate_heap(s, &c->heap, v);
-	raw_spin_unlock_irqrestore(&v->lock, flags);
-}
-
 /* === Internals: work on every CPU ========================================= */
-
-/* What hk_on_each_cpu() does on each CPU. */
-enum hk_cpu_op {
-	HK_OP_FLUSH,		/* empty the stack */
-	HK_OP_DRAIN,		/* empty the stack, collect, drain the heap */
-	HK_OP_VALIDATE,		/* collect and check; arg is a hk_validate */
-};
 
 static void hk_cpu_flush_all(struct hakmem_cache *s, struct hk_cpu *c)
 {
@@ -2584,8 +1694,7 @@ static void hk_cpu_work_fn(struct work_struct *work)
  * Run @op as the owner of every CPU's state: on the CPU itself if it is
  * online, directly for offline CPUs (which cannot come up meanwhile).
  */
-static void hk_on_each_cpu(struct hakmem_cache *s, enum hk_cpu_op op,
-			   void *arg)
+void hk_on_each_cpu(struct hakmem_cache *s, enum hk_cpu_op op, void *arg)
 {
 	struct hk_cpu_work *w;
 	unsigned int cpu;
@@ -2764,8 +1873,6 @@ static const char *hk_check_args(const char *name, unsigned int size,
 		return "unsupported SLAB_ flags";
 	return NULL;
 }
-
-static void hk_debugfs_add(struct hakmem_cache *s);
 
 /*
  * The usercopy region, checked as kmem_cache_create_usercopy() does: one
@@ -2963,218 +2070,6 @@ fail:
 	return NULL;
 }
 
-/* Is @obj on its slab's free list? */
-static bool hk_on_freelist(struct hakmem_cache *s, struct hk_slab *slab,
-			   void *obj)
-{
-	void *f;
-
-	for (f = slab->freelist; f; f = hk_get_link(s, f))
-		if (f == obj)
-			return true;
-	return false;
-}
-
-/* Show up to *@budget objects of a slab that are still in use. */
-static void hk_report_slab_leaks(struct hakmem_cache *s, struct hk_segment *seg,
-				 struct hk_slab *slab, int *budget)
-{
-	unsigned long start = hk_slab_addr(s, seg, slab) + s->obj_off;
-	unsigned int i;
-
-	for (i = 0; i < slab->carved && *budget > 0; i++) {
-		void *obj = (void *)(start + i * s->size);
-
-		if (hk_on_freelist(s, slab, obj))
-			continue;
-		pr_err("BUG hakmem_slab %s: object 0x%p still in use at destroy\n",
-		       s->name, obj);
-		(*budget)--;
-	}
-}
-
-/* Count (and show the first few of) the objects a heap still has in use. */
-static unsigned long hk_report_leaks_heap(struct hakmem_cache *s,
-					  struct hk_heap *h, int *budget)
-{
-	struct list_head *lists[] = { &h->avail, &h->full };
-	struct hk_segment *seg;
-	unsigned long n = 0;
-	unsigned int l, i;
-
-	for (l = 0; l < ARRAY_SIZE(lists); l++) {
-		list_for_each_entry(seg, lists[l], list) {
-			for (i = 0; i < seg->nr_slabs; i++) {
-				struct hk_slab *slab = &seg->slabs[i];
-
-				n += slab->inuse;
-				if (slab->inuse)
-					hk_report_slab_leaks(s, seg, slab, budget);
-			}
-		}
-	}
-	return n;
-}
-
-/* === debugfs interface ==================================================== */
-
-static u64 hk_stat_raw(struct hakmem_cache *s, enum hakmem_stat_item item)
-{
-	u64 sum = atomic_long_read(&s->atomic_stat[item]);
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->stat[item]);
-	return sum;
-}
-
-static unsigned long hk_objects_inuse(struct hakmem_cache *s)
-{
-	u64 a = hk_stat_raw(s, HAKMEM_ALLOC_FAST) +
-		hk_stat_raw(s, HAKMEM_ALLOC_SLOW) +
-		hk_stat_raw(s, HAKMEM_ALLOC_LOCKED);
-	u64 f = hk_stat_raw(s, HAKMEM_FREE_FAST) +
-		hk_stat_raw(s, HAKMEM_FREE_SLOW);
-
-	return a > f ? a - f : 0;
-}
-
-/* Objects the slabs taken from segments hold (slabs differ in size). */
-static long hk_objs_total(struct hakmem_cache *s)
-{
-	long n = READ_ONCE(s->depot.nr_objs);
-	unsigned int cpu;
-	int node;
-
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->heap.nr_objs);
-	for (node = 0; s->node_heaps && node < nr_node_ids; node++)
-		n += READ_ONCE(s->node_heaps[node].heap.nr_objs);
-	return max(n, 0L);
-}
-
-static int hk_slabinfo_show(struct seq_file *m, void *v)
-{
-	struct hakmem_cache_info info;
-	struct hakmem_cache *s;
-
-	/* Units first: scripts read page_size, and skip every '#' line. */
-	seq_printf(m, "# objsize, stride: bytes; inuse, total: objects; pages: PAGE_SIZE pages; page_size %lu\n",
-		   (unsigned long)PAGE_SIZE);
-	seq_puts(m, "# name objsize stride inuse total pages segments header flags\n");
-	mutex_lock(&hk_caches_mutex);
-	list_for_each_entry(s, &hk_caches, list) {
-		hakmem_cache_get_info(s, &info);
-		seq_printf(m, "%s %u %u %lu %lu %lu %lu %s %#lx\n", s->name,
-			   info.object_size, info.size, info.objects_inuse,
-			   info.objects_total, info.pages, info.segments,
-			   info.header_mode == HAKMEM_HEADER_FULL ? "full" : "light",
-			   (__force unsigned long)info.flags);
-	}
-	mutex_unlock(&hk_caches_mutex);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(hk_slabinfo);
-
-static int hk_stats_show(struct seq_file *m, void *v)
-{
-	struct hakmem_cache *s = m->private;
-	unsigned int cpu, i;
-
-	for (i = 0; i < HAKMEM_NR_STATS; i++) {
-		seq_printf(m, "%s %llu", hakmem_stat_names[i],
-			   hakmem_cache_stat(s, i));
-		for_each_online_cpu(cpu)
-			seq_printf(m, " C%u=%llu", cpu,
-				   READ_ONCE(per_cpu_ptr(s->cpu, cpu)->stat[i]));
-		seq_putc(m, '\n');
-	}
-	return 0;
-}
-
-static int hk_stats_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, hk_stats_show, inode->i_private);
-}
-
-/* Writing 0 clears: the current totals become the new zero. */
-static ssize_t hk_stats_write(struct file *file, const char __user *buf,
-			      size_t count, loff_t *ppos)
-{
-	struct hakmem_cache *s = file_inode(file)->i_private;
-	unsigned int i, val;
-	int err;
-
-	err = kstrtouint_from_user(buf, count, 0, &val);
-	if (err)
-		return err;
-	if (val)
-		return -EINVAL;
-	for (i = 0; i < HAKMEM_NR_STATS; i++)
-		WRITE_ONCE(s->stat_base[i], hk_stat_raw(s, i));
-	return count;
-}
-
-static const struct file_operations hk_stats_fops = {
-	.owner = THIS_MODULE,
-	.open = hk_stats_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.write = hk_stats_write,
-	.release = single_release,
-};
-
-static ssize_t hk_action_write(struct file *file, const char __user *buf,
-			       size_t count, int (*action)(struct hakmem_cache *))
-{
-	struct hakmem_cache *s = file_inode(file)->i_private;
-	unsigned int val;
-	int err;
-
-	err = kstrtouint_from_user(buf, count, 0, &val);
-	if (err)
-		return err;
-	if (val != 1)
-		return -EINVAL;
-	action(s);
-	return count;
-}
-
-static ssize_t hk_validate_write(struct file *file, const char __user *buf,
-				 size_t count, loff_t *ppos)
-{
-	return hk_action_write(file, buf, count, hakmem_cache_validate);
-}
-
-static ssize_t hk_shrink_write(struct file *file, const char __user *buf,
-			       size_t count, loff_t *ppos)
-{
-	return hk_action_write(file, buf, count, hakmem_cache_shrink);
-}
-
-static const struct file_operations hk_validate_fops = {
-	.owner = THIS_MODULE,
-	.write = hk_validate_write,
-	.llseek = noop_llseek,
-};
-
-static const struct file_operations hk_shrink_fops = {
-	.owner = THIS_MODULE,
-	.write = hk_shrink_write,
-	.llseek = noop_llseek,
-};
-
-static void hk_debugfs_add(struct hakmem_cache *s)
-{
-	lockdep_assert_held(&hk_caches_mutex);
-	if (IS_ERR_OR_NULL(hk_debugfs_root))
-		return;
-	s->debugfs = debugfs_create_dir(s->name, hk_debugfs_root);
-	debugfs_create_file("stats", 0600, s->debugfs, s, &hk_stats_fops);
-	debugfs_create_file("validate", 0200, s->debugfs, s, &hk_validate_fops);
-	debugfs_create_file("shrink", 0200, s->debugfs, s, &hk_shrink_fops);
-}
-
 /* === Memory pressure and CPU hotplug ====================================== */
 
 static unsigned long hk_shrink_count(struct shrinker *shrink,
@@ -3347,25 +2242,6 @@ slab_flags_t hakmem_test_set_debug_flags(slab_flags_t flags)
 	return old;
 }
 EXPORT_SYMBOL_GPL(hakmem_test_set_debug_flags);
-
-void hakmem_test_errors_begin(struct kunit *test)
-{
-	atomic_set(&hk_kunit_errors, 0);
-	WRITE_ONCE(hk_kunit_test, test);
-}
-EXPORT_SYMBOL_GPL(hakmem_test_errors_begin);
-
-int hakmem_test_errors_take(void)
-{
-	return atomic_xchg(&hk_kunit_errors, 0);
-}
-EXPORT_SYMBOL_GPL(hakmem_test_errors_take);
-
-void hakmem_test_errors_end(void)
-{
-	WRITE_ONCE(hk_kunit_test, NULL);
-}
-EXPORT_SYMBOL_GPL(hakmem_test_errors_end);
 
 /*
  * Set init_on_alloc/init_on_free (1 on, 0 off, -1 the kernel's) for the
@@ -3732,6 +2608,41 @@ unsigned int hakmem_cache_size(struct hakmem_cache *s)
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_size);
 
+u64 hk_stat_raw(struct hakmem_cache *s, enum hakmem_stat_item item)
+{
+	u64 sum = atomic_long_read(&s->atomic_stat[item]);
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->stat[item]);
+	return sum;
+}
+
+static unsigned long hk_objects_inuse(struct hakmem_cache *s)
+{
+	u64 a = hk_stat_raw(s, HAKMEM_ALLOC_FAST) +
+		hk_stat_raw(s, HAKMEM_ALLOC_SLOW) +
+		hk_stat_raw(s, HAKMEM_ALLOC_LOCKED);
+	u64 f = hk_stat_raw(s, HAKMEM_FREE_FAST) +
+		hk_stat_raw(s, HAKMEM_FREE_SLOW);
+
+	return a > f ? a - f : 0;
+}
+
+/* Objects the slabs taken from segments hold (slabs differ in size). */
+static long hk_objs_total(struct hakmem_cache *s)
+{
+	long n = READ_ONCE(s->depot.nr_objs);
+	unsigned int cpu;
+	int node;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->heap.nr_objs);
+	for (node = 0; s->node_heaps && node < nr_node_ids; node++)
+		n += READ_ONCE(s->node_heaps[node].heap.nr_objs);
+	return max(n, 0L);
+}
+
 u64 hakmem_cache_stat(struct hakmem_cache *s, enum hakmem_stat_item item)
 {
 	if (WARN_ON_ONCE(item >= HAKMEM_NR_STATS))
@@ -3759,41 +2670,6 @@ void hakmem_cache_get_info(struct hakmem_cache *s,
 	info->usersize = s->usersize;
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_get_info);
-
-int hakmem_cache_validate(struct hakmem_cache *s)
-{
-	struct hk_validate v = { };
-	unsigned long flags;
-	int node;
-
-	raw_spin_lock_init(&v.lock);
-	v.map = bitmap_zalloc(s->objs_per_slab, GFP_KERNEL);
-	if (!v.map)
-		return -ENOMEM;
-	hk_on_each_cpu(s, HK_OP_FLUSH, NULL);
-	hk_on_each_cpu(s, HK_OP_VALIDATE, &v);
-	spin_lock_irqsave(&s->depot_lock, flags);
-	hk_heap_collect(s, &s->depot, NULL);
-	raw_spin_lock(&v.lock);
-	hk_validate_heap(s, &s->depot, &v);
-	raw_spin_unlock(&v.lock);
-	spin_unlock_irqrestore(&s->depot_lock, flags);
-	for (node = 0; s->node_heaps && node < nr_node_ids; node++) {
-		struct hk_node_heap *n = &s->node_heaps[node];
-
-		spin_lock_irqsave(&n->lock, flags);
-		hk_heap_collect(s, &n->heap, NULL);
-		raw_spin_lock(&v.lock);
-		hk_validate_heap(s, &n->heap, &v);
-		raw_spin_unlock(&v.lock);
-		spin_unlock_irqrestore(&n->lock, flags);
-	}
-	bitmap_free(v.map);
-	while (v.counted++ < v.errors)
-		hk_add_kunit_error();
-	return v.errors;
-}
-EXPORT_SYMBOL_GPL(hakmem_cache_validate);
 
 /* --- the kmalloc-like front end --- */
 
@@ -4181,13 +3057,7 @@ static int __init hakmem_slab_init(void)
 		return ret;
 	hk_cookie = get_random_long();
 	hk_large_cookie = get_random_long();
-	hk_debugfs_root = debugfs_create_dir("hakmem_slab", NULL);
-	debugfs_create_file("slabinfo", 0444, hk_debugfs_root, NULL,
-			    &hk_slabinfo_fops);
-#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
-	fault_create_debugfs_attr("fail_segment", hk_debugfs_root,
-				  &hakmem_fail_segment);
-#endif
+	hk_debugfs_init();
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "hakmem_slab:dead",
 					NULL, hk_cpu_dead);
 	if (ret < 0)
@@ -4220,7 +3090,7 @@ fail_shrinker:
 fail_cpuhp:
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
 fail_debugfs:
-	debugfs_remove_recursive(hk_debugfs_root);
+	hk_debugfs_exit();
 	return ret;
 }
 
@@ -4241,7 +3111,7 @@ static void __exit hakmem_slab_exit(void)
 	mutex_unlock(&hk_caches_mutex);
 	hk_shrinker_destroy(hk_shrinker);
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
-	debugfs_remove_recursive(hk_debugfs_root);
+	hk_debugfs_exit();
 	rcu_barrier();
 }
 

@@ -42,13 +42,13 @@
  * lookup at all: it compares obj with the CPU's current segment's bounds.
  * A free slab is found with __ffs() on the bitmaps.
  *
- * One object slot (the stride, hk_cache.size):
+ * One object slot (the stride, hakmem_cache.size):
  *
  *   +--------+--------+----------------------+---------+--------------+
  *   | [link] | header |       object         | [red    | [alloc/free  |
  *   |  8 B   |  8 B   |   object_size bytes  |  zone]  |  tracks]     |
  *   +--------+--------+----------------------+---------+--------------+
- *                     ^ aligned to hk_cache.align; the header is the
+ *                     ^ aligned to hakmem_cache.align; the header is the
  *                       8 bytes just before it: { tag, state }
  *
  * The free-list link is stored in the object's first word, except for caches

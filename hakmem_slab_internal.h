@@ -83,7 +83,7 @@ enum hk_slab_state {
 
 /* The per-object header, just before the object. */
 struct hk_hdr {
-	u32 tag;		/* the cache's hk_cache.tag */
+	u32 tag;		/* the cache's hakmem_cache.tag */
 	u32 state;		/* HK_STATE_* */
 };
 
@@ -99,12 +99,12 @@ enum hk_track_item { HK_TRACK_ALLOC, HK_TRACK_FREE };
 
 /*
  * What an allocation or a free does besides the pop or push, one byte each
- * (hk_cache.alloc_work, free_work), so that the fast paths test one byte.
+ * (hakmem_cache.alloc_work, free_work), so that the fast paths test one byte.
  */
 #define HK_WORK_DEBUG		BIT(0)	/* poison, red zone, tracks */
 #define HK_WORK_HEADER		BIT(1)	/* full mode: write the state */
 #define HK_WORK_ZERO		BIT(2)	/* init_on_alloc / init_on_free */
-#define HK_WORK_TOOLS		BIT(3)	/* KASAN, kmemleak (hk_cache.kasan, ...) */
+#define HK_WORK_TOOLS		BIT(3)	/* KASAN, kmemleak (.kasan, .kmemleak) */
 
 /* Debug features a cache has (from its flags and the debug parameter). */
 #define HK_DEBUG_FLAGS		(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER)

@@ -167,8 +167,8 @@ const char *const hakmem_stat_names[] = {
 	[HAKMEM_REFILL]		= "refill",
 	[HAKMEM_FLUSH]		= "flush",
 	[HAKMEM_CARVE]		= "carve",
-	[HAKMEM_PAGE_ALLOC]	= "page_alloc",
-	[HAKMEM_PAGE_FREE]	= "page_free",
+	[HAKMEM_SLAB_ALLOC]	= "slab_alloc",
+	[HAKMEM_SLAB_FREE]	= "slab_free",
 	[HAKMEM_SEGMENT_ALLOC]	= "segment_alloc",
 	[HAKMEM_SEGMENT_FREE]	= "segment_free",
 	[HAKMEM_SEGMENT_FAIL]	= "segment_fail",
@@ -692,7 +692,7 @@ static void hk_slab_release(struct hakmem_cache *s, struct hk_heap *h,
 {
 	unsigned int idx = slab - seg->slabs;
 
-	hk_stat_of(s, c, HAKMEM_PAGE_FREE, 1);
+	hk_stat_of(s, c, HAKMEM_SLAB_FREE, 1);
 	if (!s->full_mode)
 		hk_slab_kill_headers(s, seg, slab);
 	if (slab->state == HK_SLAB_PARTIAL)
@@ -805,7 +805,7 @@ static struct hk_slab *hk_heap_next_slab(struct hakmem_cache *s,
 			seg->used++;
 			h->nr_slabs++;
 			h->nr_objs += seg->objs_per_slab;
-			hk_stat_of(s, c, HAKMEM_PAGE_ALLOC, 1);
+			hk_stat_of(s, c, HAKMEM_SLAB_ALLOC, 1);
 			break;
 		}
 		seg->full = true;
@@ -2662,7 +2662,7 @@ void hakmem_cache_get_info(struct hakmem_cache *s,
 	info->objects_total = hk_objs_total(s);
 	info->segments = atomic_long_read(&s->nr_segments);
 	info->pages = atomic_long_read(&s->nr_seg_pages);
-	info->page_order = s->slab_order;
+	info->slab_order = s->slab_order;
 	info->segment_order = hk_seg_order;
 	info->header_mode = s->header_mode;
 	info->flags = s->flags;

@@ -85,10 +85,10 @@ enum hakmem_stat_item {
 	HAKMEM_FLUSH,
 	/** @HAKMEM_CARVE: objects carved out of fresh pages */
 	HAKMEM_CARVE,
-	/** @HAKMEM_PAGE_ALLOC: pages taken from a segment's free bitmap */
-	HAKMEM_PAGE_ALLOC,
-	/** @HAKMEM_PAGE_FREE: empty pages given back to the bitmap */
-	HAKMEM_PAGE_FREE,
+	/** @HAKMEM_SLAB_ALLOC: slabs taken from a segment's free bitmap */
+	HAKMEM_SLAB_ALLOC,
+	/** @HAKMEM_SLAB_FREE: empty slabs given back to the bitmap */
+	HAKMEM_SLAB_FREE,
 	/** @HAKMEM_SEGMENT_ALLOC: segments taken from the page allocator */
 	HAKMEM_SEGMENT_ALLOC,
 	/** @HAKMEM_SEGMENT_FREE: segments given back to the page allocator */
@@ -125,7 +125,7 @@ extern const char *const hakmem_stat_names[];
  * @objects_total: objects the cache's slabs can hold
  * @pages: PAGE_SIZE pages the cache's segments take, in use or not
  * @segments: segments the cache holds
- * @page_order: a slab (the span objects are carved from) is 2^@page_order
+ * @slab_order: a slab (the span objects are carved from) is 2^@slab_order
  *	PAGE_SIZE pages
  * @segment_order: a full-size segment is 2^@segment_order PAGE_SIZE pages
  *	(young heaps' and fallback segments are smaller)
@@ -147,7 +147,7 @@ struct hakmem_cache_info {
 	unsigned long objects_total;
 	unsigned long pages;
 	unsigned long segments;
-	unsigned int page_order;
+	unsigned int slab_order;
 	unsigned int segment_order;
 	enum hakmem_header_mode header_mode;
 	slab_flags_t flags;

@@ -313,7 +313,7 @@ static void hakmem_cache_alloc_handles_every_size(struct kunit *test)
 	void **p;
 
 	s = hakmem_test_create(test, "hakmem_test_size", size, 0, 0, NULL);
-	n = min_t(size_t, 2 * hakmem_test_objs_per_page(s) + 1, 256);
+	n = min_t(size_t, 2 * hakmem_test_objs_per_slab(s) + 1, 256);
 	p = hakmem_test_ptrs(test, n);
 
 	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
@@ -370,7 +370,7 @@ static void hakmem_cache_get_info_reports_creation_params(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, is_power_of_2(info.align));
 	KUNIT_EXPECT_EQ(test, info.size % info.align, 0);
 	KUNIT_EXPECT_EQ(test, info.objects_inuse, 0);
-	KUNIT_EXPECT_GE(test, info.segment_order, info.page_order);
+	KUNIT_EXPECT_GE(test, info.segment_order, info.slab_order);
 	KUNIT_EXPECT_EQ(test, info.header_mode, mode);
 	KUNIT_EXPECT_TRUE(test, info.flags & SLAB_RECLAIM_ACCOUNT);
 }
@@ -397,7 +397,7 @@ static void hakmem_cache_alloc_returns_distinct_objects(struct kunit *test)
 
 	s = hakmem_test_create_mode(test, "hakmem_test_distinct", 192, 0, 0,
 				    NULL, hakmem_test_mode(test));
-	n = 3 * hakmem_test_objs_per_page(s) + 5;
+	n = 3 * hakmem_test_objs_per_slab(s) + 5;
 	p = hakmem_test_ptrs(test, n);
 
 	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
@@ -424,7 +424,7 @@ static void hakmem_cache_alloc_reuses_freed_objects(struct kunit *test)
 	hakmem_test_pin_cpu(test);
 	s = hakmem_test_create_mode(test, "hakmem_test_reuse", 128, 0, 0,
 				    NULL, hakmem_test_mode(test));
-	n = 3 * hakmem_test_objs_per_page(s) + 5;
+	n = 3 * hakmem_test_objs_per_slab(s) + 5;
 	p = hakmem_test_ptrs(test, n);
 
 	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
@@ -634,7 +634,7 @@ static void hakmem_cache_stat_counts_allocs_and_frees(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, allocs, n);
 	KUNIT_EXPECT_EQ(test, frees, n);
 	KUNIT_EXPECT_GE(test, hakmem_test_delta(s, &st, HAKMEM_CARVE), n);
-	KUNIT_EXPECT_GE(test, hakmem_test_delta(s, &st, HAKMEM_PAGE_ALLOC), 1);
+	KUNIT_EXPECT_GE(test, hakmem_test_delta(s, &st, HAKMEM_SLAB_ALLOC), 1);
 	KUNIT_EXPECT_GE(test, hakmem_test_delta(s, &st, HAKMEM_SEGMENT_ALLOC),
 			1);
 	KUNIT_EXPECT_EQ(test, hakmem_test_delta(s, &st, HAKMEM_SEGMENT_FAIL),
@@ -810,7 +810,7 @@ static void hakmem_test_expect_aligned(struct kunit *test,
 	size_t i, n, bad = 0;
 	void **p;
 
-	n = min_t(size_t, 2 * hakmem_test_objs_per_page(s) + 3, 128);
+	n = min_t(size_t, 2 * hakmem_test_objs_per_slab(s) + 3, 128);
 	p = hakmem_test_ptrs(test, n);
 	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
 	for (i = 0; i < n; i++)
@@ -975,8 +975,8 @@ static void hakmem_cache_ctor_runs_once_per_carved_object(struct kunit *test)
 	s = hakmem_test_create_ctor(test, "hakmem_test_ctor_once", size, 0,
 				    hakmem_test_mode(test));
 	hakmem_test_snap(s, &st);
-	n = 3 * hakmem_test_objs_per_page(s) + 1;
-	more = 2 * hakmem_test_objs_per_page(s);
+	n = 3 * hakmem_test_objs_per_slab(s) + 1;
+	more = 2 * hakmem_test_objs_per_slab(s);
 	p = hakmem_test_ptrs(test, n + more);
 
 	bad = 0;
@@ -1040,7 +1040,7 @@ static void hakmem_cache_alloc_returns_constructed_objects(struct kunit *test)
 
 	s = hakmem_test_create_ctor(test, "hakmem_test_ctor", size, 0,
 				    hakmem_test_mode(test));
-	n = 2 * hakmem_test_objs_per_page(s) + 1;
+	n = 2 * hakmem_test_objs_per_slab(s) + 1;
 	p = hakmem_test_ptrs(test, n);
 
 	for (round = 0; round < 3; round++) {
@@ -1110,7 +1110,7 @@ static void hakmem_cache_alloc_keeps_recycled_pages_constructed(struct kunit *te
 	s = hakmem_test_create_mode(test, "hakmem_test_ctor_recycle", size, 0,
 				    SLAB_TYPESAFE_BY_RCU, hakmem_test_gen_ctor,
 				    hakmem_test_mode(test));
-	n = 8 * hakmem_test_objs_per_page(s);
+	n = 8 * hakmem_test_objs_per_slab(s);
 	p = hakmem_test_ptrs(test, n);
 
 	for (i = 0; i < n; i++) {
@@ -1122,7 +1122,7 @@ static void hakmem_cache_alloc_keeps_recycled_pages_constructed(struct kunit *te
 	hakmem_test_snap(s, &st);
 	hakmem_test_free_n(s, p, n);
 	/* not vacuous: the frees emptied pages back into the segment */
-	KUNIT_ASSERT_GE(test, hakmem_test_delta(s, &st, HAKMEM_PAGE_FREE), 1);
+	KUNIT_ASSERT_GE(test, hakmem_test_delta(s, &st, HAKMEM_SLAB_FREE), 1);
 
 	fresh = atomic_read(&hakmem_test_gen_ctor_calls);
 	for (i = 0; i < n; i++) {
@@ -1130,7 +1130,7 @@ static void hakmem_cache_alloc_keeps_recycled_pages_constructed(struct kunit *te
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
 	}
 	/* ... and the allocations carved emptied pages again */
-	KUNIT_ASSERT_GE(test, hakmem_test_delta(s, &st, HAKMEM_PAGE_ALLOC), 1);
+	KUNIT_ASSERT_GE(test, hakmem_test_delta(s, &st, HAKMEM_SLAB_ALLOC), 1);
 	KUNIT_ASSERT_EQ(test, hakmem_test_delta(s, &st, HAKMEM_SEGMENT_FREE),
 			0);
 	fresh = atomic_read(&hakmem_test_gen_ctor_calls) - fresh;
@@ -1964,7 +1964,7 @@ static void hakmem_cache_free_rejects_late_double_free_of_older_segment(struct k
 	s = hakmem_test_create_mode(test, "hakmem_test_err_double_old", 64,
 				    0, 0, NULL, HAKMEM_HEADER_LIGHT);
 	info = hakmem_test_info(s);
-	page_mask = ~((PAGE_SIZE << info.page_order) - 1);
+	page_mask = ~((PAGE_SIZE << info.slab_order) - 1);
 	max = 3 * (PAGE_SIZE << info.segment_order) / info.size;
 	p = hakmem_test_ptrs(test, max);
 
@@ -2029,8 +2029,8 @@ static void hakmem_cache_free_reports_double_free_on_empty_page(struct kunit *te
 	hakmem_test_pin_cpu(test);
 	s = hakmem_test_create_mode(test, "hakmem_test_err_double_page", 64,
 				    0, 0, NULL, HAKMEM_HEADER_FULL);
-	shift = PAGE_SHIFT + hakmem_test_info(s).page_order;
-	n = 4 * hakmem_test_objs_per_page(s);
+	shift = PAGE_SHIFT + hakmem_test_info(s).slab_order;
+	n = 4 * hakmem_test_objs_per_slab(s);
 	p = hakmem_test_ptrs(test, n);
 	hakmem_test_alloc_n(test, s, p, n, GFP_KERNEL);
 

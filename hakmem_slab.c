@@ -2,45 +2,53 @@
 /*
  * hakmem_slab: a per-CPU segment slab cache.
  *
+ * This is the core: allocation and free paths, segments, heaps, per-CPU
+ * stacks, the depot, hotplug, shrinker, idle reclaim and the API.
+ * Diagnostics (reports, debug checks, validation, leak reports) are in
+ * hakmem_slab_report.c, the debugfs files in hakmem_slab_debugfs.c; what
+ * the three share is in hakmem_slab_internal.h.  Kbuild compiles this file
+ * as hakmem_slab_core.o (see there).
+ *
  * Data structures
  * ===============
  *
  * A *segment* is a naturally aligned block of 2^order pages from the page
  * allocator: 2^hk_seg_order (module parameter seg_order, 256 KiB by default)
  * once a heap is busy, smaller while it is young (a heap's first segment is
- * one cache page, and each new one is sixteen times the last) and when the
- * buddy allocator has nothing that large (___hk_seg_alloc() falls back, down
- * to the smallest order that holds one object).  It is cut into equal
- * *pages* (spans of 2^page_order base pages, per cache; a segment smaller
- * than that is one page of its own size); objects are carved from one page
- * at a time.  The metadata lives out of line, in a struct hk_segment that
- * every struct page of the segment points to:
+ * one slab, and each new one is sixteen times the last) and when the buddy
+ * allocator has nothing that large (___hk_seg_alloc() falls back, down to
+ * the smallest order that holds one object).  It is cut into equal *slabs*
+ * (spans of 2^slab_order PAGE_SIZE pages, per cache, as mm/'s struct slab;
+ * a segment smaller than that is one slab of its own size); objects are
+ * carved from one slab at a time.  "Page" always means a PAGE_SIZE page.
+ * The metadata lives out of line, in a struct hk_segment that every struct
+ * page of the segment points to:
  *
  *   segment base (aligned to its own size, 2^order pages)
  *   |
  *   v
  *   +-----------+-----------+-----------+-- ... --+-----------+
- *   |  page 0   |  page 1   |  page 2   |         |  page N-1 |
+ *   |  slab 0   |  slab 1   |  slab 2   |         |  slab N-1 |
  *   +-----------+-----------+-----------+-- ... --+-----------+
  *   each struct page: ->private = hk_segment, ->index = hk_segment ^ cookie
  *
- *   struct hk_segment: base, order, the page geometry, free_map (1 bit a
- *   free page), partial_map (1 bit a page with free objects that is not
- *   being allocated from), remote list, owner heap, and pages[N]
- *   (struct hk_page: freelist, inuse, carved).
+ *   struct hk_segment: base, order, the slab geometry, free_map (1 bit a
+ *   free slab), partial_map (1 bit a slab with free objects that is not
+ *   being allocated from), remote list, owner heap, and slabs[N]
+ *   (struct hk_slab: freelist, inuse, carved).
  *
- * page_meta_of(obj) is O(1): virt_to_page(obj)->private is the segment, and
- * (obj - base) >> page_shift indexes pages[].  The fast free path needs no
+ * hk_slab_of(obj) is O(1): virt_to_page(obj)->private is the segment, and
+ * (obj - base) >> slab_shift indexes slabs[].  The fast free path needs no
  * lookup at all: it compares obj with the CPU's current segment's bounds.
- * A free page is found with __ffs() on the bitmaps.
+ * A free slab is found with __ffs() on the bitmaps.
  *
- * One object slot (the stride, hk_cache.size):
+ * One object slot (the stride, hakmem_cache.size):
  *
  *   +--------+--------+----------------------+---------+--------------+
  *   | [link] | header |       object         | [red    | [alloc/free  |
  *   |  8 B   |  8 B   |   object_size bytes  |  zone]  |  tracks]     |
  *   +--------+--------+----------------------+---------+--------------+
- *                     ^ aligned to hk_cache.align; the header is the
+ *                     ^ aligned to hakmem_cache.align; the header is the
  *                       8 bytes just before it: { tag, state }
  *
  * The free-list link is stored in the object's first word, except for caches
@@ -50,43 +58,62 @@
  * caches, which also bypass the per-CPU stack so that every allocation and
  * free is checked.
  *
- * The header is written when a page is carved (header_mode=light) and also on
+ * The header is written when a slab is carved (header_mode=light) and also on
  * every allocation and free (header_mode=full, which records the allocation
- * state and so catches every double free).  In light mode a page that goes
+ * state and so catches every double free).  In light mode a slab that goes
  * back to its segment's free map has its headers set to HK_STATE_DEAD, so a
- * late double free into a free page or an empty segment fails the check.
+ * late double free into a free slab or an empty segment fails the check.
  * The free path always validates the header.
  *
  * Per CPU, each cache has a struct hk_cpu: a stack of free object pointers
  * (the fast paths only push and pop it) in front of a *heap*: the CPU's
- * segments, its current segment and its one current (partial) page.
+ * segments, its current segment and its one current (partial) slab.
  *
  * Lock order
  * ==========
  *
- *   1. cpus_read_lock()		(hk_on_each_cpu(); the hotplug callbacks
- *					 run under the hotplug write lock)
- *   2.   hk_cpu_work_mutex		(hk_on_each_cpu(): the per-CPU works)
- *   3. hk_caches_mutex			(the list of caches, debugfs creation)
- *   4.   hk_cpu guard (hk_cpu.busy)	(with preemption disabled: a CPU's stack,
- *					 heap, counters and last_* proof)
- *   5.     hakmem_cache.depot_lock	(spinlock_t, IRQ-safe: the depot heap;
- *					 taken instead of 4 when 4 is busy)
- *   6.       hakmem_cache.pool_lock	(raw_spinlock_t, IRQ-safe: the pool of
- *					 empty segments)
- *   6.       hk_validate.lock		(raw_spinlock_t: a validate pass's map)
+ * Outermost first: a lock or guard is taken only with none of a higher
+ * number held.  Two of one number are never held together.
  *
- * 1 and 3 are never held together: hakmem_cache_destroy() takes 3 only to
- * unlink the cache, then removes its debugfs files (which waits for writers
- * inside 1) without it.  The hotplug teardown (under the write side of 1)
- * takes 3, and the offline callback waits there for the CPU's idle-reclaim
- * work, which takes 3 (and nothing of 1).
+ *   1. cpu_hotplug_lock: read side by hk_on_each_cpu(); the hotplug
+ *      callbacks run under its write side.  Process context.
+ *   2. hk_cpu_work_mutex: hk_cpu_works, the per-CPU works of one
+ *      hk_on_each_cpu() call.  Process context.
+ *   2. hk_caches_mutex: hk_caches, hk_defunct_caches, each cache's debugfs
+ *      directory.  Process context; the shrinker only tries it (reclaim
+ *      may run with it held, under debugfs_create_dir()).
+ *   3. The hk_cpu guard, hk_cpu.busy: a CPU's stack, heap (segments, slabs,
+ *      free lists), counters, cur_* and last_*.  Set with preemption
+ *      disabled, from any context; a caller that finds it busy (nested in
+ *      an interrupted hakmem call) does not wait: it takes 4 or frees
+ *      remotely.  An offline CPU's state has no guard: its owner is the
+ *      holder of 1 (hk_on_each_cpu(), the hotplug callbacks).
+ *   3. The kfree guard, hk_kfree_cpu.busy: a CPU's kfree hints.  As 3,
+ *      and a caller that finds it busy goes without the hints.
+ *   4. hakmem_cache.depot_lock: the depot heap.  spinlock_t, IRQ-safe;
+ *      never under 3 (a sleeping lock on PREEMPT_RT): taken instead of 3
+ *      by a nested allocation that found 3 busy, in its context.
+ *   4. hk_node_heap.lock: a node heap (hakmem_cache_alloc_node() for a
+ *      node this CPU's heap does not serve).  As depot_lock.
+ *   5. hakmem_cache.pool_lock: pool and nr_pool, and the cache's share of
+ *      hk_pooled_pages.  raw_spinlock_t, IRQ-safe, any context.
+ *   5. hk_validate.lock: a validate pass's map and error counts.
+ *      raw_spinlock_t, taken with interrupts off (under 4 for the depot
+ *      and the node heaps, under 3 in the per-CPU works).
+ *
+ * Nothing sleeps or takes 1, 2 or 4 under 3; nothing at all is taken under
+ * the kfree guard or 5.  The hotplug teardown takes hk_caches_mutex under
+ * the write side of 1 (hk_cpu_dead()), so no holder of hk_caches_mutex
+ * waits for 1: hakmem_cache_destroy() takes it only to unlink the cache,
+ * then removes its debugfs files (which waits for the validate and shrink
+ * writers, inside 1) without it.  The offline callback waits, under 1, for
+ * the CPU's idle-reclaim work, which takes hk_caches_mutex and nothing of 1.
  *
  * Remote frees (an object whose segment another heap owns) take no lock:
  * llist_add() on hk_segment.remote; the freer that makes that list
  * non-empty also queues the segment on the owner's heap.remote_segs.  The
  * owner takes both lists whole with llist_del_all().  The queued object
- * keeps its page's inuse count up, so the segment cannot be freed before
+ * keeps its slab's inuse count up, so the segment cannot be freed before
  * the owner has seen it; and the freer touches the segment only before its
  * object becomes visible, or (when it queues) before the segment is
  * reachable by the owner.
@@ -94,14 +121,14 @@
  * Preemption and PREEMPT_RT
  * =========================
  *
- * The guard (4) is held with preemption disabled and only for what a CPU's
+ * The guard (3) is held with preemption disabled and only for what a CPU's
  * own state needs: pops, pushes, carving, moving objects between the stack
- * and its pages, and taking raw locks (6).  Under it nothing may take a
+ * and its slabs, and taking raw locks (5).  Under it nothing may take a
  * spinlock_t, a mutex, or call the page allocator, kmalloc() or anything
  * else that sleeps on PREEMPT_RT.  The page allocator is called only from
  * ___hk_seg_alloc(), with the guard released and preemption enabled (the
  * caller's own context decides whether it may sleep), or from the depot
- * (5), whose spinlock_t is a sleeping lock on PREEMPT_RT.  On PREEMPT_RT
+ * (4), whose spinlock_t is a sleeping lock on PREEMPT_RT.  On PREEMPT_RT
  * the guard is never found busy outside hardirq context (it is only held
  * with preemption disabled), so the depot serves only non-threaded hardirq
  * callers there, which must not allocate on PREEMPT_RT anyway.
@@ -109,10 +136,11 @@
  * Contexts: hakmem_cache_alloc()/hakmem_kmalloc() from any context where
  * kmem_cache_alloc() with the same gfp may be called (they sleep only if gfp
  * allows); the free calls from any context; create, destroy, shrink and
- * validate from process context only.  A heap's segments, pages and free
+ * validate from process context only.  A heap's segments, slabs and free
  * lists are changed only by the heap's owner: the CPU (guard held), for the
- * depot a holder of depot_lock, or for an offline CPU the hotplug callback
- * or a caller of hk_on_each_cpu() (which holds cpus_read_lock()).
+ * depot or a node heap a holder of its lock, or for an offline CPU the
+ * hotplug callback or a caller of hk_on_each_cpu() (which holds
+ * cpus_read_lock()).
  *
  * Paths, as in mm/slub.c: hk_alloc()/hk_free() are the inline fast paths,
  * __hk_alloc()/__hk_free() the slow paths (refill or flush the stack, look
@@ -120,260 +148,16 @@
  * allocator, may sleep).
  */
 
-#define pr_fmt(fmt) "hakmem_slab: " fmt
-
-#include <linux/bitops.h>
-#include <linux/cpu.h>
-#include <linux/cpuhotplug.h>
-#include <linux/debugfs.h>
-#include <linux/fault-inject.h>
-#include <linux/init.h>
-#include <linux/jump_label.h>
-#include <linux/kernel.h>
-#include <linux/kmemleak.h>
-#include <linux/list.h>
-#include <linux/llist.h>
-#include <linux/mm.h>
-#include <linux/module.h>
-#include <linux/mutex.h>
-#include <linux/poison.h>
-#include <linux/printk.h>
-#include <linux/percpu.h>
-#include <linux/random.h>
-#include <linux/ratelimit.h>
-#include <linux/rcupdate.h>
-#include <linux/sched.h>
-#include <linux/seq_file.h>
-#include <linux/shrinker.h>
-#include <linux/sizes.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
-#include <linux/string.h>
-#include <linux/workqueue.h>
-#include <kunit/test.h>
-
-#include "hakmem_compat.h"
-#include "hakmem_slab.h"
-#include "kunit/hakmem_slab_test.h"
+#include "hakmem_slab_internal.h"
 
 /* === Data ================================================================= */
 
-#define HK_STACK_MAX		256	/* per-CPU stack slots */
-#define HK_POOL_MAX		2	/* empty segments kept per cache */
-/* Pages of empty segments kept in all pools together, per online node. */
-#define HK_POOL_PAGES_PER_NODE	(SZ_1M >> PAGE_SHIFT)
-#define HK_MAX_PAGES_PER_SEG	BITS_PER_LONG
-#define HK_MIN_OBJS_PER_PAGE	4
-#define HK_HDR_SIZE		sizeof(struct hk_hdr)
-#define HK_LINK_SIZE		sizeof(void *)
-#define HK_KFREE_HINTS		16	/* segments hakmem_kfree() remembers */
-
-/* What of the caller's gfp a segment allocation keeps (mm's reclaim mask). */
-#define HK_GFP_SEGMENT_MASK	(__GFP_RECLAIM | __GFP_IO | __GFP_FS |	\
-				 __GFP_HIGH | __GFP_NORETRY |		\
-				 __GFP_RETRY_MAYFAIL | __GFP_MEMALLOC |	\
-				 __GFP_NOMEMALLOC | __GFP_HARDWALL |	\
-				 __GFP_THISNODE | __GFP_NOFAIL)
-
-/* Each new segment of a heap is 2^HK_SEG_GROWTH times the last. */
-#define HK_SEG_GROWTH		4
-
-/* hk_hdr.state values */
-#define HK_STATE_LIGHT		0x11947e55U	/* light mode: written at carve */
-#define HK_STATE_ALLOC		0xa110c8edU	/* full mode: allocated */
-#define HK_STATE_FREE		0xf7eef7eeU	/* full mode: free */
-#define HK_STATE_DEAD		0xdeadf7eeU	/* light mode: page is free */
-
-/* hk_page.state */
-enum hk_page_state {
-	HK_PAGE_FREE,		/* in the segment's free_map */
-	HK_PAGE_ACTIVE,		/* the heap's current page */
-	HK_PAGE_PARTIAL,	/* in the segment's partial_map */
-	HK_PAGE_FULL,		/* no free object, on no map */
-};
-
-/* The per-object header, just before the object. */
-struct hk_hdr {
-	u32 tag;		/* the cache's hk_cache.tag */
-	u32 state;		/* HK_STATE_* */
-};
-
-/* The last allocation or free of an object (SLAB_STORE_USER). */
-struct hk_track {
-	unsigned long addr;	/* caller */
-	unsigned long when;	/* jiffies */
-	int cpu;
-	int pid;
-};
-
-enum hk_track_item { HK_TRACK_ALLOC, HK_TRACK_FREE };
-
 /*
- * What an allocation or a free does besides the pop or push, one byte each
- * (hk_cache.alloc_work, free_work), so that the fast paths test one byte.
+ * Unsized, as kfence's counter_names[]: an item added to the enum after
+ * the last one named here makes it one short, and the static_assert below
+ * fails.
  */
-#define HK_WORK_DEBUG		BIT(0)	/* poison, red zone, tracks */
-#define HK_WORK_HEADER		BIT(1)	/* full mode: write the state */
-#define HK_WORK_ZERO		BIT(2)	/* init_on_alloc / init_on_free */
-#define HK_WORK_TOOLS		BIT(3)	/* KASAN, kmemleak (hk_cache.kasan, ...) */
-
-/* Debug features a cache has (from its flags and the debug parameter). */
-#define HK_DEBUG_FLAGS		(SLAB_POISON | SLAB_RED_ZONE | SLAB_STORE_USER)
-
-/* One page (span of 2^page_order base pages) of a segment. */
-struct hk_page {
-	void *freelist;		/* free objects, linked through the link word */
-	unsigned short inuse;	/* objects out of this page (users, stacks) */
-	unsigned short carved;	/* objects carved so far */
-	/*
-	 * Slots the constructor has built since the segment came from the
-	 * page allocator: carving the page again does not rebuild them.
-	 */
-	unsigned short constructed;
-	unsigned char state;	/* enum hk_page_state */
-};
-
-struct hk_heap;
-
-struct hk_segment {
-	unsigned long base;		/* address of the first byte */
-	unsigned long size;		/* bytes: PAGE_SIZE << order */
-	struct hakmem_cache *cache;
-	unsigned int order;		/* of the page allocation */
-	unsigned int page_shift;	/* log2 of a page's bytes */
-	unsigned int nr_pages;		/* pages[] entries */
-	unsigned int objs_per_page;
-	struct hk_heap *heap;		/* owner; NULL while in the pool */
-	unsigned long free_map;		/* owner: free pages */
-	unsigned long partial_map;	/* owner: pages with free objects */
-	unsigned int used;		/* owner: pages not free */
-	bool full;			/* owner: on heap->full */
-	struct list_head list;		/* owner: heap->avail or heap->full */
-	struct llist_head remote;	/* any CPU: remotely freed objects */
-	struct llist_node remote_node;	/* on heap->remote_segs */
-	struct rcu_head rcu;
-	struct hk_page pages[];
-};
-
-/* The segments one owner allocates from. */
-struct hk_heap {
-	struct hk_segment *seg;		/* current segment, on no list */
-	struct hk_page *page;		/* current page, HK_PAGE_ACTIVE */
-	struct list_head avail;		/* segments with free or partial pages */
-	struct list_head full;		/* segments without */
-	struct llist_head remote_segs;	/* segments with remote frees */
-	long nr_pages;			/* pages taken minus pages released */
-	long nr_objs;			/* objects those pages hold */
-	unsigned int next_order;	/* of the next new segment */
-	int node;
-};
-
-/* A heap of one node, under its own lock (lock order: as the depot's, 5). */
-struct hk_node_heap {
-	spinlock_t lock;		/* protects heap */
-	struct hk_heap heap;
-};
-
-/*
- * What the fast paths touch is in the first cache line: the guard, the
- * count, the segment compare and the two fast counters; then the slot of
- * stack[] they pop or push.  The segment __hk_free() proved last has a line
- * of its own.  Aligned on UP kernels too: the point is how many lines a
- * fast path touches, not false sharing.
- */
-struct hk_cpu {
-	unsigned int busy;		/* re-entrancy guard */
-	unsigned int count;		/* objects in stack[] */
-	unsigned long cur_base;		/* cur_seg's first slot, or 0 */
-	unsigned long cur_size;		/* bytes from there to its end, or 0 */
-	u64 stat[HAKMEM_NR_STATS];
-	/* The last segment __hk_free() proved, and hk_cache.seg_gen then. */
-	/*
-	 * The segment the last objects were allocated from, for the fast free
-	 * path: heap.seg, or the last one while the heap has none (it filled
-	 * up); owned by the heap, cleared when it leaves the heap.
-	 */
-	struct hk_segment *cur_seg ____cacheline_aligned;
-	unsigned long last_base;
-	unsigned long last_size;
-	struct hk_segment *last_seg;
-	unsigned long last_gen;
-	u64 idle_ops;			/* allocations + frees at the last reclaim */
-	void *stack[HK_STACK_MAX];
-	struct hk_heap heap;
-} ____cacheline_aligned;
-
-static_assert(L1_CACHE_BYTES < 64 ||
-	      offsetofend(struct hk_cpu, stat[HAKMEM_FREE_FAST]) <= 64);
-
-struct hakmem_cache {
-	/* Read on the fast paths. */
-	struct hk_cpu __percpu *cpu;
-	unsigned int stack_max;		/* 0: every operation takes the slow path */
-	unsigned int fast_max;		/* stack_max, or 0 if a free must do more */
-	unsigned int obj_off;		/* object offset in its slot */
-	int link_off;			/* link word offset from the object */
-	u64 hdr_live;			/* an allocated object's header */
-	u8 alloc_work;			/* HK_WORK_*: beyond the pop, or 0 */
-	u8 free_work;			/* HK_WORK_*: beyond the push, or 0 */
-	unsigned int gfp_zero;		/* __GFP_ZERO, or 0 for ctor caches */
-	u64 hdr_light;			/* light-mode header value */
-	u64 hdr_alloc;			/* full mode: allocated */
-	u64 hdr_free;			/* full mode: free */
-	u32 tag;
-	bool full_mode;
-	bool init_alloc;		/* zero on allocation (init_on_alloc) */
-	bool init_free;			/* zero on free (init_on_free) */
-	bool debug;			/* any of HK_DEBUG_FLAGS */
-	bool kasan;			/* KASAN poisons free objects, red zones */
-	bool kmemleak;			/* objects are kmemleak objects */
-	bool poison;			/* poison free objects */
-	unsigned int red_off;		/* red zone offset from the object */
-	unsigned int red_size;		/* red zone bytes, 0 without */
-	unsigned int track_off;		/* tracks offset from the object */
-
-	unsigned int object_size;
-	unsigned int size;		/* stride */
-	unsigned int align;
-	unsigned int page_order;
-	unsigned int page_shift;
-	unsigned int objs_per_page;	/* in a page of page_order */
-	unsigned int min_order;		/* smallest segment: holds one object */
-	unsigned int first_order;	/* a heap's first segment: one page */
-	bool wipe_link;			/* clear the link word on allocation */
-	slab_flags_t flags;
-	enum hakmem_header_mode header_mode;
-	void (*ctor)(void *obj);
-	const char *name;
-
-	/* The depot: a heap for nested (re-entrant) allocations. */
-	spinlock_t depot_lock;		/* protects depot */
-	struct hk_heap depot;
-	/*
-	 * A locked heap per node, for hakmem_cache_alloc_node() requests
-	 * that this CPU's heap cannot serve (nr_node_ids entries; NULL on a
-	 * kernel with one possible node).
-	 */
-	struct hk_node_heap *node_heaps;
-	unsigned int useroffset;	/* usercopy region (create_usercopy) */
-	unsigned int usersize;
-	atomic_long_t rcu_pending;	/* hakmem_*free_rcu() not yet run */
-
-	raw_spinlock_t pool_lock;	/* protects pool and nr_pool */
-	struct list_head pool;		/* empty segments */
-	unsigned int nr_pool;
-
-	atomic_long_t nr_segments;
-	atomic_long_t nr_seg_pages;	/* PAGE_SIZE pages in segments */
-	atomic_long_t seg_gen;		/* bumped when a segment is freed */
-	atomic_long_t atomic_stat[HAKMEM_NR_STATS];	/* nested paths, errors */
-	u64 stat_base[HAKMEM_NR_STATS];			/* values at last clear */
-	bool defunct;			/* destroyed with objects in use */
-	struct list_head list;		/* on hk_caches */
-	struct dentry *debugfs;
-};
-
-const char *const hakmem_stat_names[HAKMEM_NR_STATS] = {
+const char *const hakmem_stat_names[] = {
 	[HAKMEM_ALLOC_FAST]	= "alloc_fast",
 	[HAKMEM_ALLOC_SLOW]	= "alloc_slow",
 	[HAKMEM_ALLOC_LOCKED]	= "alloc_locked",
@@ -383,8 +167,8 @@ const char *const hakmem_stat_names[HAKMEM_NR_STATS] = {
 	[HAKMEM_REFILL]		= "refill",
 	[HAKMEM_FLUSH]		= "flush",
 	[HAKMEM_CARVE]		= "carve",
-	[HAKMEM_PAGE_ALLOC]	= "page_alloc",
-	[HAKMEM_PAGE_FREE]	= "page_free",
+	[HAKMEM_SLAB_ALLOC]	= "slab_alloc",
+	[HAKMEM_SLAB_FREE]	= "slab_free",
 	[HAKMEM_SEGMENT_ALLOC]	= "segment_alloc",
 	[HAKMEM_SEGMENT_FREE]	= "segment_free",
 	[HAKMEM_SEGMENT_FAIL]	= "segment_fail",
@@ -399,35 +183,19 @@ const char *const hakmem_stat_names[HAKMEM_NR_STATS] = {
 EXPORT_SYMBOL_GPL(hakmem_stat_names);
 static_assert(ARRAY_SIZE(hakmem_stat_names) == HAKMEM_NR_STATS);
 
-#define HK_SEG_ORDER_DEFAULT	6
-static unsigned int hk_seg_order = HK_SEG_ORDER_DEFAULT;
+unsigned int hk_seg_order = HK_SEG_ORDER_DEFAULT;
 static atomic_long_t hk_seg_gen_all;	/* bumped when any segment is freed */
 static atomic_long_t hk_pooled_pages;	/* in every cache's pool */
 
-/*
- * The segments hakmem_kfree() proved last on this CPU, by base address, so
- * that a kfree() need not look the pointer up again.  Valid while no
- * segment has been freed since (hk_seg_gen_all == gen); busy is a guard as
- * hk_cpu.busy is.
- */
-struct hk_kfree_cpu {
-	unsigned int busy;
-	long gen;
-	unsigned long base[HK_KFREE_HINTS];
-	unsigned long size[HK_KFREE_HINTS];
-	struct hk_segment *seg[HK_KFREE_HINTS];
-};
-
 static DEFINE_PER_CPU(struct hk_kfree_cpu, hk_kfree_cpu);
-static unsigned long hk_cookie;		/* validates head page ->index */
+unsigned long hk_cookie;		/* validates struct page ->index */
 static enum hakmem_header_mode hk_header_mode = HAKMEM_HEADER_LIGHT;
 static slab_flags_t hk_debug_flags;	/* from the debug parameter */
 
-static LIST_HEAD(hk_caches);
+LIST_HEAD(hk_caches);
 /* Caches destroyed with objects in use: kept, as their objects are. */
 static LIST_HEAD(hk_defunct_caches);
-static DEFINE_MUTEX(hk_caches_mutex);
-static struct dentry *hk_debugfs_root;
+DEFINE_MUTEX(hk_caches_mutex);		/* lock order 2: both lists */
 static enum cpuhp_state hk_cpuhp_state;
 static enum cpuhp_state hk_cpuhp_online_state;
 
@@ -436,7 +204,7 @@ static unsigned int hk_reclaim_ms = 2000;
 static DEFINE_PER_CPU(struct delayed_work, hk_reclaim_work);
 
 /* Errors with no cache to charge them to (hakmem_kfree() of junk). */
-static atomic_long_t hk_orphan_errors;
+atomic_long_t hk_orphan_errors;
 
 #ifdef CONFIG_FAULT_INJECTION
 /* Fails segment allocations (debugfs: hakmem_slab/fail_segment). */
@@ -489,219 +257,9 @@ static bool hk_tools = true;
 module_param_named(tools, hk_tools, bool, 0444);
 MODULE_PARM_DESC(tools, "let KASAN and kmemleak see the objects of caches created from now on, where the kernel has them (default 1)");
 
-/* === Internals: helpers =================================================== */
-
-static __always_inline struct hk_hdr *hk_hdr(const void *obj)
-{
-	return (struct hk_hdr *)obj - 1;
-}
-
-static __always_inline u64 hk_hdr_val(u32 tag, u32 state)
-{
-	struct hk_hdr h = { .tag = tag, .state = state };
-	u64 v;
-
-	memcpy(&v, &h, sizeof(v));
-	return v;
-}
-
-static __always_inline void **hk_link(struct hakmem_cache *s, void *obj)
-{
-	return (void **)((char *)obj + s->link_off);
-}
-
-static __always_inline void *hk_get_link(struct hakmem_cache *s, void *obj)
-{
-	return *hk_link(s, obj);
-}
-
-static __always_inline void hk_set_link(struct hakmem_cache *s, void *obj,
-					void *next)
-{
-	*hk_link(s, obj) = next;
-}
-
-/*
- * Is @obj inside [@base, @base + @size)?  One compare; false for every
- * pointer when @size is 0 (no segment), whatever @base holds.
- */
-static __always_inline bool hk_in_range(const void *obj, unsigned long base,
-					unsigned long size)
-{
-	return (unsigned long)obj - base < size;
-}
-
-static __always_inline unsigned int hk_page_index(struct hakmem_cache *s,
-						  struct hk_segment *seg,
-						  const void *obj)
-{
-	return ((unsigned long)obj - seg->base) >> seg->page_shift;
-}
-
-/* page_meta_of(): O(1), no search. */
-static __always_inline struct hk_page *hk_page_of(struct hakmem_cache *s,
-						  struct hk_segment *seg,
-						  const void *obj)
-{
-	return &seg->pages[hk_page_index(s, seg, obj)];
-}
-
-static __always_inline unsigned long hk_page_addr(struct hakmem_cache *s,
-						  struct hk_segment *seg,
-						  struct hk_page *page)
-{
-	return seg->base + ((unsigned long)(page - seg->pages) << seg->page_shift);
-}
-
-/* The segment of an object that is known to be hakmem's. */
-static __always_inline struct hk_segment *hk_seg_of_trusted(const void *obj)
-{
-	return (struct hk_segment *)page_private(virt_to_page(obj));
-}
-
-/*
- * The segment of an arbitrary pointer, or NULL if it is not inside a live
- * hakmem segment.  Reads only its struct page until the segment is proven:
- * every page of a segment carries the segment and the same XOR the cookie.
- */
-static struct hk_segment *hk_seg_lookup(const void *obj)
-{
-	struct hk_segment *seg;
-	struct page *page;
-
-	if (unlikely(!virt_addr_valid(obj)))
-		return NULL;
-	page = virt_to_page(obj);
-	seg = (struct hk_segment *)READ_ONCE(page->private);
-	/* private before index: pairs with the smp_wmb() of publishing. */
-	smp_rmb();
-	if (unlikely(!seg ||
-		     ((unsigned long)seg ^ hk_cookie) != READ_ONCE(page->index)))
-		return NULL;
-	if (unlikely(!hk_in_range(obj, seg->base, seg->size)))
-		return NULL;
-	return seg;
-}
-
-static __always_inline void hk_stat(struct hk_cpu *c, enum hakmem_stat_item i)
-{
-	c->stat[i]++;
-}
-
-static __always_inline void hk_stat_add(struct hk_cpu *c,
-					enum hakmem_stat_item i, u64 n)
-{
-	c->stat[i] += n;
-}
-
-/* Counters of paths that run without the per-CPU guard. */
-static void hk_stat_atomic(struct hakmem_cache *s, enum hakmem_stat_item i)
-{
-	atomic_long_inc(&s->atomic_stat[i]);
-}
-
-/* Count for a heap's owner: its CPU's counter, or @c NULL (depot, dead CPU). */
-static void hk_stat_of(struct hakmem_cache *s, struct hk_cpu *c,
-		       enum hakmem_stat_item i)
-{
-	if (c)
-		hk_stat(c, i);
-	else
-		hk_stat_atomic(s, i);
-}
-
-/* A per-CPU re-entrancy guard: set and cleared with preemption disabled. */
-static __always_inline void hk_guard_enter(unsigned int *busy)
-{
-	*busy = 1;
-	barrier();
-}
-
-static __always_inline void hk_guard_exit(unsigned int *busy)
-{
-	barrier();
-	*busy = 0;
-}
-
-/* Take this CPU's guard; @c is this_cpu_ptr(s->cpu), preemption disabled. */
-static __always_inline void hk_cpu_enter(struct hk_cpu *c)
-{
-	hk_guard_enter(&c->busy);
-}
-
-static __always_inline void hk_cpu_exit(struct hk_cpu *c)
-{
-	hk_guard_exit(&c->busy);
-}
-
-static bool hk_is_depot(struct hakmem_cache *s, struct hk_heap *h)
-{
-	return h == &s->depot;
-}
-
-/* The node heap @h is, or NULL if it is a CPU's heap or the depot. */
-static struct hk_node_heap *hk_node_heap_of(struct hakmem_cache *s,
-					    struct hk_heap *h)
-{
-	if (!s->node_heaps || h->node < 0 || h->node >= nr_node_ids ||
-	    h != &s->node_heaps[h->node].heap)
-		return NULL;
-	return container_of(h, struct hk_node_heap, heap);
-}
-
-static void hk_assert_owner(struct hakmem_cache *s, struct hk_heap *h)
-{
-	struct hk_node_heap *n;
-
-	if (hk_is_depot(s, h)) {
-		lockdep_assert_held(&s->depot_lock);
-		return;
-	}
-	n = hk_node_heap_of(s, h);
-	if (n)
-		lockdep_assert_held(&n->lock);
-}
-
-static bool hk_page_is(struct hk_page *page, enum hk_page_state state)
-{
-	return page->state == state;
-}
-
-/* Is the pointer at the start of an object slot? */
-static bool hk_obj_on_boundary(struct hakmem_cache *s, struct hk_segment *seg,
-			       const void *obj)
-{
-	struct hk_page *page = hk_page_of(s, seg, obj);
-	unsigned long off = (unsigned long)obj - hk_page_addr(s, seg, page);
-
-	if (off < s->obj_off)
-		return false;
-	off -= s->obj_off;
-	return off % s->size == 0 && off / s->size < seg->objs_per_page;
-}
-
-/* === Internals: error reports ============================================= */
+/* === Internals: test hooks =============================================== */
 
 #if IS_ENABLED(CONFIG_HAKMEM_SLAB_KUNIT_TEST)
-/*
- * Lets KUnit tests count reports, as lib/slub_kunit.c does, but without a
- * lock: reports are made with the guard held (preemption disabled) and under
- * raw locks, where KUnit's resource lookup (a spinlock_t) may not be taken
- * on PREEMPT_RT.  The test that counts registers itself
- * (hakmem_test_errors_begin()); reports made in its task count.
- */
-static struct kunit *hk_kunit_test;
-static atomic_t hk_kunit_errors = ATOMIC_INIT(0);
-
-static void hk_add_kunit_error(void)
-{
-	struct kunit *test = current->kunit_test;
-
-	if (likely(!test) || READ_ONCE(hk_kunit_test) != test)
-		return;
-	atomic_inc(&hk_kunit_errors);
-}
-
 /* Override init_on_alloc/init_on_free for the caches created next. */
 static int hk_test_init_alloc = -1, hk_test_init_free = -1;
 
@@ -723,216 +281,12 @@ static bool hk_test_order_fails(gfp_t gfp, unsigned int order)
 	return max >= 0 && order > max && !(gfp & __GFP_NOFAIL);
 }
 #else
-static inline void hk_add_kunit_error(void) { }
 static inline void hk_test_init_override(struct hakmem_cache *s) { }
 static inline bool hk_test_order_fails(gfp_t gfp, unsigned int order)
 {
 	return false;
 }
 #endif
-
-static DEFINE_RATELIMIT_STATE(hk_report_rs, 5 * HZ, 10);
-
-/*
- * Report one bad event: one line naming the cache, the problem, the object
- * and the caller, counted in the cache's error counter.
- */
-static void hk_report(struct hakmem_cache *s, enum hakmem_stat_item item,
-		      const void *obj, unsigned long caller, const char *what)
-{
-	if (s)
-		hk_stat_atomic(s, item);
-	else
-		atomic_long_inc(&hk_orphan_errors);
-	hk_add_kunit_error();
-	if (!__ratelimit(&hk_report_rs))
-		return;
-	pr_err("BUG hakmem_slab %s: %s: object 0x%p, caller %pS\n",
-	       s ? s->name : "(kmalloc)", what, obj, (void *)caller);
-}
-
-/*
- * Classify and report a free that failed the header check.  @seg is the
- * object's segment, already proven.
- */
-static void hk_report_bad_free(struct hakmem_cache *s, struct hk_segment *seg,
-			       void *obj, unsigned long caller)
-{
-	struct hk_hdr *h = hk_hdr(obj);
-
-	if (!hk_obj_on_boundary(seg->cache, seg, obj)) {
-		hk_report(s, HAKMEM_ERR_HEADER, obj, caller,
-			  "free of a pointer inside an object");
-		return;
-	}
-	if (h->tag == seg->cache->tag && h->state == HK_STATE_FREE) {
-		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller, "double free");
-		return;
-	}
-	if (h->tag == seg->cache->tag && h->state == HK_STATE_DEAD) {
-		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller,
-			  "double free (the object's page is free)");
-		return;
-	}
-	hk_report(s, HAKMEM_ERR_HEADER, obj, caller,
-		  "object header overwritten (tag/state mismatch)");
-}
-
-/* === Internals: debug checks ============================================= */
-
-static u8 *hk_redzone(struct hakmem_cache *s, void *obj)
-{
-	return (u8 *)obj + s->red_off;
-}
-
-static struct hk_track *hk_track(struct hakmem_cache *s, void *obj,
-				 enum hk_track_item item)
-{
-	return (struct hk_track *)((char *)obj + s->track_off) + item;
-}
-
-static void hk_set_track(struct hakmem_cache *s, void *obj,
-			 enum hk_track_item item, unsigned long caller)
-{
-	struct hk_track *t;
-
-	if (!(s->flags & SLAB_STORE_USER))
-		return;
-	t = hk_track(s, obj, item);
-	t->addr = caller;
-	t->when = jiffies;
-	t->cpu = raw_smp_processor_id();
-	t->pid = current->pid;
-}
-
-static void hk_print_track(struct hakmem_cache *s, void *obj,
-			   enum hk_track_item item)
-{
-	struct hk_track *t;
-
-	if (!(s->flags & SLAB_STORE_USER))
-		return;
-	t = hk_track(s, obj, item);
-	if (!t->addr)
-		return;
-	pr_err("%s by %pS on cpu %d pid %d, %lu jiffies ago\n",
-	       item == HK_TRACK_ALLOC ? "Allocated" : "Freed",
-	       (void *)t->addr, t->cpu, t->pid, jiffies - t->when);
-}
-
-/* The first byte in [start, start + bytes) that is not @value, or NULL. */
-static u8 *hk_find_bad(u8 *start, unsigned int bytes, u8 value)
-{
-	unsigned int i;
-
-	for (i = 0; i < bytes; i++)
-		if (start[i] != value)
-			return start + i;
-	return NULL;
-}
-
-/*
- * A SLUB-style report of a damaged object: the BUG line, where the damage
- * is, the bytes around it, and the tracks.
- */
-static void hk_report_damage(struct hakmem_cache *s, enum hakmem_stat_item item,
-			     void *obj, u8 *bad, u8 expected,
-			     unsigned long caller, const char *what)
-{
-	u8 *from;
-
-	hk_report(s, item, obj, caller, what);
-	if (!__ratelimit(&hk_report_rs))
-		return;
-	pr_err("INFO: 0x%p-0x%p @offset=%td: first byte 0x%02x instead of 0x%02x\n",
-	       bad, bad, bad - (u8 *)obj, *bad, expected);
-	hk_print_track(s, obj, HK_TRACK_ALLOC);
-	hk_print_track(s, obj, HK_TRACK_FREE);
-	from = max(bad - 16, (u8 *)obj - s->obj_off);
-	print_hex_dump(KERN_ERR, "Bytes ", DUMP_PREFIX_OFFSET, 16, 1, from,
-		       min_t(long, 48, (u8 *)obj - s->obj_off + s->size - from),
-		       true);
-}
-
-static void hk_poison(struct hakmem_cache *s, void *obj)
-{
-	memset(obj, POISON_FREE, s->object_size - 1);
-	((u8 *)obj)[s->object_size - 1] = POISON_END;
-}
-
-/* Check and repair the red zone; @value is what it should hold. */
-static void hk_check_redzone(struct hakmem_cache *s, void *obj, u8 value,
-			     unsigned long caller)
-{
-	u8 *bad = hk_find_bad(hk_redzone(s, obj), s->red_size, value);
-
-	if (!bad)
-		return;
-	hk_report_damage(s, HAKMEM_ERR_REDZONE, obj, bad, value, caller,
-			 "red zone overwritten (write past the end of the object)");
-	memset(hk_redzone(s, obj), value, s->red_size);
-}
-
-/* Check the poison of a free object; repair it. */
-static void hk_check_poison(struct hakmem_cache *s, void *obj,
-			    unsigned long caller)
-{
-	u8 *bad = hk_find_bad(obj, s->object_size - 1, POISON_FREE);
-	u8 expected = POISON_FREE;
-
-	if (!bad && ((u8 *)obj)[s->object_size - 1] != POISON_END) {
-		bad = (u8 *)obj + s->object_size - 1;
-		expected = POISON_END;
-	}
-	if (!bad)
-		return;
-	hk_report_damage(s, HAKMEM_ERR_POISON, obj, bad, expected, caller,
-			 "poison overwritten (write after free)");
-	hk_poison(s, obj);
-}
-
-/* A slot of a debug cache is carved: it starts as a free object. */
-static void hk_debug_carve(struct hakmem_cache *s, void *obj)
-{
-	if (s->poison)
-		hk_poison(s, obj);
-	if (s->red_size)
-		memset(hk_redzone(s, obj), SLUB_RED_INACTIVE, s->red_size);
-	if (s->flags & SLAB_STORE_USER)
-		memset(hk_track(s, obj, HK_TRACK_ALLOC), 0,
-		       2 * sizeof(struct hk_track));
-}
-
-static noinline void hk_debug_alloc(struct hakmem_cache *s, void *obj,
-				    unsigned long caller)
-{
-	if (s->poison)
-		hk_check_poison(s, obj, caller);
-	if (s->red_size) {
-		hk_check_redzone(s, obj, SLUB_RED_INACTIVE, caller);
-		memset(hk_redzone(s, obj), SLUB_RED_ACTIVE, s->red_size);
-	}
-	hk_set_track(s, obj, HK_TRACK_ALLOC, caller);
-}
-
-/*
- * The header says "free" before the red zone and the poison change, so that
- * a validate pass that reads the old header also read the old red zone
- * (hk_validate_live()): a free in progress is never reported as damage.
- */
-static noinline void hk_debug_free(struct hakmem_cache *s, void *obj,
-				   unsigned long caller)
-{
-	if (s->red_size)
-		hk_check_redzone(s, obj, SLUB_RED_ACTIVE, caller);
-	WRITE_ONCE(*(u64 *)hk_hdr(obj), s->hdr_free);
-	smp_wmb();	/* header, then red zone: see hk_validate_live() */
-	if (s->red_size)
-		memset(hk_redzone(s, obj), SLUB_RED_INACTIVE, s->red_size);
-	if (s->poison)
-		hk_poison(s, obj);
-	hk_set_track(s, obj, HK_TRACK_FREE, caller);
-}
 
 /* === Internals: segments ================================================== */
 
@@ -983,36 +337,36 @@ static void hk_seg_reset(struct hk_segment *seg)
 {
 	unsigned int i;
 
-	seg->free_map = seg->nr_pages == BITS_PER_LONG ?
-			~0UL : (1UL << seg->nr_pages) - 1;
+	seg->free_map = seg->nr_slabs == BITS_PER_LONG ?
+			~0UL : (1UL << seg->nr_slabs) - 1;
 	seg->partial_map = 0;
 	seg->used = 0;
 	seg->full = false;
-	for (i = 0; i < seg->nr_pages; i++) {
-		seg->pages[i].freelist = NULL;
-		seg->pages[i].inuse = 0;
-		seg->pages[i].carved = 0;
-		seg->pages[i].state = HK_PAGE_FREE;
+	for (i = 0; i < seg->nr_slabs; i++) {
+		seg->slabs[i].freelist = NULL;
+		seg->slabs[i].inuse = 0;
+		seg->slabs[i].carved = 0;
+		seg->slabs[i].state = HK_SLAB_FREE;
 	}
 }
 
 /*
- * The page geometry of a segment of @order: pages of the cache's
- * page_order, or one page of the segment's own size when it is smaller.
+ * The slab geometry of a segment of @order: slabs of the cache's
+ * slab_order, or one slab of the segment's own size when it is smaller.
  */
 static void hk_seg_geometry(struct hakmem_cache *s, struct hk_segment *seg,
 			    unsigned int order)
 {
 	seg->order = order;
 	seg->size = PAGE_SIZE << order;
-	if (order >= s->page_order) {
-		seg->page_shift = s->page_shift;
-		seg->nr_pages = 1U << (order - s->page_order);
-		seg->objs_per_page = s->objs_per_page;
+	if (order >= s->slab_order) {
+		seg->slab_shift = s->slab_shift;
+		seg->nr_slabs = 1U << (order - s->slab_order);
+		seg->objs_per_slab = s->objs_per_slab;
 	} else {
-		seg->page_shift = PAGE_SHIFT + order;
-		seg->nr_pages = 1;
-		seg->objs_per_page = seg->size / s->size;
+		seg->slab_shift = PAGE_SHIFT + order;
+		seg->nr_slabs = 1;
+		seg->objs_per_slab = seg->size / s->size;
 	}
 }
 
@@ -1033,14 +387,14 @@ static struct hk_segment *hk_seg_alloc_order(struct hakmem_cache *s,
 					     unsigned int order)
 {
 	struct hk_segment *seg;
-	unsigned int nr_pages;
+	unsigned int nr_slabs;
 	struct page *head;
 
 	if (hk_should_fail_segment(pgfp, order) ||
 	    hk_test_order_fails(pgfp, order))
 		return NULL;
-	nr_pages = order >= s->page_order ? 1U << (order - s->page_order) : 1;
-	seg = kmalloc_node(struct_size(seg, pages, nr_pages), pgfp & ~__GFP_ZERO,
+	nr_slabs = order >= s->slab_order ? 1U << (order - s->slab_order) : 1;
+	seg = kmalloc_node(struct_size(seg, slabs, nr_slabs), pgfp & ~__GFP_ZERO,
 			   node);
 	if (!seg)
 		return NULL;
@@ -1071,11 +425,11 @@ static void hk_kasan_seg_init(struct hakmem_cache *s, struct hk_segment *seg)
 	unsigned int i, j;
 
 	hk_kasan_poison((void *)seg->base, seg->size, HK_KASAN_SLAB_REDZONE);
-	for (i = 0; i < seg->nr_pages; i++) {
-		char *obj = (char *)seg->base + ((unsigned long)i << seg->page_shift) +
+	for (i = 0; i < seg->nr_slabs; i++) {
+		char *obj = (char *)seg->base + ((unsigned long)i << seg->slab_shift) +
 			    s->obj_off;
 
-		for (j = 0; j < seg->objs_per_page; j++, obj += s->size)
+		for (j = 0; j < seg->objs_per_slab; j++, obj += s->size)
 			hk_kasan_unpoison(obj + s->link_off, -s->link_off);
 	}
 }
@@ -1121,8 +475,8 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	INIT_LIST_HEAD(&seg->list);
 	init_llist_head(&seg->remote);
 	hk_seg_reset(seg);
-	for (i = 0; i < seg->nr_pages; i++)
-		seg->pages[i].constructed = 0;	/* fresh memory */
+	for (i = 0; i < seg->nr_slabs; i++)
+		seg->slabs[i].constructed = 0;	/* fresh memory */
 	if (s->kasan)
 		hk_kasan_seg_init(s, seg);
 	/* Publish: hk_seg_lookup() checks index against private. */
@@ -1174,6 +528,7 @@ static bool hk_pool_has_room(struct hakmem_cache *s, unsigned int order)
 {
 	long limit = HK_POOL_PAGES_PER_NODE * num_online_nodes();
 
+	lockdep_assert_held(&s->pool_lock);
 	return s->nr_pool < HK_POOL_MAX &&
 	       atomic_long_read(&hk_pooled_pages) + (1L << order) <= limit;
 }
@@ -1209,11 +564,11 @@ static void hk_pool_drain(struct hakmem_cache *s)
 static void hk_heap_init(struct hakmem_cache *s, struct hk_heap *h, int node)
 {
 	h->seg = NULL;
-	h->page = NULL;
+	h->slab = NULL;
 	INIT_LIST_HEAD(&h->avail);
 	INIT_LIST_HEAD(&h->full);
 	init_llist_head(&h->remote_segs);
-	h->nr_pages = 0;
+	h->nr_slabs = 0;
 	h->nr_objs = 0;
 	h->next_order = s->first_order;
 	h->node = node;
@@ -1289,10 +644,11 @@ static void hk_heap_grow(struct hk_heap *h, struct hk_segment *seg)
 			    hk_seg_order);
 }
 
-/* The segment has no page in use: take it off the heap. */
+/* The segment has no slab in use: take it off the heap. */
 static void hk_heap_release_seg(struct hakmem_cache *s, struct hk_heap *h,
 				struct hk_cpu *c, struct hk_segment *seg)
 {
+	hk_assert_owner(s, h);
 	if (h->seg != seg)
 		list_del_init(&seg->list);
 	hk_heap_forget_seg(h, c, seg);
@@ -1301,24 +657,24 @@ static void hk_heap_release_seg(struct hakmem_cache *s, struct hk_heap *h,
 }
 
 /*
- * Light mode: the objects of a page that goes back to the free map are not
+ * Light mode: the objects of a slab that goes back to the free map are not
  * live any more, whatever their headers said; a late double free into the
- * page (or into its segment, once empty and pooled) must fail the header
+ * slab (or into its segment, once empty and pooled) must fail the header
  * check.  The next carve writes the headers again.
  */
-static void hk_page_kill_headers(struct hakmem_cache *s, struct hk_segment *seg,
-				 struct hk_page *page)
+static void hk_slab_kill_headers(struct hakmem_cache *s, struct hk_segment *seg,
+				 struct hk_slab *slab)
 {
-	char *obj = (char *)hk_page_addr(s, seg, page) + s->obj_off;
+	char *obj = (char *)hk_slab_addr(s, seg, slab) + s->obj_off;
 	u64 dead = hk_hdr_val(s->tag, HK_STATE_DEAD);
 	unsigned int i;
 
-	for (i = 0; i < page->carved; i++, obj += s->size)
+	for (i = 0; i < slab->carved; i++, obj += s->size)
 		*(u64 *)hk_hdr(obj) = dead;
 }
 
 /*
- * Light mode: an object going onto a free list (its page's, or a remote
+ * Light mode: an object going onto a free list (its slab's, or a remote
  * one) is marked free, so that a double free of it fails the header check
  * of the free path; it is marked live again when a refill takes it off.
  * Only the objects on a CPU's stack keep a live header while free.  Full
@@ -1330,57 +686,57 @@ static __always_inline void hk_mark_listed(struct hakmem_cache *s, void *obj)
 		*(u64 *)hk_hdr(obj) = s->hdr_free;
 }
 
-static void hk_page_release(struct hakmem_cache *s, struct hk_heap *h,
+static void hk_slab_release(struct hakmem_cache *s, struct hk_heap *h,
 			    struct hk_cpu *c, struct hk_segment *seg,
-			    struct hk_page *page)
+			    struct hk_slab *slab)
 {
-	unsigned int idx = page - seg->pages;
+	unsigned int idx = slab - seg->slabs;
 
-	hk_stat_of(s, c, HAKMEM_PAGE_FREE);
+	hk_stat_of(s, c, HAKMEM_SLAB_FREE, 1);
 	if (!s->full_mode)
-		hk_page_kill_headers(s, seg, page);
-	if (page->state == HK_PAGE_PARTIAL)
+		hk_slab_kill_headers(s, seg, slab);
+	if (slab->state == HK_SLAB_PARTIAL)
 		__clear_bit(idx, &seg->partial_map);
-	page->state = HK_PAGE_FREE;
-	page->freelist = NULL;
-	page->carved = 0;
+	slab->state = HK_SLAB_FREE;
+	slab->freelist = NULL;
+	slab->carved = 0;
 	__set_bit(idx, &seg->free_map);
 	seg->used--;
-	h->nr_pages--;
-	h->nr_objs -= seg->objs_per_page;
+	h->nr_slabs--;
+	h->nr_objs -= seg->objs_per_slab;
 }
 
 /*
- * Put one object back on its page; the caller owns the page's heap.  Keeps
+ * Put one object back on its slab; the caller owns the slab's heap.  Keeps
  * the bitmaps, the segment lists and the empty-segment pool in step.
- * Return: false if the page had no object in use (reported double free).
+ * Return: false if the slab had no object in use (reported double free).
  */
-static bool hk_page_put(struct hakmem_cache *s, struct hk_heap *h,
+static bool hk_slab_put(struct hakmem_cache *s, struct hk_heap *h,
 			struct hk_cpu *c, struct hk_segment *seg, void *obj)
 {
-	struct hk_page *page = hk_page_of(s, seg, obj);
+	struct hk_slab *slab = hk_slab_of(s, seg, obj);
 
-	if (unlikely(!page->inuse || page->state == HK_PAGE_FREE)) {
+	if (unlikely(!slab->inuse || slab->state == HK_SLAB_FREE)) {
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
-			  "object freed to a page with no object in use (late double free)");
+			  "object freed to a slab with no object in use (late double free)");
 		return false;
 	}
 	hk_mark_listed(s, obj);
-	hk_set_link(s, obj, page->freelist);
-	page->freelist = obj;
-	page->inuse--;
+	hk_set_link(s, obj, slab->freelist);
+	slab->freelist = obj;
+	slab->inuse--;
 
-	if (page->state == HK_PAGE_ACTIVE)
+	if (slab->state == HK_SLAB_ACTIVE)
 		return true;
-	if (!page->inuse) {
-		hk_page_release(s, h, c, seg, page);
+	if (!slab->inuse) {
+		hk_slab_release(s, h, c, seg, slab);
 		if (!seg->used) {
 			hk_heap_release_seg(s, h, c, seg);
 			return true;
 		}
-	} else if (page->state == HK_PAGE_FULL) {
-		page->state = HK_PAGE_PARTIAL;
-		__set_bit(page - seg->pages, &seg->partial_map);
+	} else if (slab->state == HK_SLAB_FULL) {
+		slab->state = HK_SLAB_PARTIAL;
+		__set_bit(slab - seg->slabs, &seg->partial_map);
 	}
 	if (seg->full) {
 		seg->full = false;
@@ -1390,8 +746,8 @@ static bool hk_page_put(struct hakmem_cache *s, struct hk_heap *h,
 }
 
 /* Take whole the objects other CPUs (or nested frees) gave back. */
-static void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
-			    struct hk_cpu *c)
+void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
+		     struct hk_cpu *c)
 {
 	struct llist_node *segs = llist_del_all(&h->remote_segs);
 	struct hk_segment *seg, *tmp;
@@ -1403,18 +759,18 @@ static void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
 		while (obj) {
 			struct llist_node *next = obj->next;
 
-			hk_page_put(s, h, c, seg, (char *)obj - s->link_off);
+			hk_slab_put(s, h, c, seg, (char *)obj - s->link_off);
 			obj = next;
 		}
 	}
 }
 
-/* Take the next page to allocate from; NULL if the heap needs a segment. */
-static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
+/* Take the next slab to allocate from; NULL if the heap needs a segment. */
+static struct hk_slab *hk_heap_next_slab(struct hakmem_cache *s,
 					 struct hk_heap *h, struct hk_cpu *c)
 {
 	struct hk_segment *seg;
-	struct hk_page *page;
+	struct hk_slab *slab;
 	unsigned int idx;
 
 	if (llist_empty(&h->remote_segs) == false)
@@ -1439,44 +795,44 @@ static struct hk_page *hk_heap_next_page(struct hakmem_cache *s,
 		if (seg->partial_map) {
 			idx = __ffs(seg->partial_map);
 			__clear_bit(idx, &seg->partial_map);
-			page = &seg->pages[idx];
+			slab = &seg->slabs[idx];
 			break;
 		}
 		if (seg->free_map) {
 			idx = __ffs(seg->free_map);
 			__clear_bit(idx, &seg->free_map);
-			page = &seg->pages[idx];
+			slab = &seg->slabs[idx];
 			seg->used++;
-			h->nr_pages++;
-			h->nr_objs += seg->objs_per_page;
-			hk_stat_of(s, c, HAKMEM_PAGE_ALLOC);
+			h->nr_slabs++;
+			h->nr_objs += seg->objs_per_slab;
+			hk_stat_of(s, c, HAKMEM_SLAB_ALLOC, 1);
 			break;
 		}
 		seg->full = true;
 		list_add(&seg->list, &h->full);
 		hk_heap_set_seg(h, c, NULL);
 	}
-	page->state = HK_PAGE_ACTIVE;
-	h->page = page;
-	return page;
+	slab->state = HK_SLAB_ACTIVE;
+	h->slab = slab;
+	return slab;
 }
 
 /*
- * Carve up to @n fresh slots of @page into @p: write each header (one
+ * Carve up to @n fresh slots of @slab into @p: write each header (one
  * store), and for caches that have them run the debug setup and the
  * constructor.  Return: how many.
  */
 static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
-			     struct hk_page *page, void **p, unsigned int n)
+			     struct hk_slab *slab, void **p, unsigned int n)
 {
-	unsigned int i, nr = min(n, seg->objs_per_page - page->carved);
-	char *obj = (char *)hk_page_addr(s, seg, page) +
-		    page->carved * s->size + s->obj_off;
+	unsigned int i, nr = min(n, seg->objs_per_slab - slab->carved);
+	char *obj = (char *)hk_slab_addr(s, seg, slab) +
+		    slab->carved * s->size + s->obj_off;
 	u64 hdr = s->full_mode ? s->hdr_free : s->hdr_light;
 
 	for (i = 0; i < nr; i++, obj += s->size) {
 		*(u64 *)hk_hdr(obj) = hdr;
-		/* A page carved again may hold its last use's link words. */
+		/* A slab carved again may hold its last use's link words. */
 		if (s->wipe_link)
 			hk_set_link(s, obj, NULL);
 		p[i] = obj;
@@ -1491,7 +847,7 @@ static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
 			 * still look at it), as SLUB constructs a slab's
 			 * objects only when the slab is allocated.
 			 */
-			if (s->ctor && page->carved + i >= page->constructed) {
+			if (s->ctor && slab->carved + i >= slab->constructed) {
 				if (s->kasan)
 					hk_kasan_unpoison(p[i], s->object_size);
 				s->ctor(p[i]);
@@ -1500,33 +856,33 @@ static unsigned int hk_carve(struct hakmem_cache *s, struct hk_segment *seg,
 			}
 		}
 	}
-	page->carved += nr;
-	page->constructed = max(page->constructed, page->carved);
+	slab->carved += nr;
+	slab->constructed = max(slab->constructed, slab->carved);
 	return nr;
 }
 
 /*
- * Fill @p with up to @n objects from the heap's pages, without new segments.
+ * Fill @p with up to @n objects from the heap's slabs, without new segments.
  * Return: how many.
  */
 static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 				 struct hk_cpu *c, void **p, unsigned int n)
 {
 	unsigned int got = 0, carved = 0;
-	struct hk_page *page;
+	struct hk_slab *slab;
 
 	hk_assert_owner(s, h);
 	while (got < n) {
-		page = h->page;
-		if (!page) {
-			page = hk_heap_next_page(s, h, c);
-			if (!page)
+		slab = h->slab;
+		if (!slab) {
+			slab = hk_heap_next_slab(s, h, c);
+			if (!slab)
 				break;
 		}
-		while (got < n && page->freelist) {
-			void *obj = page->freelist;
+		while (got < n && slab->freelist) {
+			void *obj = slab->freelist;
 
-			page->freelist = hk_get_link(s, obj);
+			slab->freelist = hk_get_link(s, obj);
 			/*
 			 * init_on_free zeroed the object before the link went
 			 * in: take it out, as SLUB's maybe_wipe_obj_freeptr().
@@ -1535,49 +891,46 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 				hk_set_link(s, obj, NULL);
 			if (!s->full_mode)
 				*(u64 *)hk_hdr(obj) = s->hdr_light;
-			page->inuse++;
+			slab->inuse++;
 			p[got++] = obj;
 		}
-		if (got < n && page->carved < h->seg->objs_per_page) {
-			unsigned int k = hk_carve(s, h->seg, page, p + got,
+		if (got < n && slab->carved < h->seg->objs_per_slab) {
+			unsigned int k = hk_carve(s, h->seg, slab, p + got,
 						  n - got);
 
-			page->inuse += k;
+			slab->inuse += k;
 			got += k;
 			carved += k;
 		}
-		if (!page->freelist && page->carved == h->seg->objs_per_page) {
-			page->state = HK_PAGE_FULL;
-			h->page = NULL;
+		if (!slab->freelist && slab->carved == h->seg->objs_per_slab) {
+			slab->state = HK_SLAB_FULL;
+			h->slab = NULL;
 		}
 	}
-	if (carved) {
-		if (c)
-			hk_stat_add(c, HAKMEM_CARVE, carved);
-		else
-			atomic_long_add(carved, &s->atomic_stat[HAKMEM_CARVE]);
-	}
+	if (carved)
+		hk_stat_of(s, c, HAKMEM_CARVE, carved);
 	return got;
 }
 
-/* Give up the current page and segment, so that empty ones can go. */
+/* Give up the current slab and segment, so that empty ones can go. */
 static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 			  struct hk_cpu *c)
 {
 	struct hk_segment *seg, *tmp;
-	struct hk_page *page;
+	struct hk_slab *slab;
 
+	hk_assert_owner(s, h);
 	/* Collecting may release the current segment: look at it after. */
 	hk_heap_collect(s, h, c);
-	page = h->page;
+	slab = h->slab;
 	seg = h->seg;
-	if (page) {
-		h->page = NULL;
-		if (!page->inuse) {
-			hk_page_release(s, h, c, seg, page);
+	if (slab) {
+		h->slab = NULL;
+		if (!slab->inuse) {
+			hk_slab_release(s, h, c, seg, slab);
 		} else {
-			page->state = HK_PAGE_PARTIAL;
-			__set_bit(page - seg->pages, &seg->partial_map);
+			slab->state = HK_SLAB_PARTIAL;
+			__set_bit(slab - seg->slabs, &seg->partial_map);
 		}
 	}
 	/* Drained: no segment is current, for allocation or fast frees. */
@@ -1641,7 +994,7 @@ hk_seg_known(struct hakmem_cache *s, struct hk_cpu *c, const void *obj)
 	return NULL;
 }
 
-/* Put an object back: to its page if the heap owns it, else remotely. */
+/* Put an object back: to its slab if the heap owns it, else remotely. */
 static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 			  struct hk_cpu *c, void *obj)
 {
@@ -1652,22 +1005,21 @@ static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 		seg = hk_seg_of_trusted(obj);
 	owner = READ_ONCE(seg->heap);
 	if (owner == h) {
-		hk_page_put(s, h, c, seg, obj);
+		hk_slab_put(s, h, c, seg, obj);
 	} else if (unlikely(!owner)) {
 		/* Only a double free can reach an empty, pooled segment. */
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
 			  "object freed to an empty segment (late double free)");
 	} else {
 		hk_remote_free(s, seg, obj);
-		hk_stat_of(s, c, HAKMEM_FREE_REMOTE);
+		hk_stat_of(s, c, HAKMEM_FREE_REMOTE, 1);
 	}
 }
 
 /* === Internals: per-CPU stack ============================================= */
 
-/* Move the oldest objects of the stack back to their pages, keeping @keep. */
-static void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c,
-			 unsigned int keep)
+/* Move the oldest objects of the stack back to their slabs, keeping @keep. */
+void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c, unsigned int keep)
 {
 	unsigned int i, n;
 
@@ -1682,7 +1034,7 @@ static void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c,
 	memmove(c->stack, c->stack + n, keep * sizeof(void *));
 	c->count = keep;
 	hk_stat(c, HAKMEM_FLUSH);
-	/* ... and at every flush, so that their pages can empty. */
+	/* ... and at every flush, so that their slabs can empty. */
 	if (!llist_empty(&c->heap.remote_segs))
 		hk_heap_collect(s, &c->heap, c);
 }
@@ -1772,8 +1124,10 @@ static __always_inline void *hk_post_alloc(struct hakmem_cache *s, void *obj,
 }
 
 /*
- * Allocate from the depot: for an interrupt that found this CPU's state
- * busy, and for caches without a per-CPU stack.  IRQ-safe.
+ * Allocate from the depot: for a nested allocation (an interrupt of a
+ * hakmem call on this CPU) that found this CPU's state busy.  Caches
+ * without a per-CPU stack (stack_max 0) use their CPU's heap as the others
+ * do.  IRQ-safe.
  */
 static void *hk_alloc_depot(struct hakmem_cache *s, gfp_t gfp)
 {
@@ -2061,9 +1415,9 @@ static void hk_cpu_set_last(struct hk_cpu *c, struct hk_segment *seg, long gen)
  * segment or the one proved last if it still holds, else a lookup, which
  * then becomes the one proved last.  NULL after a report.
  */
-static struct hk_segment *hk_prove_guarded(struct hakmem_cache *s,
-					   struct hk_cpu *c, void *obj,
-					   unsigned long caller)
+static __always_inline struct hk_segment *
+hk_prove_guarded(struct hakmem_cache *s, struct hk_cpu *c, void *obj,
+		 unsigned long caller)
 {
 	struct hk_segment *seg = hk_seg_known(s, c, obj);
 	long gen;
@@ -2124,69 +1478,88 @@ static void hk_kfree_hint_set(struct hk_segment *seg, long gen)
 }
 
 /*
- * __hk_free - the slow path: the object is not in this CPU's current
- * segment, or the stack is full, or the header did not check out, or the
- * free has more to do than a push (debug, init_on_free), or this CPU's state
- * is busy (a nested free).  Proves the pointer before touching it.  @s is
- * NULL for hakmem_kfree().  Out of line, so that hk_free() stays a leaf.
+ * __hk_free() step 1: prove @obj before touching it.  A free to a cache
+ * whose CPU state is not busy takes the guard first, so that the current
+ * segment or the one this CPU proved last (last_*, read and written only
+ * under the guard) can prove it without a lookup; it then returns with the
+ * guard held and *@cp set.  Otherwise (hakmem_kfree(), or a free nested in
+ * an interrupted hakmem call) the proof is made unguarded and *@cp is NULL;
+ * hakmem_kfree() remembers it in this CPU's kfree hints.
+ * Return: @obj's segment, or NULL after a report.  Preemption disabled.
  */
-static noinline void __hk_free(struct hakmem_cache *s, void *obj,
-			       unsigned long caller)
+static __always_inline struct hk_segment *
+hk_free_prove(struct hakmem_cache *s, void *obj, unsigned long caller,
+	      struct hk_cpu **cp)
 {
-	bool by_cache = s;	/* remember the proof in last_* */
 	struct hk_segment *seg;
 	struct hk_cpu *c;
-	long gen = 0, gen_all = 0;
+	long gen;
 
-	preempt_disable();
-	/*
-	 * The current segment, or the one this CPU proved last if none was
-	 * freed since (a freed segment's memory also outlives the grace period
-	 * we are inside of).  last_* are read and written only under the guard.
-	 */
+	*cp = NULL;
 	if (s) {
 		c = this_cpu_ptr(s->cpu);
 		if (likely(!c->busy)) {
 			hk_cpu_enter(c);
-			seg = hk_seg_known(s, c, obj);
-			if (seg && hk_hdr_valid(s, obj))
-				goto push;
-			hk_cpu_exit(c);
+			seg = hk_prove_guarded(s, c, obj, caller);
+			if (likely(seg))
+				*cp = c;
+			else
+				hk_cpu_exit(c);
+			return seg;
 		}
-		gen = atomic_long_read(&s->seg_gen);
-	} else {
-		/* kfree(): a segment this CPU proved, if none was freed since. */
-		seg = hk_kfree_hint(obj);
-		if (seg && hk_hdr_valid(seg->cache, obj))
-			goto proved;
-		gen_all = atomic_long_read(&hk_seg_gen_all);
+		/* Nested: step 2 hands the object off, last_* stay as they are. */
+		return hk_free_check(s, obj, caller);
 	}
-	/* The generations before the lookup: pairs with hk_seg_free(). */
+	/* A segment this CPU proved, if none was freed since. */
+	seg = hk_kfree_hint(obj);
+	if (seg && hk_hdr_valid(seg->cache, obj))
+		return seg;
+	gen = atomic_long_read(&hk_seg_gen_all);
+	/* The generation before the lookup: pairs with hk_seg_free(). */
 	smp_rmb();
-	seg = hk_free_check(s, obj, caller);
-	if (unlikely(!seg))
-		goto out;
-	if (!by_cache)
-		hk_kfree_hint_set(seg, gen_all);
-proved:
-	s = seg->cache;
-	c = this_cpu_ptr(s->cpu);
-	if (unlikely(c->busy)) {
-		/* Nested in an interrupted hakmem call on this CPU. */
-		hk_pre_free(s, obj, caller);
-		hk_remote_free(s, seg, obj);
-		hk_stat_atomic(s, HAKMEM_FREE_SLOW);
-		hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
-		goto out;
+	seg = hk_free_check(NULL, obj, caller);
+	if (seg)
+		hk_kfree_hint_set(seg, gen);
+	return seg;
+}
+
+/*
+ * __hk_free() step 2: enter the CPU state of @seg's cache, or, when it is
+ * busy (the free is nested in an interrupted hakmem call on this CPU), hand
+ * @obj to its segment's owner by a remote free.
+ * Return: the entered hk_cpu, or NULL if @obj was handed off.
+ */
+static __always_inline struct hk_cpu *
+hk_free_enter(struct hk_segment *seg, void *obj, unsigned long caller)
+{
+	struct hakmem_cache *s = seg->cache;
+	struct hk_cpu *c = this_cpu_ptr(s->cpu);
+
+	if (likely(!c->busy)) {
+		hk_cpu_enter(c);
+		return c;
 	}
-	hk_cpu_enter(c);
-	if (by_cache)
-		hk_cpu_set_last(c, seg, gen);
-push:
+	hk_pre_free(s, obj, caller);
+	hk_remote_free(s, seg, obj);
+	hk_stat_atomic(s, HAKMEM_FREE_SLOW);
+	hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
+	return NULL;
+}
+
+/*
+ * __hk_free() step 3: push proved @obj of @seg on @c's stack, or put it
+ * straight back to its slab; catches the double free of the top of the
+ * stack.  Entered with @c's guard held, leaves it released.
+ */
+static __always_inline void hk_free_push(struct hakmem_cache *s,
+					 struct hk_cpu *c,
+					 struct hk_segment *seg, void *obj,
+					 unsigned long caller)
+{
 	if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
 		hk_cpu_exit(c);
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller, "double free");
-		goto out;
+		return;
 	}
 	hk_pre_free(s, obj, caller);
 	/*
@@ -2196,14 +1569,35 @@ push:
 	if (seg != c->heap.seg && READ_ONCE(seg->heap) == &c->heap &&
 	    c->count >= s->stack_max / 2) {
 		/* A late double free is reported there and not counted. */
-		if (hk_page_put(s, &c->heap, c, seg, obj))
+		if (hk_slab_put(s, &c->heap, c, seg, obj))
 			hk_stat(c, HAKMEM_FREE_SLOW);
 	} else {
 		hk_cpu_push(s, c, obj);
 		hk_stat(c, HAKMEM_FREE_SLOW);
 	}
 	hk_cpu_exit(c);
-out:
+}
+
+/*
+ * __hk_free - the slow path: the object is not in this CPU's current
+ * segment, or the stack is full, or the header did not check out, or the
+ * free has more to do than a push (debug, init_on_free), or this CPU's state
+ * is busy (a nested free).  Proves the pointer, enters the owner's state or
+ * hands the object off, and pushes.  @s is NULL for hakmem_kfree().  Out of
+ * line, so that hk_free() stays a leaf.
+ */
+static noinline void __hk_free(struct hakmem_cache *s, void *obj,
+			       unsigned long caller)
+{
+	struct hk_segment *seg;
+	struct hk_cpu *c;
+
+	preempt_disable();
+	seg = hk_free_prove(s, obj, caller, &c);
+	if (seg && !c)
+		c = hk_free_enter(seg, obj, caller);
+	if (c)
+		hk_free_push(seg->cache, c, seg, obj, caller);
 	preempt_enable();
 }
 
@@ -2244,212 +1638,7 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 	__hk_free(s, obj, caller);
 }
 
-/* === Internals: validation ================================================ */
-
-struct hk_validate {
-	raw_spinlock_t lock;	/* the CPUs' passes share map and errors */
-	unsigned long *map;	/* one bit a slot of the page being checked */
-	int errors;
-	int counted;		/* of them, reported in a KUnit test's task */
-};
-
-/*
- * One problem found.  The per-CPU passes run in workers, which KUnit's
- * resource lookup cannot see: hakmem_cache_validate() counts the rest for
- * the caller.
- */
-static void hk_validate_error(struct hk_validate *v)
-{
-	v->errors++;
-#if IS_ENABLED(CONFIG_KUNIT)
-	if (current->kunit_test)
-		v->counted++;
-#endif
-}
-
-static void hk_bad(struct hakmem_cache *s, struct hk_validate *v,
-		   struct hk_segment *seg, struct hk_page *page, const char *what)
-{
-	hk_validate_error(v);
-	hk_add_kunit_error();
-	pr_err("BUG hakmem_slab %s: validate: segment %lx page %td: %s\n",
-	       s->name, seg->base, page ? page - seg->pages : -1, what);
-}
-
-/*
- * Red zone and poison of a free object of a debug cache, on its page's free
- * list: the validating owner owns it, and repairs what it reports.
- */
-static void hk_validate_free(struct hakmem_cache *s, struct hk_validate *v,
-			     void *obj)
-{
-	u8 *bad;
-
-	if (s->red_size) {
-		bad = hk_find_bad(hk_redzone(s, obj), s->red_size,
-				  SLUB_RED_INACTIVE);
-		if (bad) {
-			hk_report_damage(s, HAKMEM_ERR_REDZONE, obj, bad,
-					 SLUB_RED_INACTIVE, _RET_IP_,
-					 "validate: red zone overwritten");
-			memset(hk_redzone(s, obj), SLUB_RED_INACTIVE,
-			       s->red_size);
-			hk_validate_error(v);
-		}
-	}
-	if (s->poison &&
-	    (hk_find_bad(obj, s->object_size - 1, POISON_FREE) ||
-	     ((u8 *)obj)[s->object_size - 1] != POISON_END)) {
-		hk_check_poison(s, obj, _RET_IP_);
-		hk_validate_error(v);
-	}
-}
-
-/*
- * The red zone of an object that is not on its page's free list: in use, or
- * being freed by another CPU or an interrupt, or on a remote list.  Only an
- * object whose header says "allocated" before and after the red zone was
- * read is checked (hk_debug_free() writes the header first); it is reported
- * and not repaired, since its user owns it.
- */
-static void hk_validate_live(struct hakmem_cache *s, struct hk_validate *v,
-			     void *obj)
-{
-	u64 *hdr = (u64 *)hk_hdr(obj);
-	u8 *bad;
-
-	if (!s->red_size || READ_ONCE(*hdr) != s->hdr_alloc)
-		return;
-	/* The header, then the red zone, then the header again: pairs with
-	 * the smp_wmb() of hk_debug_free() between its header and red zone.
-	 */
-	smp_rmb();
-	bad = hk_find_bad(hk_redzone(s, obj), s->red_size, SLUB_RED_ACTIVE);
-	smp_rmb();	/* as above */
-	if (!bad || READ_ONCE(*hdr) != s->hdr_alloc)
-		return;
-	hk_report_damage(s, HAKMEM_ERR_REDZONE, obj, bad, SLUB_RED_ACTIVE,
-			 _RET_IP_, "validate: red zone overwritten");
-	hk_validate_error(v);
-}
-
-static void hk_validate_page(struct hakmem_cache *s, struct hk_validate *v,
-			     struct hk_segment *seg, struct hk_page *page)
-{
-	unsigned long start = hk_page_addr(s, seg, page) + s->obj_off;
-	unsigned int nfree = 0, i;
-	void *obj;
-
-	if (page->carved > seg->objs_per_page) {
-		hk_bad(s, v, seg, page, "more objects carved than fit");
-		return;
-	}
-	bitmap_zero(v->map, s->objs_per_page);
-	for (obj = page->freelist; obj; obj = hk_get_link(s, obj)) {
-		unsigned long off = (unsigned long)obj - start;
-
-		if ((unsigned long)obj < start || off % s->size ||
-		    off / s->size >= page->carved) {
-			hk_bad(s, v, seg, page, "free list points outside the page");
-			return;
-		}
-		if (__test_and_set_bit(off / s->size, v->map)) {
-			hk_bad(s, v, seg, page, "free list has a loop");
-			return;
-		}
-		nfree++;
-	}
-	if (nfree + page->inuse != page->carved)
-		hk_bad(s, v, seg, page, "free + in use != carved");
-	for (i = 0; i < page->carved; i++) {
-		struct hk_hdr h, *hp = hk_hdr((void *)(start + i * s->size));
-		u64 raw = READ_ONCE(*(u64 *)hp);
-
-		memcpy(&h, &raw, sizeof(h));
-		/* Light mode: "free" on a free list or (in flight) a remote one. */
-		if (h.tag != s->tag ||
-		    (h.state != HK_STATE_FREE &&
-		     h.state != (s->full_mode ? HK_STATE_ALLOC : HK_STATE_LIGHT))) {
-			hk_bad(s, v, seg, page, "object header overwritten");
-			return;
-		}
-		if (test_bit(i, v->map) && h.state != HK_STATE_FREE)
-			hk_bad(s, v, seg, page, "free object marked allocated");
-		if (!s->debug)
-			continue;
-		if (test_bit(i, v->map))
-			hk_validate_free(s, v, hp + 1);
-		else
-			hk_validate_live(s, v, hp + 1);
-	}
-}
-
-static void hk_validate_seg(struct hakmem_cache *s, struct hk_validate *v,
-			    struct hk_heap *h, struct hk_segment *seg)
-{
-	unsigned int i, used = 0;
-
-	if (seg->heap != h || seg->cache != s)
-		hk_bad(s, v, seg, NULL, "segment has the wrong owner");
-	for (i = 0; i < seg->nr_pages; i++) {
-		struct hk_page *page = &seg->pages[i];
-		bool is_free = test_bit(i, &seg->free_map);
-		bool partial = test_bit(i, &seg->partial_map);
-
-		if (is_free != hk_page_is(page, HK_PAGE_FREE) ||
-		    partial != hk_page_is(page, HK_PAGE_PARTIAL)) {
-			hk_bad(s, v, seg, page, "bitmaps disagree with the page");
-			continue;
-		}
-		if (page->state == HK_PAGE_FREE) {
-			if (page->inuse || page->carved)
-				hk_bad(s, v, seg, page, "free page has objects");
-			continue;
-		}
-		used++;
-		hk_validate_page(s, v, seg, page);
-	}
-	if (used != seg->used)
-		hk_bad(s, v, seg, NULL, "count of used pages is wrong");
-}
-
-static void hk_validate_heap(struct hakmem_cache *s, struct hk_heap *h,
-			     struct hk_validate *v)
-{
-	struct hk_segment *seg;
-
-	if (h->seg)
-		hk_validate_seg(s, v, h, h->seg);
-	list_for_each_entry(seg, &h->avail, list)
-		hk_validate_seg(s, v, h, seg);
-	list_for_each_entry(seg, &h->full, list) {
-		if (!seg->full)
-			hk_bad(s, v, seg, NULL, "full-list segment not full");
-		hk_validate_seg(s, v, h, seg);
-	}
-}
-
-static void hk_cpu_validate(struct hakmem_cache *s, struct hk_cpu *c,
-			    struct hk_validate *v)
-{
-	unsigned long flags;
-
-	hk_cpu_flush(s, c, 0);
-	hk_heap_collect(s, &c->heap, c);
-	/* irqsave: the depot's pass takes it under the IRQ-safe depot lock. */
-	raw_spin_lock_irqsave(&v->lock, flags);
-	hk_validate_heap(s, &c->heap, v);
-	raw_spin_unlock_irqrestore(&v->lock, flags);
-}
-
 /* === Internals: work on every CPU ========================================= */
-
-/* What hk_on_each_cpu() does on each CPU. */
-enum hk_cpu_op {
-	HK_OP_FLUSH,		/* empty the stack */
-	HK_OP_DRAIN,		/* empty the stack, collect, drain the heap */
-	HK_OP_VALIDATE,		/* collect and check; arg is a hk_validate */
-};
 
 static void hk_cpu_flush_all(struct hakmem_cache *s, struct hk_cpu *c)
 {
@@ -2505,8 +1694,7 @@ static void hk_cpu_work_fn(struct work_struct *work)
  * Run @op as the owner of every CPU's state: on the CPU itself if it is
  * online, directly for offline CPUs (which cannot come up meanwhile).
  */
-static void hk_on_each_cpu(struct hakmem_cache *s, enum hk_cpu_op op,
-			   void *arg)
+void hk_on_each_cpu(struct hakmem_cache *s, enum hk_cpu_op op, void *arg)
 {
 	struct hk_cpu_work *w;
 	unsigned int cpu;
@@ -2584,18 +1772,18 @@ static unsigned int hk_calculate_align(slab_flags_t flags, unsigned int align,
 }
 
 /*
- * The smallest page order that holds at least HK_MIN_OBJS_PER_PAGE objects
- * and wastes at most 1/32 of the page, else 1/16, else 1/8 (as SLUB's
+ * The smallest page order that holds at least HK_MIN_OBJS_PER_SLAB objects
+ * and wastes at most 1/32 of the slab, else 1/16, else 1/8 (as SLUB's
  * calculate_order() relaxes its fraction); never so small that a segment has
- * more pages than its bitmaps have bits.
+ * more slabs than its bitmaps have bits.
  */
-static unsigned int hk_calculate_page_order(unsigned int stride,
+static unsigned int hk_calculate_slab_order(unsigned int stride,
 					    unsigned int align_order)
 {
-	unsigned int min_order = hk_seg_order - ilog2(HK_MAX_PAGES_PER_SEG);
+	unsigned int min_order = hk_seg_order - ilog2(HK_MAX_SLABS_PER_SEG);
 	unsigned int order, fraction;
 
-	if (hk_seg_order < ilog2(HK_MAX_PAGES_PER_SEG))
+	if (hk_seg_order < ilog2(HK_MAX_SLABS_PER_SEG))
 		min_order = 0;
 	min_order = max(min_order, align_order);
 	for (fraction = 32; fraction >= 8; fraction /= 2) {
@@ -2603,7 +1791,7 @@ static unsigned int hk_calculate_page_order(unsigned int stride,
 			unsigned long bytes = PAGE_SIZE << order;
 			unsigned long n = bytes / stride;
 
-			if (n >= HK_MIN_OBJS_PER_PAGE &&
+			if (n >= HK_MIN_OBJS_PER_SLAB &&
 			    bytes - n * stride <= bytes / fraction)
 				return order;
 		}
@@ -2647,14 +1835,14 @@ static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 	/* A stride that is a multiple of align keeps every object aligned. */
 	s->link_off = keep_contents ? -(int)(HK_HDR_SIZE + HK_LINK_SIZE) : 0;
 	align_order = s->align > PAGE_SIZE ? ilog2(s->align) - PAGE_SHIFT : 0;
-	s->page_order = hk_calculate_page_order(s->size, align_order);
-	s->page_shift = PAGE_SHIFT + s->page_order;
-	s->objs_per_page = (PAGE_SIZE << s->page_order) / s->size;
+	s->slab_order = hk_calculate_slab_order(s->size, align_order);
+	s->slab_shift = PAGE_SHIFT + s->slab_order;
+	s->objs_per_slab = (PAGE_SIZE << s->slab_order) / s->size;
 	/* Fallback segments hold one object at least, every one aligned. */
 	s->min_order = max_t(unsigned int, get_order(s->size), align_order);
-	s->first_order = max(s->page_order, s->min_order);
-	if (!s->objs_per_page || s->objs_per_page > USHRT_MAX ||
-	    s->page_order > hk_seg_order || s->min_order > hk_seg_order)
+	s->first_order = max(s->slab_order, s->min_order);
+	if (!s->objs_per_slab || s->objs_per_slab > USHRT_MAX ||
+	    s->slab_order > hk_seg_order || s->min_order > hk_seg_order)
 		return -EINVAL;
 	return 0;
 }
@@ -2685,8 +1873,6 @@ static const char *hk_check_args(const char *name, unsigned int size,
 		return "unsupported SLAB_ flags";
 	return NULL;
 }
-
-static void hk_debugfs_add(struct hakmem_cache *s);
 
 /*
  * The usercopy region, checked as kmem_cache_create_usercopy() does: one
@@ -2730,6 +1916,87 @@ static int hk_node_heaps_init(struct hakmem_cache *s)
 	return 0;
 }
 
+/*
+ * The cache's flags with the debug= parameter's, and what they choose: the
+ * debug checks, KASAN and kmemleak, full header mode, poisoning.  Before
+ * the layout, which depends on them.
+ */
+static void hk_cache_set_flags(struct hakmem_cache *s, slab_flags_t flags,
+			       void (*ctor)(void *),
+			       enum hakmem_header_mode mode)
+{
+	/* As slub_debug=, the debug= parameter spares SLAB_NO_USER_FLAGS. */
+	s->flags = flags | (flags & SLAB_NO_USER_FLAGS ? 0 : hk_debug_flags);
+	s->ctor = ctor;
+	s->header_mode = mode;
+	s->debug = s->flags & HK_DEBUG_FLAGS;
+	/*
+	 * KASAN and kmemleak, where the kernel has them.  Debug caches keep
+	 * hakmem's own checks instead of KASAN; SLAB_TYPESAFE_BY_RCU objects
+	 * may be read after their free, so KASAN does not poison them (as in
+	 * SLUB, which does not either).
+	 */
+	s->kasan = HK_KASAN && READ_ONCE(hk_tools) && !s->debug &&
+		   !(s->flags & SLAB_TYPESAFE_BY_RCU);
+	s->kmemleak = IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && READ_ONCE(hk_tools) &&
+		      !(s->flags & SLAB_NOLEAKTRACE);
+	/*
+	 * Debug and tools caches track the allocation state whatever the
+	 * mode: with no per-CPU stack, light mode would catch no double free.
+	 */
+	s->full_mode = mode == HAKMEM_HEADER_FULL || s->debug || s->kasan ||
+		       s->kmemleak;
+	s->poison = (s->flags & SLAB_POISON) && !ctor &&
+		    !(s->flags & SLAB_TYPESAFE_BY_RCU);
+}
+
+/*
+ * The fields derived once the layout is known: the tag and header values,
+ * the per-CPU stack's size, init_on_alloc/free, and the work the
+ * allocation and free paths do besides the pop and the push.
+ */
+static void hk_cache_derive(struct hakmem_cache *s)
+{
+	do {
+		s->tag = get_random_u32();
+	} while (!s->tag || s->tag == HK_STATE_LIGHT ||
+		 s->tag == HK_STATE_ALLOC || s->tag == HK_STATE_FREE ||
+		 s->tag == HK_STATE_DEAD);
+	s->hdr_light = hk_hdr_val(s->tag, HK_STATE_LIGHT);
+	s->hdr_alloc = hk_hdr_val(s->tag, HK_STATE_ALLOC);
+	s->hdr_free = hk_hdr_val(s->tag, HK_STATE_FREE);
+	/*
+	 * Debug caches check every operation, and KASAN and kmemleak see
+	 * every one: no per-CPU stack.
+	 */
+	s->stack_max = s->debug || s->kasan || s->kmemleak ? 0 :
+		       hk_stack_max(s->object_size);
+	/*
+	 * The same choices SLUB's slab_want_init_on_alloc/free() make, on the
+	 * flags with the debug= parameter's (P poisons, as SLAB_POISON).
+	 */
+	s->init_alloc = want_init_on_alloc(0) && !s->ctor &&
+			!(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+	s->init_free = want_init_on_free() && !s->ctor &&
+		       !(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
+	hk_test_init_override(s);
+	/* The link word is in the object only when link_off is 0. */
+	s->wipe_link = s->init_free && !s->init_alloc && !s->link_off;
+	/* As SLUB: __GFP_ZERO does not zero the objects of a ctor cache. */
+	s->gfp_zero = s->ctor ? 0 : (__force unsigned int)__GFP_ZERO;
+	s->hdr_live = s->full_mode ? s->hdr_alloc : s->hdr_light;
+	s->alloc_work = (s->debug ? HK_WORK_DEBUG : 0) |
+			(s->full_mode ? HK_WORK_HEADER : 0) |
+			(s->init_alloc ? HK_WORK_ZERO : 0) |
+			(s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
+	s->free_work = (s->debug ? HK_WORK_DEBUG : 0) |
+		       (s->full_mode ? HK_WORK_HEADER : 0) |
+		       (s->init_free ? HK_WORK_ZERO : 0) |
+		       (s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
+	/* Frees with more to do than the header take the slow path. */
+	s->fast_max = s->free_work & ~HK_WORK_HEADER ? 0 : s->stack_max;
+}
+
 static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 					    unsigned int align,
 					    slab_flags_t flags,
@@ -2761,71 +2028,12 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 	}
 	s->object_size = size;
 	hk_set_usercopy(s, useroffset, usersize);
-	/* As slub_debug=, the debug= parameter spares SLAB_NO_USER_FLAGS. */
-	s->flags = flags | (flags & SLAB_NO_USER_FLAGS ? 0 : hk_debug_flags);
-	s->ctor = ctor;
-	s->header_mode = mode;
-	s->debug = s->flags & HK_DEBUG_FLAGS;
-	/*
-	 * KASAN and kmemleak, where the kernel has them.  Debug caches keep
-	 * hakmem's own checks instead of KASAN; SLAB_TYPESAFE_BY_RCU objects
-	 * may be read after their free, so KASAN does not poison them (as in
-	 * SLUB, which does not either).
-	 */
-	s->kasan = HK_KASAN && READ_ONCE(hk_tools) && !s->debug &&
-		   !(s->flags & SLAB_TYPESAFE_BY_RCU);
-	s->kmemleak = IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && READ_ONCE(hk_tools) &&
-		      !(s->flags & SLAB_NOLEAKTRACE);
-	/*
-	 * Debug and tools caches track the allocation state whatever the
-	 * mode: with no per-CPU stack, light mode would catch no double free.
-	 */
-	s->full_mode = mode == HAKMEM_HEADER_FULL || s->debug || s->kasan ||
-		       s->kmemleak;
-	s->poison = (s->flags & SLAB_POISON) && !ctor &&
-		    !(s->flags & SLAB_TYPESAFE_BY_RCU);
+	hk_cache_set_flags(s, flags, ctor, mode);
 	if (hk_cache_layout(s, size, align)) {
 		why = "object does not fit a segment";
 		goto fail_free;
 	}
-	do {
-		s->tag = get_random_u32();
-	} while (!s->tag || s->tag == HK_STATE_LIGHT ||
-		 s->tag == HK_STATE_ALLOC || s->tag == HK_STATE_FREE ||
-		 s->tag == HK_STATE_DEAD);
-	s->hdr_light = hk_hdr_val(s->tag, HK_STATE_LIGHT);
-	s->hdr_alloc = hk_hdr_val(s->tag, HK_STATE_ALLOC);
-	s->hdr_free = hk_hdr_val(s->tag, HK_STATE_FREE);
-	/*
-	 * Debug caches check every operation, and KASAN and kmemleak see
-	 * every one: no per-CPU stack.
-	 */
-	s->stack_max = s->debug || s->kasan || s->kmemleak ? 0 :
-		       hk_stack_max(s->object_size);
-	/*
-	 * The same choices SLUB's slab_want_init_on_alloc/free() make, on the
-	 * flags with the debug= parameter's (P poisons, as SLAB_POISON).
-	 */
-	s->init_alloc = want_init_on_alloc(0) && !ctor &&
-			!(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
-	s->init_free = want_init_on_free() && !ctor &&
-		       !(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON));
-	hk_test_init_override(s);
-	/* The link word is in the object only when link_off is 0. */
-	s->wipe_link = s->init_free && !s->init_alloc && !s->link_off;
-	/* As SLUB: __GFP_ZERO does not zero the objects of a ctor cache. */
-	s->gfp_zero = ctor ? 0 : (__force unsigned int)__GFP_ZERO;
-	s->hdr_live = s->full_mode ? s->hdr_alloc : s->hdr_light;
-	s->alloc_work = (s->debug ? HK_WORK_DEBUG : 0) |
-			(s->full_mode ? HK_WORK_HEADER : 0) |
-			(s->init_alloc ? HK_WORK_ZERO : 0) |
-			(s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
-	s->free_work = (s->debug ? HK_WORK_DEBUG : 0) |
-		       (s->full_mode ? HK_WORK_HEADER : 0) |
-		       (s->init_free ? HK_WORK_ZERO : 0) |
-		       (s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
-	/* Frees with more to do than the header take the slow path. */
-	s->fast_max = s->free_work & ~HK_WORK_HEADER ? 0 : s->stack_max;
+	hk_cache_derive(s);
 	spin_lock_init(&s->depot_lock);
 	hk_heap_init(s, &s->depot, numa_mem_id());
 	raw_spin_lock_init(&s->pool_lock);
@@ -2860,215 +2068,6 @@ fail:
 		panic("hakmem_slab: cannot create cache %s: %s\n",
 		      name ?: "(null)", why);
 	return NULL;
-}
-
-/* Is @obj on its page's free list? */
-static bool hk_on_freelist(struct hakmem_cache *s, struct hk_page *page,
-			   void *obj)
-{
-	void *f;
-
-	for (f = page->freelist; f; f = hk_get_link(s, f))
-		if (f == obj)
-			return true;
-	return false;
-}
-
-/* Show up to *@budget objects of a page that are still in use. */
-static void hk_report_page_leaks(struct hakmem_cache *s, struct hk_segment *seg,
-				 struct hk_page *page, int *budget)
-{
-	unsigned long start = hk_page_addr(s, seg, page) + s->obj_off;
-	unsigned int i;
-
-	for (i = 0; i < page->carved && *budget > 0; i++) {
-		void *obj = (void *)(start + i * s->size);
-
-		if (hk_on_freelist(s, page, obj))
-			continue;
-		pr_err("BUG hakmem_slab %s: object 0x%p still in use at destroy\n",
-		       s->name, obj);
-		(*budget)--;
-	}
-}
-
-/* Count (and show the first few of) the objects a heap still has in use. */
-static unsigned long hk_report_leaks_heap(struct hakmem_cache *s,
-					  struct hk_heap *h, int *budget)
-{
-	struct list_head *lists[] = { &h->avail, &h->full };
-	struct hk_segment *seg;
-	unsigned long n = 0;
-	unsigned int l, i;
-
-	for (l = 0; l < ARRAY_SIZE(lists); l++) {
-		list_for_each_entry(seg, lists[l], list) {
-			for (i = 0; i < seg->nr_pages; i++) {
-				struct hk_page *page = &seg->pages[i];
-
-				n += page->inuse;
-				if (page->inuse)
-					hk_report_page_leaks(s, seg, page, budget);
-			}
-		}
-	}
-	return n;
-}
-
-/* === debugfs interface ==================================================== */
-
-static u64 hk_stat_raw(struct hakmem_cache *s, enum hakmem_stat_item item)
-{
-	u64 sum = atomic_long_read(&s->atomic_stat[item]);
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->stat[item]);
-	return sum;
-}
-
-static unsigned long hk_objects_inuse(struct hakmem_cache *s)
-{
-	u64 a = hk_stat_raw(s, HAKMEM_ALLOC_FAST) +
-		hk_stat_raw(s, HAKMEM_ALLOC_SLOW) +
-		hk_stat_raw(s, HAKMEM_ALLOC_LOCKED);
-	u64 f = hk_stat_raw(s, HAKMEM_FREE_FAST) +
-		hk_stat_raw(s, HAKMEM_FREE_SLOW);
-
-	return a > f ? a - f : 0;
-}
-
-/* Objects the pages taken from segments hold (pages differ in size). */
-static long hk_objs_total(struct hakmem_cache *s)
-{
-	long n = READ_ONCE(s->depot.nr_objs);
-	unsigned int cpu;
-	int node;
-
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->heap.nr_objs);
-	for (node = 0; s->node_heaps && node < nr_node_ids; node++)
-		n += READ_ONCE(s->node_heaps[node].heap.nr_objs);
-	return max(n, 0L);
-}
-
-static int hk_slabinfo_show(struct seq_file *m, void *v)
-{
-	struct hakmem_cache_info info;
-	struct hakmem_cache *s;
-
-	seq_puts(m, "# name objsize stride inuse total pages segments header flags\n");
-	mutex_lock(&hk_caches_mutex);
-	list_for_each_entry(s, &hk_caches, list) {
-		hakmem_cache_get_info(s, &info);
-		seq_printf(m, "%s %u %u %lu %lu %lu %lu %s %#lx\n", s->name,
-			   info.object_size, info.size, info.objects_inuse,
-			   info.objects_total, info.pages, info.segments,
-			   info.header_mode == HAKMEM_HEADER_FULL ? "full" : "light",
-			   (__force unsigned long)info.flags);
-	}
-	mutex_unlock(&hk_caches_mutex);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(hk_slabinfo);
-
-static int hk_stats_show(struct seq_file *m, void *v)
-{
-	struct hakmem_cache *s = m->private;
-	unsigned int cpu, i;
-
-	for (i = 0; i < HAKMEM_NR_STATS; i++) {
-		seq_printf(m, "%s %llu", hakmem_stat_names[i],
-			   hakmem_cache_stat(s, i));
-		for_each_online_cpu(cpu)
-			seq_printf(m, " C%u=%llu", cpu,
-				   READ_ONCE(per_cpu_ptr(s->cpu, cpu)->stat[i]));
-		seq_putc(m, '\n');
-	}
-	return 0;
-}
-
-static int hk_stats_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, hk_stats_show, inode->i_private);
-}
-
-/* Writing 0 clears: the current totals become the new zero. */
-static ssize_t hk_stats_write(struct file *file, const char __user *buf,
-			      size_t count, loff_t *ppos)
-{
-	struct hakmem_cache *s = file_inode(file)->i_private;
-	unsigned int i, val;
-	int err;
-
-	err = kstrtouint_from_user(buf, count, 0, &val);
-	if (err)
-		return err;
-	if (val)
-		return -EINVAL;
-	for (i = 0; i < HAKMEM_NR_STATS; i++)
-		WRITE_ONCE(s->stat_base[i], hk_stat_raw(s, i));
-	return count;
-}
-
-static const struct file_operations hk_stats_fops = {
-	.owner = THIS_MODULE,
-	.open = hk_stats_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.write = hk_stats_write,
-	.release = single_release,
-};
-
-static ssize_t hk_action_write(struct file *file, const char __user *buf,
-			       size_t count, int (*action)(struct hakmem_cache *))
-{
-	struct hakmem_cache *s = file_inode(file)->i_private;
-	unsigned int val;
-	int err;
-
-	err = kstrtouint_from_user(buf, count, 0, &val);
-	if (err)
-		return err;
-	if (val != 1)
-		return -EINVAL;
-	action(s);
-	return count;
-}
-
-static ssize_t hk_validate_write(struct file *file, const char __user *buf,
-				 size_t count, loff_t *ppos)
-{
-	return hk_action_write(file, buf, count, hakmem_cache_validate);
-}
-
-static ssize_t hk_shrink_write(struct file *file, const char __user *buf,
-			       size_t count, loff_t *ppos)
-{
-	return hk_action_write(file, buf, count, hakmem_cache_shrink);
-}
-
-static const struct file_operations hk_validate_fops = {
-	.owner = THIS_MODULE,
-	.write = hk_validate_write,
-	.llseek = noop_llseek,
-};
-
-static const struct file_operations hk_shrink_fops = {
-	.owner = THIS_MODULE,
-	.write = hk_shrink_write,
-	.llseek = noop_llseek,
-};
-
-static void hk_debugfs_add(struct hakmem_cache *s)
-{
-	lockdep_assert_held(&hk_caches_mutex);
-	if (IS_ERR_OR_NULL(hk_debugfs_root))
-		return;
-	s->debugfs = debugfs_create_dir(s->name, hk_debugfs_root);
-	debugfs_create_file("stats", 0600, s->debugfs, s, &hk_stats_fops);
-	debugfs_create_file("validate", 0200, s->debugfs, s, &hk_validate_fops);
-	debugfs_create_file("shrink", 0200, s->debugfs, s, &hk_shrink_fops);
 }
 
 /* === Memory pressure and CPU hotplug ====================================== */
@@ -3132,7 +2131,7 @@ static u64 hk_cpu_ops(struct hk_cpu *c)
 /*
  * Give back what a cache holds on this CPU if nothing was allocated or
  * freed there since the last pass: the stack's objects go home, the current
- * page and segment are given up, empty segments go to the pool or back to
+ * slab and segment are given up, empty segments go to the pool or back to
  * the page allocator.  The next allocation refills, once.
  */
 static void hk_reclaim_cache(struct hakmem_cache *s)
@@ -3140,6 +2139,8 @@ static void hk_reclaim_cache(struct hakmem_cache *s)
 	struct hk_cpu *c;
 	u64 ops;
 
+	/* The cache stays on hk_caches, alive, while this runs. */
+	lockdep_assert_held(&hk_caches_mutex);
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	hk_cpu_enter(c);
@@ -3241,25 +2242,6 @@ slab_flags_t hakmem_test_set_debug_flags(slab_flags_t flags)
 	return old;
 }
 EXPORT_SYMBOL_GPL(hakmem_test_set_debug_flags);
-
-void hakmem_test_errors_begin(struct kunit *test)
-{
-	atomic_set(&hk_kunit_errors, 0);
-	WRITE_ONCE(hk_kunit_test, test);
-}
-EXPORT_SYMBOL_GPL(hakmem_test_errors_begin);
-
-int hakmem_test_errors_take(void)
-{
-	return atomic_xchg(&hk_kunit_errors, 0);
-}
-EXPORT_SYMBOL_GPL(hakmem_test_errors_take);
-
-void hakmem_test_errors_end(void)
-{
-	WRITE_ONCE(hk_kunit_test, NULL);
-}
-EXPORT_SYMBOL_GPL(hakmem_test_errors_end);
 
 /*
  * Set init_on_alloc/init_on_free (1 on, 0 off, -1 the kernel's) for the
@@ -3539,7 +2521,7 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 	size_t i;
 
 	might_alloc(gfp);
-	/* One guarded section: the stack, then the heap's pages directly. */
+	/* One guarded section: the stack, then the heap's slabs directly. */
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (likely(!c->busy && nr)) {
@@ -3626,6 +2608,41 @@ unsigned int hakmem_cache_size(struct hakmem_cache *s)
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_size);
 
+u64 hk_stat_raw(struct hakmem_cache *s, enum hakmem_stat_item item)
+{
+	u64 sum = atomic_long_read(&s->atomic_stat[item]);
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->stat[item]);
+	return sum;
+}
+
+static unsigned long hk_objects_inuse(struct hakmem_cache *s)
+{
+	u64 a = hk_stat_raw(s, HAKMEM_ALLOC_FAST) +
+		hk_stat_raw(s, HAKMEM_ALLOC_SLOW) +
+		hk_stat_raw(s, HAKMEM_ALLOC_LOCKED);
+	u64 f = hk_stat_raw(s, HAKMEM_FREE_FAST) +
+		hk_stat_raw(s, HAKMEM_FREE_SLOW);
+
+	return a > f ? a - f : 0;
+}
+
+/* Objects the slabs taken from segments hold (slabs differ in size). */
+static long hk_objs_total(struct hakmem_cache *s)
+{
+	long n = READ_ONCE(s->depot.nr_objs);
+	unsigned int cpu;
+	int node;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->heap.nr_objs);
+	for (node = 0; s->node_heaps && node < nr_node_ids; node++)
+		n += READ_ONCE(s->node_heaps[node].heap.nr_objs);
+	return max(n, 0L);
+}
+
 u64 hakmem_cache_stat(struct hakmem_cache *s, enum hakmem_stat_item item)
 {
 	if (WARN_ON_ONCE(item >= HAKMEM_NR_STATS))
@@ -3645,7 +2662,7 @@ void hakmem_cache_get_info(struct hakmem_cache *s,
 	info->objects_total = hk_objs_total(s);
 	info->segments = atomic_long_read(&s->nr_segments);
 	info->pages = atomic_long_read(&s->nr_seg_pages);
-	info->page_order = s->page_order;
+	info->slab_order = s->slab_order;
 	info->segment_order = hk_seg_order;
 	info->header_mode = s->header_mode;
 	info->flags = s->flags;
@@ -3653,41 +2670,6 @@ void hakmem_cache_get_info(struct hakmem_cache *s,
 	info->usersize = s->usersize;
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_get_info);
-
-int hakmem_cache_validate(struct hakmem_cache *s)
-{
-	struct hk_validate v = { };
-	unsigned long flags;
-	int node;
-
-	raw_spin_lock_init(&v.lock);
-	v.map = bitmap_zalloc(s->objs_per_page, GFP_KERNEL);
-	if (!v.map)
-		return -ENOMEM;
-	hk_on_each_cpu(s, HK_OP_FLUSH, NULL);
-	hk_on_each_cpu(s, HK_OP_VALIDATE, &v);
-	spin_lock_irqsave(&s->depot_lock, flags);
-	hk_heap_collect(s, &s->depot, NULL);
-	raw_spin_lock(&v.lock);
-	hk_validate_heap(s, &s->depot, &v);
-	raw_spin_unlock(&v.lock);
-	spin_unlock_irqrestore(&s->depot_lock, flags);
-	for (node = 0; s->node_heaps && node < nr_node_ids; node++) {
-		struct hk_node_heap *n = &s->node_heaps[node];
-
-		spin_lock_irqsave(&n->lock, flags);
-		hk_heap_collect(s, &n->heap, NULL);
-		raw_spin_lock(&v.lock);
-		hk_validate_heap(s, &n->heap, &v);
-		raw_spin_unlock(&v.lock);
-		spin_unlock_irqrestore(&n->lock, flags);
-	}
-	bitmap_free(v.map);
-	while (v.counted++ < v.errors)
-		hk_add_kunit_error();
-	return v.errors;
-}
-EXPORT_SYMBOL_GPL(hakmem_cache_validate);
 
 /* --- the kmalloc-like front end --- */
 
@@ -3892,7 +2874,7 @@ static void *hk_obj_of(const void *ptr, struct hakmem_cache *want,
 {
 	struct hk_segment *seg = hk_seg_lookup(ptr);
 	struct hakmem_cache *s;
-	struct hk_page *page;
+	struct hk_slab *slab;
 	unsigned long off;
 	void *obj;
 
@@ -3915,10 +2897,10 @@ static void *hk_obj_of(const void *ptr, struct hakmem_cache *want,
 			  "RCU free to the wrong cache");
 		return NULL;
 	}
-	page = hk_page_of(s, seg, ptr);
-	off = (unsigned long)ptr - hk_page_addr(s, seg, page);
+	slab = hk_slab_of(s, seg, ptr);
+	off = (unsigned long)ptr - hk_slab_addr(s, seg, slab);
 	obj = (char *)ptr - (off % s->size) + s->obj_off;
-	if (off % s->size < s->obj_off || off / s->size >= seg->objs_per_page) {
+	if (off % s->size < s->obj_off || off / s->size >= seg->objs_per_slab) {
 		hk_report(s, HAKMEM_ERR_HEADER, ptr, caller,
 			  "RCU free of a pointer outside any object");
 		return NULL;
@@ -4075,13 +3057,7 @@ static int __init hakmem_slab_init(void)
 		return ret;
 	hk_cookie = get_random_long();
 	hk_large_cookie = get_random_long();
-	hk_debugfs_root = debugfs_create_dir("hakmem_slab", NULL);
-	debugfs_create_file("slabinfo", 0444, hk_debugfs_root, NULL,
-			    &hk_slabinfo_fops);
-#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
-	fault_create_debugfs_attr("fail_segment", hk_debugfs_root,
-				  &hakmem_fail_segment);
-#endif
+	hk_debugfs_init();
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "hakmem_slab:dead",
 					NULL, hk_cpu_dead);
 	if (ret < 0)
@@ -4114,7 +3090,7 @@ fail_shrinker:
 fail_cpuhp:
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
 fail_debugfs:
-	debugfs_remove_recursive(hk_debugfs_root);
+	hk_debugfs_exit();
 	return ret;
 }
 
@@ -4135,7 +3111,7 @@ static void __exit hakmem_slab_exit(void)
 	mutex_unlock(&hk_caches_mutex);
 	hk_shrinker_destroy(hk_shrinker);
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
-	debugfs_remove_recursive(hk_debugfs_root);
+	hk_debugfs_exit();
 	rcu_barrier();
 }
 

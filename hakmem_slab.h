@@ -62,7 +62,9 @@ enum hakmem_header_mode {
  * enum hakmem_stat_item - per-cache event counters
  *
  * Kept per CPU; hakmem_cache_stat() sums them.  The names are in
- * hakmem_stat_names[] and appear in debugfs as <cache>/stats.
+ * hakmem_stat_names[] and appear in debugfs as <cache>/stats.  A new item
+ * goes before HAKMEM_NR_STATS, with its name in hakmem_stat_names[] (the
+ * build fails without it).
  */
 enum hakmem_stat_item {
 	/** @HAKMEM_ALLOC_FAST: allocation served by the per-CPU stack */
@@ -83,10 +85,10 @@ enum hakmem_stat_item {
 	HAKMEM_FLUSH,
 	/** @HAKMEM_CARVE: objects carved out of fresh pages */
 	HAKMEM_CARVE,
-	/** @HAKMEM_PAGE_ALLOC: pages taken from a segment's free bitmap */
-	HAKMEM_PAGE_ALLOC,
-	/** @HAKMEM_PAGE_FREE: empty pages given back to the bitmap */
-	HAKMEM_PAGE_FREE,
+	/** @HAKMEM_SLAB_ALLOC: slabs taken from a segment's free bitmap */
+	HAKMEM_SLAB_ALLOC,
+	/** @HAKMEM_SLAB_FREE: empty slabs given back to the bitmap */
+	HAKMEM_SLAB_FREE,
 	/** @HAKMEM_SEGMENT_ALLOC: segments taken from the page allocator */
 	HAKMEM_SEGMENT_ALLOC,
 	/** @HAKMEM_SEGMENT_FREE: segments given back to the page allocator */
@@ -111,24 +113,30 @@ enum hakmem_stat_item {
 	HAKMEM_NR_STATS
 };
 
-extern const char *const hakmem_stat_names[HAKMEM_NR_STATS];
+extern const char *const hakmem_stat_names[];
 
 /**
  * struct hakmem_cache_info - a snapshot of one cache, as slabinfo shows it
  * @name: the name given at creation
- * @object_size: the size the user asked for
- * @size: the stride between objects (object, header and padding)
- * @align: the alignment of every object
+ * @object_size: bytes: the size the user asked for
+ * @size: bytes: the stride between objects (object, header and padding)
+ * @align: bytes: the alignment of every object
  * @objects_inuse: objects allocated and not yet freed
- * @objects_total: objects the cache's pages can hold
- * @pages: pages (PAGE_SIZE) in use by the cache, segments included
+ * @objects_total: objects the cache's slabs can hold
+ * @pages: PAGE_SIZE pages the cache's segments take, in use or not
  * @segments: segments the cache holds
- * @page_order: order of one hakmem page (the unit carved into objects)
- * @segment_order: order of one segment
+ * @slab_order: a slab (the span objects are carved from) is 2^@slab_order
+ *	PAGE_SIZE pages
+ * @segment_order: a full-size segment is 2^@segment_order PAGE_SIZE pages
+ *	(young heaps' and fallback segments are smaller)
  * @header_mode: the cache's &enum hakmem_header_mode
  * @flags: the cache's SLAB_* flags
- * @useroffset: start of the usercopy region (hakmem_cache_create_usercopy())
+ * @useroffset: bytes: start of the usercopy region
+ *	(hakmem_cache_create_usercopy())
  * @usersize: bytes of the usercopy region; 0 for none
+ *
+ * Figures are in bytes, objects or PAGE_SIZE pages, as each says; a
+ * cache's memory is @pages * PAGE_SIZE bytes.
  */
 struct hakmem_cache_info {
 	const char *name;
@@ -139,7 +147,7 @@ struct hakmem_cache_info {
 	unsigned long objects_total;
 	unsigned long pages;
 	unsigned long segments;
-	unsigned int page_order;
+	unsigned int slab_order;
 	unsigned int segment_order;
 	enum hakmem_header_mode header_mode;
 	slab_flags_t flags;

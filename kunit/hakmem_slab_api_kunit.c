@@ -35,7 +35,7 @@ static void hakmem_cache_alloc_handles_every_size(struct kunit *test)
 	void **p;
 
 	s = hakmem_test_create(test, "hakmem_test_size", size, 0, 0, NULL);
-	n = min_t(size_t, 2 * hakmem_test_objs_per_page(s) + 1, 256);
+	n = min_t(size_t, 2 * hakmem_test_objs_per_slab(s) + 1, 256);
 	p = hakmem_test_alloc_objs(test, s, n);
 	info = hakmem_test_info(s);
 	KUNIT_EXPECT_EQ(test, info.object_size, size);
@@ -89,7 +89,7 @@ static void hakmem_cache_get_info_reports_creation_params(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, is_power_of_2(info.align));
 	KUNIT_EXPECT_EQ(test, info.size % info.align, 0);
 	KUNIT_EXPECT_EQ(test, info.objects_inuse, 0);
-	KUNIT_EXPECT_GE(test, info.segment_order, info.page_order);
+	KUNIT_EXPECT_GE(test, info.segment_order, info.slab_order);
 	KUNIT_EXPECT_EQ(test, info.header_mode, mode);
 	KUNIT_EXPECT_TRUE(test, info.flags & SLAB_RECLAIM_ACCOUNT);
 }
@@ -115,7 +115,7 @@ static void hakmem_cache_alloc_returns_distinct_objects(struct kunit *test)
 	void **p;
 
 	s = hakmem_test_create_param(test, "hakmem_test_distinct", 192);
-	n = 3 * hakmem_test_objs_per_page(s) + 5;
+	n = 3 * hakmem_test_objs_per_slab(s) + 5;
 	p = hakmem_test_alloc_objs(test, s, n);
 	hakmem_test_check_all(test, p, n, 192);
 	hakmem_test_expect_disjoint(test, p, n, 192);
@@ -138,7 +138,7 @@ static void hakmem_cache_alloc_reuses_freed_objects(struct kunit *test)
 
 	hakmem_test_pin_cpu(test);
 	s = hakmem_test_create_param(test, "hakmem_test_reuse", 128);
-	n = 3 * hakmem_test_objs_per_page(s) + 5;
+	n = 3 * hakmem_test_objs_per_slab(s) + 5;
 	p = hakmem_test_alloc_objs(test, s, n);
 	segments = hakmem_test_info(s).segments;
 	hakmem_test_free_n(s, p, n);
@@ -330,7 +330,7 @@ static void hakmem_cache_stat_counts_allocs_and_frees(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, allocs, n);
 	KUNIT_EXPECT_EQ(test, frees, n);
 	KUNIT_EXPECT_GE(test, hakmem_test_delta(s, &st, HAKMEM_CARVE), n);
-	KUNIT_EXPECT_GE(test, hakmem_test_delta(s, &st, HAKMEM_PAGE_ALLOC), 1);
+	KUNIT_EXPECT_GE(test, hakmem_test_delta(s, &st, HAKMEM_SLAB_ALLOC), 1);
 	KUNIT_EXPECT_GE(test, hakmem_test_delta(s, &st, HAKMEM_SEGMENT_ALLOC),
 			1);
 	KUNIT_EXPECT_EQ(test, hakmem_test_delta(s, &st, HAKMEM_SEGMENT_FAIL),

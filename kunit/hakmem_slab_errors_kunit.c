@@ -295,7 +295,7 @@ static void hakmem_cache_free_rejects_late_double_free_of_older_segment(struct k
 	s = hakmem_test_create_mode(test, "hakmem_test_err_double_old", 64,
 				    0, 0, NULL, HAKMEM_HEADER_LIGHT);
 	info = hakmem_test_info(s);
-	page_mask = ~((PAGE_SIZE << info.page_order) - 1);
+	page_mask = ~((PAGE_SIZE << info.slab_order) - 1);
 	max = 3 * (PAGE_SIZE << info.segment_order) / info.size;
 	p = hakmem_test_ptrs(test, max);
 
@@ -353,8 +353,8 @@ static void hakmem_cache_free_reports_double_free_on_empty_page(struct kunit *te
 	hakmem_test_pin_cpu(test);
 	s = hakmem_test_create_mode(test, "hakmem_test_err_double_page", 64,
 				    0, 0, NULL, HAKMEM_HEADER_FULL);
-	shift = PAGE_SHIFT + hakmem_test_info(s).page_order;
-	n = 4 * hakmem_test_objs_per_page(s);
+	shift = PAGE_SHIFT + hakmem_test_info(s).slab_order;
+	n = 4 * hakmem_test_objs_per_slab(s);
 	p = hakmem_test_alloc_objs(test, s, n);
 
 	/* free all objects of a's page, and flush them to it */

@@ -146,7 +146,7 @@ static void hakmem_test_expect_aligned(struct kunit *test,
 	size_t i, n, bad = 0;
 	void **p;
 
-	n = min_t(size_t, 2 * hakmem_test_objs_per_page(s) + 3, 128);
+	n = min_t(size_t, 2 * hakmem_test_objs_per_slab(s) + 3, 128);
 	p = hakmem_test_alloc_objs(test, s, n);
 	for (i = 0; i < n; i++)
 		if (!IS_ALIGNED((unsigned long)p[i], align))
@@ -310,8 +310,8 @@ static void hakmem_cache_ctor_runs_once_per_carved_object(struct kunit *test)
 	s = hakmem_test_create_ctor(test, "hakmem_test_ctor_once", size, 0,
 				    hakmem_test_mode(test));
 	hakmem_test_snap(s, &st);
-	n = 3 * hakmem_test_objs_per_page(s) + 1;
-	more = 2 * hakmem_test_objs_per_page(s);
+	n = 3 * hakmem_test_objs_per_slab(s) + 1;
+	more = 2 * hakmem_test_objs_per_slab(s);
 	p = hakmem_test_ptrs(test, n + more);
 
 	bad = 0;
@@ -371,7 +371,7 @@ static void hakmem_cache_alloc_returns_constructed_objects(struct kunit *test)
 
 	s = hakmem_test_create_ctor(test, "hakmem_test_ctor", size, 0,
 				    hakmem_test_mode(test));
-	n = 2 * hakmem_test_objs_per_page(s) + 1;
+	n = 2 * hakmem_test_objs_per_slab(s) + 1;
 	p = hakmem_test_ptrs(test, n);
 
 	for (round = 0; round < 3; round++) {
@@ -440,7 +440,7 @@ static void hakmem_cache_alloc_keeps_recycled_pages_constructed(struct kunit *te
 	s = hakmem_test_create_mode(test, "hakmem_test_ctor_recycle", size, 0,
 				    SLAB_TYPESAFE_BY_RCU, hakmem_test_gen_ctor,
 				    hakmem_test_mode(test));
-	n = 8 * hakmem_test_objs_per_page(s);
+	n = 8 * hakmem_test_objs_per_slab(s);
 	p = hakmem_test_ptrs(test, n);
 
 	for (i = 0; i < n; i++) {
@@ -451,13 +451,13 @@ static void hakmem_cache_alloc_keeps_recycled_pages_constructed(struct kunit *te
 	hakmem_test_snap(s, &st);
 	hakmem_test_free_n(s, p, n);
 	/* not vacuous: the frees emptied pages back into the segment */
-	KUNIT_ASSERT_GE(test, hakmem_test_delta(s, &st, HAKMEM_PAGE_FREE), 1);
+	KUNIT_ASSERT_GE(test, hakmem_test_delta(s, &st, HAKMEM_SLAB_FREE), 1);
 
 	fresh = atomic_read(&hakmem_test_gen_ctor_calls);
 	for (i = 0; i < n; i++)
 		p[i] = hakmem_test_alloc(test, s);
 	/* ... and the allocations carved emptied pages again */
-	KUNIT_ASSERT_GE(test, hakmem_test_delta(s, &st, HAKMEM_PAGE_ALLOC), 1);
+	KUNIT_ASSERT_GE(test, hakmem_test_delta(s, &st, HAKMEM_SLAB_ALLOC), 1);
 	KUNIT_ASSERT_EQ(test, hakmem_test_delta(s, &st, HAKMEM_SEGMENT_FREE),
 			0);
 	fresh = atomic_read(&hakmem_test_gen_ctor_calls) - fresh;

@@ -291,11 +291,11 @@ static inline unsigned long hakmem_test_inuse(struct hakmem_cache *s)
 }
 
 /* Upper bounds: the header and page metadata are not subtracted. */
-static inline unsigned int hakmem_test_objs_per_page(struct hakmem_cache *s)
+static inline unsigned int hakmem_test_objs_per_slab(struct hakmem_cache *s)
 {
 	struct hakmem_cache_info info = hakmem_test_info(s);
 
-	return max_t(unsigned long, 1, (PAGE_SIZE << info.page_order) /
+	return max_t(unsigned long, 1, (PAGE_SIZE << info.slab_order) /
 					info.size);
 }
 

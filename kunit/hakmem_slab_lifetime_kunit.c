@@ -93,13 +93,13 @@ static void hakmem_cache_free_returns_empty_pages(struct kunit *test)
 {
 	void **p = hakmem_test_ptrs(test, HK_LT_OBJS);
 	struct hakmem_cache *s = hk_lt_fill(test, "hakmem_test_lt_pages", p);
-	u64 taken = hakmem_cache_stat(s, HAKMEM_PAGE_ALLOC);
+	u64 taken = hakmem_cache_stat(s, HAKMEM_SLAB_ALLOC);
 	unsigned int i;
 
 	for (i = 0; i < HK_LT_OBJS; i++)
 		hakmem_cache_free(s, p[i]);
 	hakmem_cache_shrink(s);
-	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_PAGE_FREE), taken);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_SLAB_FREE), taken);
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0UL);
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).objects_total, 0UL);
 }
@@ -170,8 +170,8 @@ static void hakmem_reclaim_returns_idle_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).objects_total, 0UL);
 	KUNIT_EXPECT_LE(test, hakmem_test_info(s).segments, 2UL);
 	pooled = hakmem_test_info(s).pages;
-	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_PAGE_ALLOC),
-			hakmem_cache_stat(s, HAKMEM_PAGE_FREE));
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_SLAB_ALLOC),
+			hakmem_cache_stat(s, HAKMEM_SLAB_FREE));
 	hakmem_cache_shrink(s);
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages, 0UL);
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0UL);

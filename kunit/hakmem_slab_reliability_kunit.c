@@ -177,7 +177,7 @@ static enum hakmem_header_mode hk_rel_mode(struct kunit *test)
 static bool hk_rel_same_page(struct hakmem_cache *s, const void *a,
 			     const void *b)
 {
-	unsigned long mask = ~((PAGE_SIZE << hakmem_test_info(s).page_order) - 1);
+	unsigned long mask = ~((PAGE_SIZE << hakmem_test_info(s).slab_order) - 1);
 
 	return ((unsigned long)a & mask) == ((unsigned long)b & mask);
 }
@@ -197,7 +197,7 @@ static void hakmem_cache_free_rejects_late_double_free_into_free_page(struct kun
 	hakmem_test_pin_cpu(test);
 	s = hakmem_test_create_mode(test, "hakmem_test_err_rel_page", 64, 0, 0,
 				    NULL, hk_rel_mode(test));
-	per_page = (PAGE_SIZE << hakmem_test_info(s).page_order) /
+	per_page = (PAGE_SIZE << hakmem_test_info(s).slab_order) /
 		   hakmem_test_info(s).size;
 	n = 3 * per_page;
 	p = hakmem_test_ptrs(test, n);

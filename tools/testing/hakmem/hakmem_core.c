@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The allocator core, unchanged, in the userspace build: hakmem_slab.c is
- * included here so that its static functions stay static and the file is
- * not touched.  module_init()/module_exit() in the shim record the init and
+ * The allocator, unchanged, in the userspace build: hakmem_slab.c and the
+ * two files split out of it are included here, as hakmem_slab.ko links
+ * them, so that their static functions stay static and the files are not
+ * touched.  module_init()/module_exit() in the shim record the init and
  * exit functions for shim_module_init()/shim_module_exit().
  */
 #include "../../../hakmem_slab.c"
+#include "../../../hakmem_slab_report.c"
+#include "../../../hakmem_slab_debugfs.c"
 
 /*
  * Is @obj on a CPU's stack of free objects (of the kmalloc class it is in,

@@ -154,6 +154,7 @@
 
 #include "hakmem_compat.h"
 #include "hakmem_slab.h"
+#include "hakmem_slab_backend.h"
 #include "kunit/hakmem_slab_test.h"
 
 /* === Data ================================================================= */
@@ -950,8 +951,10 @@ static void hk_seg_mark(struct page *head, unsigned int order,
 {
 	unsigned long i, n = 1UL << order;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		head[i].index = seg ? (unsigned long)seg ^ hk_cookie : 0;
+		hk_backend_mark_page(&head[i], seg);
+	}
 	/* index before private: pairs with hk_seg_lookup()'s smp_rmb(). */
 	smp_wmb();
 	for (i = 0; i < n; i++)
@@ -1040,8 +1043,8 @@ static struct hk_segment *hk_seg_alloc_order(struct hakmem_cache *s,
 	    hk_test_order_fails(pgfp, order))
 		return NULL;
 	nr_pages = order >= s->page_order ? 1U << (order - s->page_order) : 1;
-	seg = kmalloc_node(struct_size(seg, pages, nr_pages), pgfp & ~__GFP_ZERO,
-			   node);
+	seg = hk_meta_kmalloc_node(struct_size(seg, pages, nr_pages),
+				   pgfp & ~__GFP_ZERO, node);
 	if (!seg)
 		return NULL;
 	head = alloc_pages_node(node, pgfp, order);
@@ -4001,6 +4004,35 @@ size_t hakmem_ksize(const void *obj)
 	return size;
 }
 EXPORT_SYMBOL_GPL(hakmem_ksize);
+
+bool hakmem_obj_find(const void *ptr, struct hakmem_obj *obj)
+{
+	struct hakmem_cache *s;
+	struct hk_segment *seg;
+	unsigned long page, off, idx;
+
+	seg = hk_seg_lookup(ptr);
+	if (!seg)
+		return false;
+	s = seg->cache;
+	page = hk_page_addr(s, seg, hk_page_of(s, seg, ptr));
+	off = (unsigned long)ptr - page;
+	if (off < s->obj_off)
+		return false;
+	off -= s->obj_off;
+	idx = off / s->size;
+	if (idx >= seg->objs_per_page)
+		return false;
+	obj->cache = s;
+	obj->name = s->name;
+	obj->start = (void *)(page + s->obj_off + idx * s->size);
+	obj->offset = off - idx * s->size;
+	obj->object_size = s->object_size;
+	obj->useroffset = s->useroffset;
+	obj->usersize = s->usersize;
+	return true;
+}
+EXPORT_SYMBOL_GPL(hakmem_obj_find);
 
 /* === Module init and exit ================================================= */
 

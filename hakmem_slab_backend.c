@@ -116,10 +116,28 @@ static const char *hk_backend_decline(struct kmem_cache *s)
 	return NULL;
 }
 
+/*
+ * kmalloc() guarantees natural alignment: a power-of-two size is aligned to
+ * itself, any other size to its largest power-of-two divisor
+ * (Documentation/core-api/memory-allocation.rst).  SLUB has it from its
+ * layout; hakmem, whose header precedes each object, must ask for it, and
+ * pays for it with padding (see "Backend mode", "Not yet").
+ */
+static unsigned int hk_backend_align(struct kmem_cache *s)
+{
+	unsigned int natural = 1U << __ffs(s->object_size);
+
+	if (!(s->flags & SLAB_KMALLOC))
+		return s->align;
+	return max_t(unsigned int, s->align, min_t(unsigned int, natural,
+						   PAGE_SIZE));
+}
+
 /* Under slab_mutex: give @s a hakmem cache unless declined. */
 static void hk_backend_offer(struct kmem_cache *s)
 {
 	struct hakmem_cache *hc;
+	unsigned int align;
 	const char *why;
 
 	lockdep_assert_held(&slab_mutex);
@@ -127,8 +145,9 @@ static void hk_backend_offer(struct kmem_cache *s)
 		return;
 	why = hk_backend_decline(s);
 	if (!why) {
+		align = hk_backend_align(s);
 		hc = hakmem_cache_create_usercopy(s->name, s->object_size,
-						  s->align,
+						  align,
 						  s->flags & SLAB_RECLAIM_ACCOUNT,
 						  s->useroffset, s->usersize,
 						  s->ctor);
@@ -137,7 +156,7 @@ static void hk_backend_offer(struct kmem_cache *s)
 			smp_store_release(&s->hakmem, hc);
 			hk_backend_served++;
 			pr_info("%s: served (object %u, align %u)\n", s->name,
-				s->object_size, s->align);
+				s->object_size, align);
 			return;
 		}
 		why = "hakmem_cache_create() failed";

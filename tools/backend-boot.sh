@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the backend-mode kernel (tools/backend-kernel.sh) under QEMU TCG,
+# once with SLUB (hakmem.backend=off) and once with hakmem serving the
+# caches that hakmem.backend= names, and run tools/sysload in each: a first
+# end-to-end check of backend mode, not a benchmark (one boot each, no
+# spread).  Prints which caches hakmem served and declined, each boot's
+# ops/s and the hakmem/SLUB ratio.
+#
+#   tools/backend-boot.sh [LIST]     LIST: hakmem.backend= value (default on)
+#
+# Output: $HAKMEM_CACHE/logs/backend-boot/{off,on}/ (tools/vm.sh's files).
+# Environment: SMP (4), VM_TIMEOUT (900), SYSLOAD_FORK, SYSLOAD_FILES.
+set -euo pipefail
+
+log() { echo "backend-boot: $*" >&2; }
+die() { echo "backend-boot: error: $*" >&2; exit 1; }
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
+list=${1:-on}
+out=$cache/logs/backend-boot
+bzimage=$("$repo/tools/backend-kernel.sh")
+mkdir -p "$out"
+gcc -static -O2 -Wall -Wextra -Werror -o "$out/sysload" \
+	"$repo/tools/sysload/sysload.c" || die "building sysload failed"
+
+rc=0
+for mode in off "$list"; do
+	dir=$out/${mode//[^A-Za-z0-9_-]/_}
+	rm -rf "$dir"
+	log "booting hakmem.backend=$mode"
+	SMP=${SMP:-4} VM_TIMEOUT=${VM_TIMEOUT:-900} VM_HALT=reboot \
+	EXTRA_APPEND="hakmem.backend=$mode SYSLOAD_FORK=${SYSLOAD_FORK:-2000} SYSLOAD_FILES=${SYSLOAD_FILES:-20000}" \
+		"$repo/tools/vm.sh" -q -K "$bzimage" -o "$dir" \
+		"$repo/tools/backend-guest.sh" "$out/sysload" || rc=1
+	if [[ -f $dir/backend ]]; then
+		log "hakmem.backend=$mode: $(grep -c ': served' "$dir/backend" || true) caches served, $(grep -c ': declined' "$dir/backend" || true) declined"
+		grep ': declined' "$dir/backend" | sed 's/^.*backend: /  /' >&2 || true
+	fi
+	[[ ! -f $dir/sysload ]] || sed 's/^/  /' "$dir/sysload" >&2
+done
+off=$out/off/sysload
+on=$out/${list//[^A-Za-z0-9_-]/_}/sysload
+if [[ -f $off && -f $on ]]; then
+	echo "workload  SLUB ops/s  hakmem ops/s  hakmem/SLUB (one TCG boot each: ratios only, no spread)"
+	join <(awk '/^sysload:/ { print $2, $8 }' "$off" | sort) \
+	     <(awk '/^sysload:/ { print $2, $8 }' "$on" | sort) |
+		awk '{ printf "%-9s %11s %13s %12.2fx\n", $1, $2, $3, $3 / $2 }'
+fi
+exit $rc

@@ -296,3 +296,126 @@ static int __init hk_backend_init(void)
 	return 0;
 }
 device_initcall(hk_backend_init);
+
+/*
+ * hakmem.backend_test (with hakmem.backend=on): at late_initcall, check the
+ * hooks on hakmem objects that a boot's workloads need not reach, and
+ * print "selftest: passed" or the first check that failed.
+ */
+static bool hk_backend_test __initdata;
+
+static int __init hk_backend_test_setup(char *str)
+{
+	hk_backend_test = true;
+	return 0;
+}
+early_param("hakmem.backend_test", hk_backend_test_setup);
+
+static bool __init hk_test_failed(bool ok, const char *what, int line)
+{
+	if (!ok)
+		pr_err("selftest: FAILED: %s (line %d)\n", what, line);
+	return !ok;
+}
+
+#define HK_FAILED(cond)	hk_test_failed(cond, #cond, __LINE__)
+
+static unsigned long __init hk_backend_inuse(struct kmem_cache *c)
+{
+	struct hakmem_cache_info info;
+
+	hakmem_cache_get_info(READ_ONCE(c->hakmem), &info);
+	return info.objects_inuse;
+}
+
+/*
+ * A cache created after the initcall (SLAB_NO_MERGE: a cache of its own,
+ * which only this test uses, so its counts are exact): the bulk calls,
+ * kfree_bulk() of its objects mixed with SLUB's, ksize(), kmem_dump_obj()
+ * and kmem_cache_destroy().
+ */
+static int __init hk_backend_test_cache(void)
+{
+	struct kmem_cache *c;
+	unsigned long inuse;
+	void *p[8], *q;
+	int i;
+
+	c = kmem_cache_create("hakmem_backend_test", 200, 0, SLAB_NO_MERGE,
+			      NULL);
+	if (HK_FAILED(c && READ_ONCE(c->hakmem)))
+		return -EINVAL;
+	q = kmem_cache_alloc(c, GFP_KERNEL);
+	if (HK_FAILED(q && is_hakmem_address(q)) ||
+	    HK_FAILED(ksize(q) >= 200) || HK_FAILED(kmem_dump_obj(q)))
+		return -EINVAL;
+	kmem_cache_free(c, q);
+	inuse = hk_backend_inuse(c);
+	if (HK_FAILED(kmem_cache_alloc_bulk(c, GFP_KERNEL, ARRAY_SIZE(p), p) ==
+		      ARRAY_SIZE(p)))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		if (HK_FAILED(is_hakmem_address(p[i])))
+			return -EINVAL;
+	if (HK_FAILED(hk_backend_inuse(c) == inuse + ARRAY_SIZE(p)))
+		return -EINVAL;
+	kmem_cache_free_bulk(c, ARRAY_SIZE(p), p);
+	if (HK_FAILED(hk_backend_inuse(c) == inuse))
+		return -EINVAL;
+	/* kfree_bulk(): hakmem's objects and SLUB's in one array. */
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = i & 1 ? kmalloc_node_slub(200, GFP_KERNEL, NUMA_NO_NODE) :
+			       kmem_cache_alloc(c, GFP_KERNEL);
+		if (HK_FAILED(p[i] && is_hakmem_address(p[i]) == !(i & 1)))
+			return -EINVAL;
+	}
+	if (HK_FAILED(hk_backend_inuse(c) == inuse + ARRAY_SIZE(p) / 2))
+		return -EINVAL;
+	kfree_bulk(ARRAY_SIZE(p), p);
+	if (HK_FAILED(hk_backend_inuse(c) == inuse))
+		return -EINVAL;
+	kmem_cache_destroy(c);
+	return 0;
+}
+
+/* kmalloc() objects: alignment, ksize(), krealloc(), hardened usercopy. */
+static int __init hk_backend_test_kmalloc(void)
+{
+	void *q, *r;
+
+	q = kmalloc(50, GFP_KERNEL);
+	if (HK_FAILED(q && is_hakmem_address(q)) ||
+	    HK_FAILED(IS_ALIGNED((unsigned long)q, 64)) ||
+	    HK_FAILED(ksize(q) == 64)) {
+		kfree(q);
+		return -EINVAL;
+	}
+	/* A copy inside the object's usercopy region passes (or BUG()s). */
+	check_object_size(q, 64, true);
+	memset(q, 0x5a, 50);
+	r = krealloc(q, 1000, GFP_KERNEL);
+	if (HK_FAILED(r && is_hakmem_address(r) && ksize(r) == 1024) ||
+	    HK_FAILED(!memchr_inv(r, 0x5a, 50))) {
+		kfree(r ? r : q);
+		return -EINVAL;
+	}
+	q = krealloc(r, 20, GFP_KERNEL);
+	kfree(q);
+	if (HK_FAILED(q == r))
+		return -EINVAL;
+	return 0;
+}
+
+static int __init hk_backend_selftest(void)
+{
+	if (!hk_backend_test)
+		return 0;
+	if (hk_backend_mode != HK_BACKEND_ON || !hk_backend_ready) {
+		pr_info("selftest: skipped (needs hakmem.backend=on)\n");
+		return 0;
+	}
+	if (!hk_backend_test_cache() && !hk_backend_test_kmalloc())
+		pr_info("selftest: passed\n");
+	return 0;
+}
+late_initcall(hk_backend_selftest);

@@ -6,7 +6,9 @@
 # caches that hakmem.backend= names, and run tools/sysload in each: a first
 # end-to-end check of backend mode, not a benchmark (one boot each, no
 # spread).  Prints which caches hakmem served and declined, each boot's
-# ops/s and the hakmem/SLUB ratio.
+# ops/s and the hakmem/SLUB ratio.  With hakmem.backend=on the kernel also
+# runs the backend's self-test of its hooks (hakmem.backend_test), which
+# must pass.
 #
 #   tools/backend-boot.sh [LIST]     LIST: hakmem.backend= value (default on)
 #
@@ -30,14 +32,25 @@ rc=0
 for mode in off "$list"; do
 	dir=$out/${mode//[^A-Za-z0-9_-]/_}
 	rm -rf "$dir"
-	log "booting hakmem.backend=$mode"
+	test=
+	[[ $mode != on ]] || test=hakmem.backend_test
+	log "booting hakmem.backend=$mode $test"
 	SMP=${SMP:-4} VM_TIMEOUT=${VM_TIMEOUT:-900} VM_HALT=reboot \
-	EXTRA_APPEND="hakmem.backend=$mode SYSLOAD_FORK=${SYSLOAD_FORK:-2000} SYSLOAD_FILES=${SYSLOAD_FILES:-20000}" \
+	EXTRA_APPEND="hakmem.backend=$mode $test SYSLOAD_FORK=${SYSLOAD_FORK:-2000} SYSLOAD_FILES=${SYSLOAD_FILES:-20000}" \
 		"$repo/tools/vm.sh" -q -K "$bzimage" -o "$dir" \
 		"$repo/tools/backend-guest.sh" "$out/sysload" || rc=1
 	if [[ -f $dir/backend ]]; then
 		log "hakmem.backend=$mode: $(grep -c ': served' "$dir/backend" || true) caches served, $(grep -c ': declined' "$dir/backend" || true) declined"
 		grep ': declined' "$dir/backend" | sed 's/^.*backend: /  /' >&2 || true
+	fi
+	if [[ -n $test ]]; then
+		if grep -q 'backend: selftest: passed' "$dir/backend" 2>/dev/null; then
+			log "hakmem.backend=$mode: the self-test passed"
+		else
+			log "hakmem.backend=$mode: the self-test did not pass:"
+			grep 'selftest' "$dir/backend" >&2 || log "  (no selftest line)"
+			rc=1
+		fi
 	fi
 	[[ ! -f $dir/sysload ]] || sed 's/^/  /' "$dir/sysload" >&2
 done

@@ -17,7 +17,9 @@
 # The config is small: x86_64 tinyconfig plus
 # tools/backend-kernel.config (a QEMU guest with a serial console, an
 # initramfs, tmpfs, SMP and the backend), into
-# $HAKMEM_CACHE/build-6.12-backend.  Builds run under nice -n 10.
+# $HAKMEM_CACHE/backend-6.12/build.  Builds run under nice -n 10.  The
+# build directories are not named build-*: tools/ktree.sh clears parts of
+# those whenever the shared trees' drivers/hakmem_slab changes checkout.
 #
 # Environment:
 #   HAKMEM_CACHE   cache directory (default $HOME/.cache/hakmem_slab)
@@ -36,7 +38,7 @@ name=linux-source-6.12
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)
 tree=$cache/$name-backend
-build=$cache/build-6.12-backend
+build=$cache/backend-6.12/build
 stamp=$tree/.hakmem-extracted
 patches=("$repo"/tools/kernel-patches/6.12/*.patch)
 [[ -f ${patches[0]} ]] || die "no patches in $repo/tools/kernel-patches/6.12"
@@ -87,7 +89,7 @@ link=$tree/drivers/hakmem_slab
 if [[ ! -L $link || $(readlink "$link") != "$repo" ]]; then
 	[[ ! -e $link || -L $link ]] || die "$link is not a symlink; remove it"
 	ln -sfn "$repo" "$link"
-	rm -rf "$build/drivers/hakmem_slab"
+	rm -rf "$cache"/backend-6.12/build*/drivers/hakmem_slab
 fi
 kconfig=$tree/drivers/Kconfig
 src_line='source "drivers/hakmem_slab/Kconfig"'

@@ -5,7 +5,10 @@
 # mode"): Linux 6.12 with tools/kernel-patches/6.12/*.patch applied and this
 # repository built in as drivers/hakmem_slab with CONFIG_HAKMEM_SLAB_BACKEND.
 #
-#   tools/backend-kernel.sh            prints the bzImage's path on stdout
+#   tools/backend-kernel.sh [debug]    prints the bzImage's path on stdout
+#
+# debug: the same kernel with tools/backend-kernel-debug.config added
+# (lockdep, DEBUG_ATOMIC_SLEEP, DEBUG_VM), in backend-6.12/build-debug.
 #
 # The tree is a copy of its own, $HAKMEM_CACHE/linux-source-6.12-backend,
 # extracted from the tarball (about 10 s): the shared linux-source-6.12
@@ -34,11 +37,16 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
 tarball=${HAKMEM_KSRC:-/usr/src/linux-source-6.12.tar.xz}
 jobs=${HAKMEM_JOBS:-$(nproc)}
+flavour=${1:-}
+case $flavour in
+'' | debug) ;;
+*) die "usage: backend-kernel.sh [debug]" ;;
+esac
 name=linux-source-6.12
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)
 tree=$cache/$name-backend
-build=$cache/backend-6.12/build
+build=$cache/backend-6.12/build${flavour:+-$flavour}
 stamp=$tree/.hakmem-extracted
 patches=("$repo"/tools/kernel-patches/6.12/*.patch)
 [[ -f ${patches[0]} ]] || die "no patches in $repo/tools/kernel-patches/6.12"
@@ -103,13 +111,16 @@ obj_line='obj-$(CONFIG_HAKMEM_SLAB) += hakmem_slab/'
 grep -qxF "$obj_line" "$tree/drivers/Makefile" ||
 	printf '%s\n' "$obj_line" >>"$tree/drivers/Makefile"
 
-# The config: tinyconfig and our fragment, redone when the fragment changed.
-frag=$repo/tools/backend-kernel.config
+# The config: tinyconfig and our fragments, redone when they changed.
 mkdir -p "$build"
+frag=$build/.hakmem-config
+cat "$repo/tools/backend-kernel.config" >"$frag.new"
+[[ -z $flavour ]] ||
+	cat "$repo/tools/backend-kernel-$flavour.config" >>"$frag.new"
 kmake() { nice -n 10 make -C "$tree" O="$build" ARCH=x86_64 "$@"; }
-if [[ ! -f $build/.config || ! -f $build/.hakmem-frag ||
-      $(cat "$build/.hakmem-frag") != "$(sha256sum <"$frag")" ]]; then
-	log "configuring $build (tinyconfig + ${frag##*/})"
+if [[ ! -f $build/.config || ! -f $frag ]] || ! cmp -s "$frag" "$frag.new"; then
+	mv "$frag.new" "$frag"
+	log "configuring $build (tinyconfig + backend-kernel${flavour:+ + $flavour} fragments)"
 	kmake -s KCONFIG_ALLCONFIG="$frag" tinyconfig >&2
 	missing=0
 	while read -r line; do
@@ -117,9 +128,12 @@ if [[ ! -f $build/.config || ! -f $build/.hakmem-frag ||
 		grep -qxF "$line" "$build/.config" ||
 			{ log "not set in .config: $line"; missing=1; }
 	done <"$frag"
-	[[ $missing == 0 ]] || die "$frag asks for options the tree does not give"
-	sha256sum <"$frag" >"$build/.hakmem-frag"
+	if [[ $missing != 0 ]]; then
+		rm -f "$frag"
+		die "the fragments ask for options the tree does not give"
+	fi
 fi
+rm -f "$frag.new"
 
 log "building bzImage in $build (-j$jobs, nice 10)"
 kmake -s -j"$jobs" bzImage >&2 || die "the kernel build failed"

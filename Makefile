@@ -25,6 +25,12 @@
 #                 columns)
 #   make utest    userspace tests of the core (tools/testing/hakmem: TSan
 #                 stress, libFuzzer with ASan/UBSan, instruction counts)
+#   make backend-kernel  backend mode (work in progress): Linux 6.12 patched
+#                 with tools/kernel-patches/6.12, hakmem built in, a small
+#                 x86_64 bzImage (tools/backend-kernel.sh)
+#   make backend-boot    boot it with SLUB and with hakmem.backend=$(BACKEND)
+#                 (default on), tools/sysload in each: a first check, not
+#                 the benchmark (tools/backend-boot.sh)
 #   make clean
 #
 # Kbuild (not this file) lists the objects; it is also what a kernel tree
@@ -52,7 +58,8 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KCONFIG_SYMS)
 RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
 .PHONY: all modules clean setup check checkpatch kerneldoc sparse sparse-all shellcheck kunit kunit-uml \
-	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench ktree help check-kdir utest
+	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench ktree help check-kdir utest \
+	backend-kernel backend-boot
 
 all: modules
 
@@ -185,6 +192,13 @@ test:
 bench:
 	$(RUN) $(if $(filter command line,$(origin KERNELS)),KERNELS="$(KERNELS)") \
 		tools/bench.sh
+
+# Backend mode (Documentation/hakmem_slab.rst, "Backend mode").
+backend-kernel:
+	$(RUN) tools/backend-kernel.sh
+
+backend-boot:
+	$(RUN) tools/backend-boot.sh "$(BACKEND)"
 
 # hakmem_slab.c built in userspace against a kernel shim; no kernel needed.
 utest:

@@ -149,6 +149,7 @@
  */
 
 #include "hakmem_slab_internal.h"
+#include "hakmem_slab_backend.h"
 
 /* === Data ================================================================= */
 
@@ -304,8 +305,10 @@ static void hk_seg_mark(struct page *head, unsigned int order,
 {
 	unsigned long i, n = 1UL << order;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		head[i].index = seg ? (unsigned long)seg ^ hk_cookie : 0;
+		hk_backend_mark_page(&head[i], seg);
+	}
 	/* index before private: pairs with hk_seg_lookup()'s smp_rmb(). */
 	smp_wmb();
 	for (i = 0; i < n; i++)
@@ -394,8 +397,8 @@ static struct hk_segment *hk_seg_alloc_order(struct hakmem_cache *s,
 	    hk_test_order_fails(pgfp, order))
 		return NULL;
 	nr_slabs = order >= s->slab_order ? 1U << (order - s->slab_order) : 1;
-	seg = kmalloc_node(struct_size(seg, slabs, nr_slabs), pgfp & ~__GFP_ZERO,
-			   node);
+	seg = hk_meta_kmalloc_node(struct_size(seg, slabs, nr_slabs),
+				   pgfp & ~__GFP_ZERO, node);
 	if (!seg)
 		return NULL;
 	head = alloc_pages_node(node, pgfp, order);
@@ -2983,6 +2986,35 @@ size_t hakmem_ksize(const void *obj)
 	return size;
 }
 EXPORT_SYMBOL_GPL(hakmem_ksize);
+
+bool hakmem_obj_find(const void *ptr, struct hakmem_obj *obj)
+{
+	struct hakmem_cache *s;
+	struct hk_segment *seg;
+	unsigned long base, off, idx;
+
+	seg = hk_seg_lookup(ptr);
+	if (!seg)
+		return false;
+	s = seg->cache;
+	base = hk_slab_addr(s, seg, hk_slab_of(s, seg, ptr));
+	off = (unsigned long)ptr - base;
+	if (off < s->obj_off)
+		return false;
+	off -= s->obj_off;
+	idx = off / s->size;
+	if (idx >= seg->objs_per_slab)
+		return false;
+	obj->cache = s;
+	obj->name = s->name;
+	obj->start = (void *)(base + s->obj_off + idx * s->size);
+	obj->offset = off - idx * s->size;
+	obj->object_size = s->object_size;
+	obj->useroffset = s->useroffset;
+	obj->usersize = s->usersize;
+	return true;
+}
+EXPORT_SYMBOL_GPL(hakmem_obj_find);
 
 /* === Module init and exit ================================================= */
 

@@ -491,6 +491,44 @@ void hakmem_kfree_rcu_mightsleep(const void *p);
 size_t hakmem_ksize(const void *obj);
 
 /**
+ * struct hakmem_obj - the object slot an address is in (hakmem_obj_find())
+ * @cache: its cache
+ * @name: the cache's name
+ * @start: the object's first byte
+ * @offset: of the address from @start; @object_size or more when the
+ *	address is past the object (red zone, tracks, the next slot's header)
+ * @object_size: the cache's object size
+ * @useroffset: the cache's usercopy region: its offset in the object
+ * @usersize: and its size
+ */
+struct hakmem_obj {
+	struct hakmem_cache *cache;
+	const char *name;
+	void *start;
+	unsigned long offset;
+	unsigned int object_size;
+	unsigned int useroffset;
+	unsigned int usersize;
+};
+
+/**
+ * hakmem_obj_find - the object slot that holds an address, in O(1)
+ * @ptr: any address
+ * @obj: filled in when @ptr is in a slot
+ *
+ * For checks and reports on a live object (hardened usercopy,
+ * kmem_dump_obj() in backend mode): the segment is found from @ptr's
+ * struct page and proven, the slot by arithmetic.  Whether the object is
+ * allocated is not checked.
+ *
+ * Context: any; @ptr's segment must not be freed meanwhile (the caller
+ * holds an object in it, or rcu_read_lock()).
+ * Return: true if @ptr is in a segment's object slot, at or after its
+ * object's start; false otherwise (not hakmem's, or a slot's header).
+ */
+bool hakmem_obj_find(const void *ptr, struct hakmem_obj *obj);
+
+/**
  * hakmem_cache_stat - the sum over all CPUs of one counter
  * @s: the cache
  * @item: the counter

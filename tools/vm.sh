@@ -26,13 +26,17 @@
 #   -t SECS   wall-clock limit for QEMU (default $VM_TIMEOUT or 300)
 #   -k VER    kernel version (default: the vermagic of the first .ko given,
 #             else the newest /boot/vmlinuz-VER with /lib/modules/VER/build)
+#   -K FILE   boot this kernel image instead of /boot/vmlinuz-VER (the
+#             backend-mode bzImage of tools/backend-kernel.sh)
 #   -q        do not stream the console to stdout (default: stream if
 #             VM_VERBOSE=1, otherwise print only a summary)
 #   -v        stream the console to stdout
 #
 # Environment: SMP (2), MEM (2048), CPU (max), EXTRA_APPEND, QEMU
 # (qemu-system-x86_64), VM_TIMEOUT, VM_VERBOSE, VM_LOGLEVEL (console log
-# level in the guest once init runs, default 7: everything),
+# level in the guest once init runs, default 7: everything), VM_HALT (how
+# the guest ends: poweroff, the default, or reboot, which QEMU's -no-reboot
+# turns into an exit too, for kernels without ACPI),
 # VM_ALLOW (ERE: log lines matching it are not counted as errors).
 #
 # Exit status: 0 clean; 1 errors found in the log; 2 usage or host setup
@@ -49,20 +53,22 @@ note() { echo "$prog: $*" >&2; }
 outdir=
 timeout_s=${VM_TIMEOUT:-300}
 kver=
+kimage=
 verbose=${VM_VERBOSE:-0}
-while getopts "o:t:k:qvh" opt; do
+while getopts "o:t:k:K:qvh" opt; do
 	case $opt in
 	o) outdir=$OPTARG ;;
 	t) timeout_s=$OPTARG ;;
 	k) kver=$OPTARG ;;
+	K) kimage=$OPTARG ;;
 	q) verbose=0 ;;
 	v) verbose=1 ;;
 	h) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	*) die "usage: $prog [-o DIR] [-t SECS] [-k VER] [-q|-v] GUEST_SCRIPT [FILE ...]" ;;
+	*) die "usage: $prog [-o DIR] [-t SECS] [-k VER] [-K FILE] [-q|-v] GUEST_SCRIPT [FILE ...]" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 1 ] || die "usage: $prog [-o DIR] [-t SECS] [-k VER] [-q|-v] GUEST_SCRIPT [FILE ...]"
+[ $# -ge 1 ] || die "usage: $prog [-o DIR] [-t SECS] [-k VER] [-K FILE] [-q|-v] GUEST_SCRIPT [FILE ...]"
 guest_script=$1
 shift
 [ -f "$guest_script" ] || die "guest script '$guest_script' not found"
@@ -83,6 +89,10 @@ fi
 [ -n "$BUSYBOX" ] || die "no statically linked busybox found (apt-get install busybox-static)"
 
 # --- kernel ---------------------------------------------------------------
+if [ -n "$kimage" ]; then
+	[ -r "$kimage" ] || die "kernel image '$kimage' not found"
+	kver=${kver:-$(basename "$kimage")}
+fi
 if [ -z "$kver" ]; then
 	for f in "$@"; do
 		case $f in
@@ -99,7 +109,7 @@ if [ -z "$kver" ]; then
 	done
 fi
 [ -n "$kver" ] || die "no kernel: need /boot/vmlinuz-VER and /lib/modules/VER/build (apt-get install linux-image-amd64 linux-headers-amd64)"
-kernel=/boot/vmlinuz-$kver
+kernel=${kimage:-/boot/vmlinuz-$kver}
 [ -r "$kernel" ] || die "$kernel not found (kernel $kver, from -k or the modules' vermagic): install linux-image-$kver"
 
 # --- output ---------------------------------------------------------------
@@ -139,6 +149,11 @@ run() { echo "guest# $*"; "$@"; }
 EOF
 
 loglevel=${VM_LOGLEVEL:-7}
+halt=${VM_HALT:-poweroff}
+case $halt in
+poweroff | reboot) ;;
+*) die "VM_HALT must be poweroff or reboot, not '$halt'" ;;
+esac
 cat > "$root/init" <<EOF
 #!/bin/busybox sh
 /bin/busybox --install -s
@@ -158,7 +173,7 @@ echo $loglevel > /proc/sys/kernel/printk
 echo "guest: script exit status \$rc, uptime \$(cut -d' ' -f1 /proc/uptime) s"
 dmesg | emit dmesg
 echo "=== GUEST EXIT rc=\$rc ==="
-poweroff -f
+$halt -f
 EOF
 chmod +x "$root/init" "$root/bin/busybox"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz" ||

@@ -555,7 +555,7 @@ static inline u32 hakmem_test_key(u32 seed)
 
 static inline u32 hakmem_test_word(u32 key, size_t i)
 {
-	return key ^ (0x01010101U * (u8)(i * 0x3b));
+	return key ^ (0x01010101U * (u32)((i * 0x3b) & 0xff));
 }
 
 static inline void hakmem_test_fill(void *obj, size_t size, u32 seed)

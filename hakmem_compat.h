@@ -155,4 +155,83 @@ static inline void hk_kasan_unpoison(const void *addr, size_t size) { }
 #include <linux/unaligned.h>
 #endif
 
+/*
+ * Fault injection (<linux/fault-inject.h>): the KUnit kernels have
+ * CONFIG_FAULT_INJECTION (kunit/.kunitconfig), Debian's 6.1 and 6.12 do
+ * not, and there HK_FAULT_INJECTION is 0 and every test of it compiles
+ * out.  Without it 6.12's header still declares an empty struct fault_attr
+ * and DECLARE_FAULT_ATTR(), 6.1's nothing: told apart by
+ * DECLARE_FAULT_ATTR.  6.1 does not export should_fail_ex() (FAULT_NOWARN):
+ * should_fail() only.  The debugfs files need
+ * CONFIG_FAULT_INJECTION_DEBUG_FS.
+ */
+#include <linux/err.h>
+#include <linux/fault-inject.h>
+
+struct dentry;
+#ifdef CONFIG_FAULT_INJECTION
+#define HK_FAULT_INJECTION	1
+#define HK_FAULT_ATTR_INIT	FAULT_ATTR_INITIALIZER
+
+static inline bool hk_should_fail(struct fault_attr *attr, ssize_t size)
+{
+	return should_fail(attr, size);
+}
+
+static inline int hk_setup_fault_attr(struct fault_attr *attr, char *str)
+{
+	return setup_fault_attr(attr, str);
+}
+
+/* Fail @probability percent, @times at most (-1: no limit), quietly. */
+static inline void hk_fault_attr_set(struct fault_attr *attr,
+				     unsigned long probability, int times)
+{
+	attr->probability = 0;
+	attr->verbose = 0;
+	attr->task_filter = false;
+	attr->interval = 1;
+	atomic_set(&attr->space, 0);
+	atomic_set(&attr->times, times);
+	attr->probability = probability;
+}
+#else
+#define HK_FAULT_INJECTION	0
+#define HK_FAULT_ATTR_INIT	{ }
+#ifndef DECLARE_FAULT_ATTR
+struct fault_attr { };
+#endif
+
+static inline bool hk_should_fail(struct fault_attr *attr, ssize_t size)
+{
+	return false;
+}
+
+static inline int hk_setup_fault_attr(struct fault_attr *attr, char *str)
+{
+	return 0;
+}
+
+static inline void hk_fault_attr_set(struct fault_attr *attr,
+				     unsigned long probability, int times)
+{
+}
+#endif
+
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+static inline struct dentry *hk_fault_debugfs(const char *name,
+					      struct dentry *parent,
+					      struct fault_attr *attr)
+{
+	return fault_create_debugfs_attr(name, parent, attr);
+}
+#else
+static inline struct dentry *hk_fault_debugfs(const char *name,
+					      struct dentry *parent,
+					      struct fault_attr *attr)
+{
+	return ERR_PTR(-ENODEV);
+}
+#endif
+
 #endif /* _HAKMEM_COMPAT_H */

@@ -173,6 +173,7 @@ const char *const hakmem_stat_names[] = {
 	[HAKMEM_SEGMENT_ALLOC]	= "segment_alloc",
 	[HAKMEM_SEGMENT_FREE]	= "segment_free",
 	[HAKMEM_SEGMENT_FAIL]	= "segment_fail",
+	[HAKMEM_ALLOC_FAIL_INJECTED] = "alloc_fail_injected",
 	[HAKMEM_SHRINK]		= "shrink",
 	[HAKMEM_ERR_INVALID]	= "err_invalid",
 	[HAKMEM_ERR_WRONG_CACHE] = "err_wrong_cache",
@@ -207,11 +208,25 @@ static DEFINE_PER_CPU(struct delayed_work, hk_reclaim_work);
 /* Errors with no cache to charge them to (hakmem_kfree() of junk). */
 atomic_long_t hk_orphan_errors;
 
-#ifdef CONFIG_FAULT_INJECTION
 /* Fails segment allocations (debugfs: hakmem_slab/fail_segment). */
-struct fault_attr hakmem_fail_segment = FAULT_ATTR_INITIALIZER;
+struct fault_attr hakmem_fail_segment = HK_FAULT_ATTR_INIT;
 EXPORT_SYMBOL_GPL(hakmem_fail_segment);
-#endif
+
+/*
+ * fail_hakmem: fails object allocations, as failslab fails kmem_cache's
+ * (debugfs: hakmem_slab/fail_hakmem, Documentation/hakmem_slab.rst).  The
+ * allocation paths test hk_fail_key only, a static key, off until
+ * hk_fail_set_active() (the debugfs file fail_hakmem/active, the
+ * fail_hakmem= parameter): a disabled key is a no-op in the fast path.
+ */
+struct hakmem_fail hakmem_fail_alloc = {
+	.attr = HK_FAULT_ATTR_INIT,
+	.ignore_gfp_reclaim = true,
+};
+
+DEFINE_STATIC_KEY_FALSE(hk_fail_key);
+static DEFINE_MUTEX(hk_fail_mutex);
+static bool hk_fail_param;
 
 /* === Module parameters ==================================================== */
 
@@ -257,6 +272,49 @@ MODULE_PARM_DESC(seg_order, "largest segment size as a page order, 3..9 (default
 static bool hk_tools = true;
 module_param_named(tools, hk_tools, bool, 0444);
 MODULE_PARM_DESC(tools, "let KASAN and kmemleak see the objects of caches created from now on, where the kernel has them (default 1)");
+
+/*
+ * fail_hakmem=<interval>,<probability>,<space>,<times>, as failslab=: at
+ * boot or module load only; it turns fail_hakmem on (module init).
+ */
+static char hk_fail_str[64];
+
+static int hk_fail_param_set(const char *val, const struct kernel_param *kp)
+{
+	if (!HK_FAULT_INJECTION)
+		return -EINVAL;
+	strscpy(hk_fail_str, val, sizeof(hk_fail_str));
+	if (!hk_setup_fault_attr(&hakmem_fail_alloc.attr, hk_fail_str))
+		return -EINVAL;
+	hk_fail_param = true;
+	return 0;
+}
+
+static const struct kernel_param_ops hk_fail_param_ops = {
+	.set = hk_fail_param_set,
+};
+
+module_param_cb(fail_hakmem, &hk_fail_param_ops, NULL, 0);
+MODULE_PARM_DESC(fail_hakmem, "fault injection of object allocations, as failslab=: <interval>,<probability>,<space>,<times> (needs CONFIG_FAULT_INJECTION)");
+
+/* Is fail_hakmem on (hk_fail_key enabled)? */
+bool hk_fail_active(void)
+{
+	return static_key_enabled(&hk_fail_key);
+}
+
+/* Turn fail_hakmem on or off; may sleep (patches the code). */
+void hk_fail_set_active(bool on)
+{
+	if (!HK_FAULT_INJECTION)
+		return;
+	mutex_lock(&hk_fail_mutex);
+	if (on && !static_key_enabled(&hk_fail_key))
+		static_branch_enable(&hk_fail_key);
+	else if (!on && static_key_enabled(&hk_fail_key))
+		static_branch_disable(&hk_fail_key);
+	mutex_unlock(&hk_fail_mutex);
+}
 
 /* === Internals: test hooks =============================================== */
 
@@ -376,12 +434,8 @@ static void hk_seg_geometry(struct hakmem_cache *s, struct hk_segment *seg,
 /* Fault injection for segment allocations; never fails __GFP_NOFAIL. */
 static bool hk_should_fail_segment(gfp_t gfp, unsigned int order)
 {
-#ifdef CONFIG_FAULT_INJECTION
-	if (!(gfp & __GFP_NOFAIL) &&
-	    should_fail(&hakmem_fail_segment, PAGE_SIZE << order))
-		return true;
-#endif
-	return false;
+	return HK_FAULT_INJECTION && !(gfp & __GFP_NOFAIL) &&
+	       hk_should_fail(&hakmem_fail_segment, PAGE_SIZE << order);
 }
 
 /* One attempt at a segment of exactly @order. */
@@ -1290,6 +1344,47 @@ static noinline void *hk_alloc_work(struct hakmem_cache *s, void *obj,
 }
 
 /*
+ * fail_hakmem's decision for one allocation from @s, as should_failslab():
+ * never __GFP_NOFAIL, not sleeping ones with ignore-gfp-wait, only opted-in
+ * caches with cache-filter; counted in alloc_fail_injected.
+ */
+static noinline bool hk_should_failslab(struct hakmem_cache *s, gfp_t gfp)
+{
+	struct hakmem_fail *f = &hakmem_fail_alloc;
+
+	if (gfp & __GFP_NOFAIL)
+		return false;
+	if (READ_ONCE(f->ignore_gfp_reclaim) && (gfp & __GFP_DIRECT_RECLAIM))
+		return false;
+	if (READ_ONCE(f->cache_filter) && !READ_ONCE(s->failslab))
+		return false;
+	if (!hk_should_fail(&f->attr, s->object_size))
+		return false;
+	hk_stat_atomic(s, HAKMEM_ALLOC_FAIL_INJECTED);
+	return true;
+}
+
+/* Is fail_hakmem on?  A no-op (a static key) while it is off. */
+static __always_inline bool hk_fail_on(void)
+{
+	return HK_FAULT_INJECTION && static_branch_unlikely(&hk_fail_key);
+}
+
+/*
+ * An allocation while fail_hakmem is on: fail it, or take the slow path
+ * (which pops the stack too, counted in alloc_slow).  A tail call from
+ * hk_alloc(), so that the fast path keeps no frame.
+ */
+static noinline void *hk_alloc_failslab(struct hakmem_cache *s, gfp_t gfp,
+					unsigned long caller)
+{
+	might_alloc(gfp);
+	if (hk_should_failslab(s, gfp))
+		return NULL;
+	return __hk_alloc(s, gfp, caller);
+}
+
+/*
  * hk_alloc - the fast path: pop the per-CPU stack.  A preempt-count bump,
  * the guard, the pop and a counter; anything more is a tail call.
  */
@@ -1300,6 +1395,8 @@ static __always_inline void *hk_alloc(struct hakmem_cache *s, gfp_t gfp,
 	struct hk_cpu *c;
 	void *obj;
 
+	if (hk_fail_on())
+		return hk_alloc_failslab(s, gfp, caller);
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (likely(!c->busy)) {
@@ -2314,6 +2411,36 @@ void hakmem_test_set_max_order(int order)
 }
 EXPORT_SYMBOL_GPL(hakmem_test_set_max_order);
 
+/*
+ * fail_hakmem as its debugfs files would set it: fail @probability percent
+ * of the allocations (0: off), at most @times of them (-1: no limit); on
+ * (hk_fail_key) while @probability is not 0.  False without
+ * CONFIG_FAULT_INJECTION.
+ */
+bool hakmem_test_fail_allocs(unsigned long probability, int times,
+			     bool ignore_gfp_reclaim, bool cache_filter)
+{
+	struct hakmem_fail *f = &hakmem_fail_alloc;
+
+	if (!HK_FAULT_INJECTION)
+		return false;
+	hk_fail_set_active(false);
+	WRITE_ONCE(f->ignore_gfp_reclaim, ignore_gfp_reclaim);
+	WRITE_ONCE(f->cache_filter, cache_filter);
+	hk_fault_attr_set(&f->attr, probability, times);
+	if (probability)
+		hk_fail_set_active(true);
+	return true;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_fail_allocs);
+
+/* fail_hakmem's cache-filter opt-in of @s (its debugfs file failslab). */
+void hakmem_test_cache_failslab(struct hakmem_cache *s, bool on)
+{
+	WRITE_ONCE(s->failslab, on);
+}
+EXPORT_SYMBOL_GPL(hakmem_test_cache_failslab);
+
 /* What hk_cpu_dead() does for every cache, as the owner of this CPU. */
 void hakmem_test_cpu_dead_self(void)
 {
@@ -2466,6 +2593,8 @@ static noinline void *hk_alloc_node(struct hakmem_cache *s, gfp_t gfp,
 	void *obj = NULL;
 
 	might_alloc(gfp);
+	if (hk_fail_on() && hk_should_failslab(s, gfp))
+		return NULL;
 	hk_check_account(s, gfp, caller);
 	for (;;) {
 		spin_lock_irqsave(&n->lock, flags);
@@ -2524,6 +2653,9 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 	size_t i;
 
 	might_alloc(gfp);
+	/* As SLUB's: one fail_hakmem decision for the whole call. */
+	if (hk_fail_on() && hk_should_failslab(s, gfp))
+		return 0;
 	/* One guarded section: the stack, then the heap's slabs directly. */
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
@@ -3109,6 +3241,9 @@ static int __init hakmem_slab_init(void)
 	if (ret < 0)
 		goto fail_kmalloc;
 	hk_cpuhp_online_state = ret;
+	/* After the kmalloc caches: their creation is not failed. */
+	if (hk_fail_param)
+		hk_fail_set_active(true);
 	pr_info("segments of %lu KiB, header mode %s, init_on_alloc %d, init_on_free %d\n",
 		(PAGE_SIZE << hk_seg_order) / 1024,
 		hk_header_mode == HAKMEM_HEADER_FULL ? "full" : "light",

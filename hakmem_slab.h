@@ -95,6 +95,11 @@ enum hakmem_stat_item {
 	HAKMEM_SEGMENT_FREE,
 	/** @HAKMEM_SEGMENT_FAIL: failed segment allocations */
 	HAKMEM_SEGMENT_FAIL,
+	/**
+	 * @HAKMEM_ALLOC_FAIL_INJECTED: allocations failed by fail_hakmem
+	 * (fault injection; see Documentation/hakmem_slab.rst)
+	 */
+	HAKMEM_ALLOC_FAIL_INJECTED,
 	/** @HAKMEM_SHRINK: hakmem_cache_shrink() and shrinker runs */
 	HAKMEM_SHRINK,
 	/** @HAKMEM_ERR_INVALID: free of a pointer hakmem did not hand out */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hakmem_slab's debugfs files, under /sys/kernel/debug/hakmem_slab/:
- * slabinfo, fail_segment, and per cache stats, validate and shrink (see
- * Documentation/hakmem_slab.rst).
+ * slabinfo, fail_segment, fail_hakmem, and per cache stats, validate,
+ * shrink and failslab (see Documentation/hakmem_slab.rst).
  */
 
 #include "hakmem_slab_internal.h"
@@ -120,6 +120,50 @@ static const struct file_operations hk_shrink_fops = {
 	.llseek = noop_llseek,
 };
 
+/* fail_hakmem/active: 1 turns fail_hakmem's static key on, 0 off. */
+static ssize_t hk_fail_active_read(struct file *file, char __user *buf,
+				   size_t count, loff_t *ppos)
+{
+	char val[3] = { hk_fail_active() ? '1' : '0', '\n', 0 };
+
+	return simple_read_from_buffer(buf, count, ppos, val, 2);
+}
+
+static ssize_t hk_fail_active_write(struct file *file, const char __user *buf,
+				    size_t count, loff_t *ppos)
+{
+	bool on;
+	int err;
+
+	err = kstrtobool_from_user(buf, count, &on);
+	if (err)
+		return err;
+	hk_fail_set_active(on);
+	return count;
+}
+
+static const struct file_operations hk_fail_active_fops = {
+	.owner = THIS_MODULE,
+	.read = hk_fail_active_read,
+	.write = hk_fail_active_write,
+	.llseek = noop_llseek,
+};
+
+static void hk_fail_debugfs_init(void)
+{
+	struct hakmem_fail *f = &hakmem_fail_alloc;
+	struct dentry *dir;
+
+	hk_fault_debugfs("fail_segment", hk_debugfs_root, &hakmem_fail_segment);
+	dir = hk_fault_debugfs("fail_hakmem", hk_debugfs_root, &f->attr);
+	if (IS_ERR(dir))
+		return;
+	debugfs_create_file("active", 0600, dir, NULL, &hk_fail_active_fops);
+	debugfs_create_bool("ignore-gfp-wait", 0600, dir,
+			    &f->ignore_gfp_reclaim);
+	debugfs_create_bool("cache-filter", 0600, dir, &f->cache_filter);
+}
+
 void hk_debugfs_add(struct hakmem_cache *s)
 {
 	lockdep_assert_held(&hk_caches_mutex);
@@ -129,6 +173,8 @@ void hk_debugfs_add(struct hakmem_cache *s)
 	debugfs_create_file("stats", 0600, s->debugfs, s, &hk_stats_fops);
 	debugfs_create_file("validate", 0200, s->debugfs, s, &hk_validate_fops);
 	debugfs_create_file("shrink", 0200, s->debugfs, s, &hk_shrink_fops);
+	if (HK_FAULT_INJECTION)
+		debugfs_create_bool("failslab", 0600, s->debugfs, &s->failslab);
 }
 
 void hk_debugfs_init(void)
@@ -136,10 +182,7 @@ void hk_debugfs_init(void)
 	hk_debugfs_root = debugfs_create_dir("hakmem_slab", NULL);
 	debugfs_create_file("slabinfo", 0444, hk_debugfs_root, NULL,
 			    &hk_slabinfo_fops);
-#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
-	fault_create_debugfs_attr("fail_segment", hk_debugfs_root,
-				  &hakmem_fail_segment);
-#endif
+	hk_fail_debugfs_init();
 }
 
 void hk_debugfs_exit(void)

@@ -230,6 +230,7 @@ struct hakmem_cache {
 	unsigned int min_order;		/* smallest segment: holds one object */
 	unsigned int first_order;	/* a heap's first segment: one slab */
 	bool wipe_link;			/* clear the link word on allocation */
+	bool failslab;			/* fail_hakmem's cache-filter opt-in */
 	slab_flags_t flags;
 	enum hakmem_header_mode header_mode;
 	void (*ctor)(void *obj);
@@ -285,9 +286,22 @@ extern unsigned long hk_cookie;
 extern struct list_head hk_caches;
 extern struct mutex hk_caches_mutex;
 extern atomic_long_t hk_orphan_errors;
-#ifdef CONFIG_FAULT_INJECTION
 extern struct fault_attr hakmem_fail_segment;
-#endif
+
+/*
+ * fail_hakmem, failslab's knobs for hakmem's object allocations: the
+ * framework's (probability, interval, times, ...) and failslab's two.
+ */
+struct hakmem_fail {
+	struct fault_attr attr;
+	bool ignore_gfp_reclaim;	/* ignore-gfp-wait: spare sleeping ones */
+	bool cache_filter;		/* only caches with ->failslab */
+};
+
+extern struct hakmem_fail hakmem_fail_alloc;
+DECLARE_STATIC_KEY_FALSE(hk_fail_key);
+bool hk_fail_active(void);
+void hk_fail_set_active(bool on);
 
 /* === Helpers ============================================================== */
 

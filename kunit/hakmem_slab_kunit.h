@@ -390,6 +390,47 @@ static inline void hakmem_test_stop_failing(void)
 	kunit_skip(test, "needs CONFIG_FAULT_INJECTION")
 #endif
 
+/* ------------------------------------------------------------------------
+ * Fault injection of object allocations (fail_hakmem)
+ */
+
+static inline void hakmem_test_fail_allocs_restore(void *arg)
+{
+	/* fail_hakmem's defaults: off, ignore-gfp-wait, no cache filter */
+	hakmem_test_fail_allocs(0, 1, true, false);
+}
+
+/*
+ * Fail @probability percent of the object allocations, @times of them at
+ * most (-1: no limit), as fail_hakmem's debugfs files would, until the case
+ * ends; with @cache_filter only those of caches opted in with
+ * hakmem_test_failslab().  Skips the case without CONFIG_FAULT_INJECTION.
+ */
+static inline void hakmem_test_fail_allocs_for(struct kunit *test,
+					       unsigned long probability,
+					       int times,
+					       bool ignore_gfp_reclaim,
+					       bool cache_filter)
+{
+	hakmem_test_add_action(test, hakmem_test_fail_allocs_restore, NULL);
+	if (!hakmem_test_fail_allocs(probability, times, ignore_gfp_reclaim,
+				     cache_filter))
+		kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+}
+
+static inline void hakmem_test_failslab_restore(void *s)
+{
+	hakmem_test_cache_failslab(s, false);
+}
+
+/* Opt @s in to fail_hakmem's cache filter until the case ends. */
+static inline void hakmem_test_failslab(struct kunit *test,
+					struct hakmem_cache *s)
+{
+	hakmem_test_add_action(test, hakmem_test_failslab_restore, s);
+	hakmem_test_cache_failslab(s, true);
+}
+
 /* For sort(): pointers in address order. */
 static inline int hakmem_test_cmp_ptr(const void *a, const void *b)
 {

@@ -16,6 +16,9 @@ void hakmem_test_reclaim_self(void);
 slab_flags_t hakmem_test_set_debug_flags(slab_flags_t flags);
 void hakmem_test_set_init(int init_alloc, int init_free);
 void hakmem_test_set_max_order(int order);
+bool hakmem_test_fail_allocs(unsigned long probability, int times,
+			     bool ignore_gfp_reclaim, bool cache_filter);
+void hakmem_test_cache_failslab(struct hakmem_cache *s, bool on);
 /*
  * The tools= parameter (KASAN, kmemleak) for caches created from now on:
  * off from hakmem_test_init() to hakmem_test_exit() (begin/end), or as a

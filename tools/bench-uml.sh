@@ -7,7 +7,7 @@
 # the host CPU, so these are the numbers that mean something in ns; UML
 # is uniprocessor in 6.1, so there are no SMP workloads here.
 #
-#   tools/bench-uml.sh [-b fair|stock] [-o OUTDIR] [KERNEL_ARG ...]
+#   tools/bench-uml.sh [-b fair|stock] [-x VARIANT] [-o OUTDIR] [KERNEL_ARG ...]
 #
 #   -b fair   (default) SLUB with its x86 fast path: the kernel is built
 #             with tools/kernel-patches/uml-percpu-cmpxchg16b.h
@@ -18,6 +18,12 @@
 #             $HAKMEM_CACHE/build-bench-uml-fair; files uml.*
 #   -b stock  UML as it is (that handicap of SLUB's included), build
 #             directory $HAKMEM_CACHE/build-bench-uml; files uml-stock.*
+#   -x VARIANT  the same kernel with the settings of
+#             tools/bench-uml-variants/VARIANT.config on top (a SLUB
+#             feature turned on, for Documentation's priced table): build
+#             directory <the -b one>-VARIANT, seeded from the -b one on
+#             first use (so only what reads the changed symbols is
+#             rebuilt), which stays as it is; files <name>-VARIANT.*
 #
 # KERNEL_ARGs go on the UML command line, e.g. hakmem_bench.reps=5
 # hakmem_bench.workloads=pair,batch hakmem_bench.scale=10.
@@ -62,12 +68,14 @@ repo=$(cd "$here/.." && pwd -P)
 
 outdir=
 baseline=fair
-while getopts "b:o:h" opt; do
+variant=
+while getopts "b:x:o:h" opt; do
 	case $opt in
 	b) baseline=$OPTARG ;;
+	x) variant=$OPTARG ;;
 	o) outdir=$OPTARG ;;
 	h) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	*) die "usage: $prog [-b fair|stock] [-o OUTDIR] [KERNEL_ARG ...]" ;;
+	*) die "usage: $prog [-b fair|stock] [-x VARIANT] [-o OUTDIR] [KERNEL_ARG ...]" ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -96,6 +104,19 @@ run_timeout=${BENCH_UML_TIMEOUT:-600}
 [[ $run_timeout =~ ^[0-9]+$ ]] || die "BENCH_UML_TIMEOUT '$run_timeout' is not a number of seconds"
 fragment=$here/bench-uml.config
 [ -f "$fragment" ] || die "$fragment not found"
+if [ -n "$variant" ]; then
+	[[ $variant =~ ^[a-z0-9-]+$ ]] || die "-x takes a variant name, not '$variant'"
+	vfrag=$here/bench-uml-variants/$variant.config
+	[ -f "$vfrag" ] || die "$vfrag not found"
+	# The base settings, less the symbols the variant sets, then its own.
+	vsyms=$(grep -oE '^(# )?CONFIG_[A-Z0-9_]+' "$vfrag" | sed 's/^# //' | paste -sd'|')
+	mkdir -p "$outdir"
+	{
+		grep -vE "^(# )?($vsyms)[= ]" "$fragment"
+		cat "$vfrag"
+	} > "$outdir/bench-uml-$variant.config"
+	fragment=$outdir/bench-uml-$variant.config
+fi
 for t in make gcc flex bison bc; do
 	command -v $t >/dev/null || die "$t not found: run 'make setup'"
 done
@@ -121,6 +142,19 @@ fi
 [ -e "$tree/drivers/hakmem_slab/Kconfig" ] ||
 	die "$tree has no drivers/hakmem_slab (tools/ktree.sh links the repository there)"
 
+base_build=$cache/$bdir
+if [ -n "$variant" ]; then
+	bdir=$bdir-$variant
+	name=$name-$variant
+	if [ ! -d "$cache/$bdir" ] && [ -f "$base_build/.config" ]; then
+		note "seeding $cache/$bdir from $base_build"
+		exec 9>"$cache/.${base_build##*/}.lock"
+		flock 9
+		cp -a "$base_build" "$cache/$bdir.tmp"
+		mv "$cache/$bdir.tmp" "$cache/$bdir"
+		exec 9>&-
+	fi
+fi
 build=$cache/$bdir
 mkdir -p "$build"
 
@@ -140,15 +174,16 @@ if [ "$baseline" = fair ]; then
 	# this (the path is part of every command line: a new one would
 	# rebuild everything), copied only when it changed (make then
 	# rebuilds what includes it: all of it).
-	mkdir -p "$build/hakmem"
-	cmp -s "$fair_h" "$build/hakmem/${fair_h##*/}" ||
-		cp "$fair_h" "$build/hakmem/${fair_h##*/}"
-	umake+=("KCPPFLAGS=-include $build/hakmem/${fair_h##*/}")
+	# A variant keeps its base's path: the same command lines.
+	mkdir -p "$base_build/hakmem"
+	cmp -s "$fair_h" "$base_build/hakmem/${fair_h##*/}" ||
+		cp "$fair_h" "$base_build/hakmem/${fair_h##*/}"
+	umake+=("KCPPFLAGS=-include $base_build/hakmem/${fair_h##*/}")
 fi
 t0=$SECONDS
 want_sum=$(sha1sum < "$fragment" | cut -d' ' -f1)
 if [ ! -f "$build/.config" ] || [ "$(cat "$build/.hakmem-fragment" 2>/dev/null)" != "$want_sum" ]; then
-	note "configuring $build from tools/bench-uml.config"
+	note "configuring $build from ${fragment#"$repo"/}"
 	grep -E '^(CONFIG_|# CONFIG_)' "$fragment" > "$build/.config"
 	rm -f "$build/.hakmem-fragment"
 fi
@@ -202,7 +237,12 @@ if command -v objdump >/dev/null && command -v nm >/dev/null; then
 	for f in kmem_cache_alloc kmem_cache_free; do
 		read -r n16 nlock nsig < <(fastpath "$f")
 		note "$f: $n16 cmpxchg16b ($nlock with lock), $nsig loads of a signal-masking function"
-		if [ "$baseline" = fair ]; then
+		if [ "$baseline" = fair ] && [ -n "$variant" ]; then
+			# A variant's feature may mask interrupts on its own
+			# paths (memcg's charging does): the cmpxchg16b only.
+			{ [ "$n16" -ge 1 ] && [ "$nlock" = 0 ]; } ||
+				fail "the fair build's $f is not SLUB's x86 fast path (is ${fair_h##*/} included?)"
+		elif [ "$baseline" = fair ]; then
 			{ [ "$n16" -ge 1 ] && [ "$nlock" = 0 ] && [ "$nsig" = 0 ]; } ||
 				fail "the fair build's $f is not SLUB's x86 fast path (is ${fair_h##*/} included?)"
 		else

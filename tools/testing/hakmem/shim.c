@@ -1111,6 +1111,22 @@ bool should_fail(struct fault_attr *attr, ssize_t size)
 	return true;
 }
 
+/* As lib/fault-inject.c's: "<interval>,<probability>,<space>,<times>"; 1 if ok. */
+int setup_fault_attr(struct fault_attr *attr, char *str)
+{
+	unsigned long probability, interval;
+	int times, space;
+
+	if (sscanf(str, "%lu,%lu,%d,%d", &interval, &probability, &space,
+		   &times) < 4)
+		return 0;
+	attr->probability = probability;
+	attr->interval = interval;
+	atomic_set(&attr->times, times);
+	atomic_set(&attr->space, space);
+	return 1;
+}
+
 struct dentry *fault_create_debugfs_attr(const char *name, struct dentry *parent,
 					 struct fault_attr *attr)
 {

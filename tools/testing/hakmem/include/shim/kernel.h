@@ -649,6 +649,8 @@ struct fault_attr {
 	unsigned long interval;
 	atomic_t times;			/* -1: no limit */
 	atomic_t space;
+	unsigned long verbose;
+	bool task_filter;
 	unsigned long count;		/* shim: calls seen */
 	unsigned long fails;		/* shim: failures injected */
 };
@@ -656,6 +658,7 @@ struct fault_attr {
 	.interval = 1, .times = ATOMIC_INIT(1), .space = ATOMIC_INIT(0) }
 #define DECLARE_FAULT_ATTR(name) struct fault_attr name = FAULT_ATTR_INITIALIZER
 bool should_fail(struct fault_attr *attr, ssize_t size);
+int setup_fault_attr(struct fault_attr *attr, char *str);
 struct dentry;
 struct dentry *fault_create_debugfs_attr(const char *name, struct dentry *parent,
 					 struct fault_attr *attr);

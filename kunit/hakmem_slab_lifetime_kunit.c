@@ -183,12 +183,44 @@ static void hakmem_reclaim_returns_idle_memory(struct kunit *test)
 	hakmem_cache_free(s, p[0]);
 }
 
+/*
+ * Nine in ten objects freed, scattered over every slab, then as many
+ * allocated again: they go into the holes, and the cache takes not one
+ * more page or segment.
+ */
+static void hakmem_scattered_frees_refill_without_growth(struct kunit *test)
+{
+	void **p = hakmem_test_ptrs(test, HK_LT_OBJS);
+	unsigned long pages, segments;
+	struct hakmem_cache *s;
+	unsigned int i;
+
+	s = hk_lt_fill(test, "hakmem_test_lt_scatter", p);
+	pages = hakmem_test_info(s).pages;
+	segments = hakmem_test_info(s).segments;
+	for (i = 0; i < HK_LT_OBJS; i++) {
+		if (i % 10 == 3)
+			continue;
+		hakmem_cache_free(s, p[i]);
+		p[i] = NULL;
+	}
+	for (i = 0; i < HK_LT_OBJS; i++)
+		if (!p[i])
+			p[i] = hakmem_test_alloc(test, s);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), (unsigned long)HK_LT_OBJS);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages, pages);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, segments);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
+	hakmem_test_free_n(s, p, HK_LT_OBJS);
+}
+
 static struct kunit_case hakmem_lifetime_cases[] = {
 	KUNIT_CASE(hakmem_cache_free_defers_segment_pages_to_rcu),
 	KUNIT_CASE(hakmem_cpu_dead_drains_stack_and_keeps_objects),
 	KUNIT_CASE(hakmem_shrinker_frees_pooled_segments),
 	KUNIT_CASE(hakmem_cache_free_returns_empty_pages),
 	KUNIT_CASE(hakmem_reclaim_returns_idle_memory),
+	KUNIT_CASE(hakmem_scattered_frees_refill_without_growth),
 	{}
 };
 

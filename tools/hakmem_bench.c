@@ -123,29 +123,26 @@ enum bench_alloc {
 	BENCH_FLOOR_CALL,	/* the same behind a call per operation */
 };
 
-static const char *const bench_alloc_names[] = {
-	[BENCH_NONE]		= "none",
-	[BENCH_HAKMEM]		= "hakmem",
-	[BENCH_SLUB]		= "slub",
-	[BENCH_HAKMEM_FULL]	= "hakmem-full",
-	[BENCH_HAKMEM_LIGHT]	= "hakmem-light",
-	[BENCH_FLOOR_INLINE]	= "floor",
-	[BENCH_FLOOR_CALL]	= "floor-call",
+/*
+ * An allocator a row is measured with.  Its role is what it is to the
+ * report: "base" is what the speedups are against (SLUB), "test" is
+ * hakmem, "yardstick" compares with both and is no allocator, "calib"
+ * measures the loop alone.  @hakmem: the timed loops call hakmem_slab.
+ */
+struct bench_alloc_desc {
+	const char *name;
+	const char *role;
+	bool hakmem;
 };
 
-/*
- * What a row's allocator is to the report: "base" is what the speedups are
- * against (SLUB), "test" is hakmem, "yardstick" compares with both and is
- * no allocator, "calib" measures the loop alone.
- */
-static const char *const bench_alloc_roles[] = {
-	[BENCH_NONE]		= "calib",
-	[BENCH_HAKMEM]		= "test",
-	[BENCH_SLUB]		= "base",
-	[BENCH_HAKMEM_FULL]	= "test",
-	[BENCH_HAKMEM_LIGHT]	= "test",
-	[BENCH_FLOOR_INLINE]	= "yardstick",
-	[BENCH_FLOOR_CALL]	= "yardstick",
+static const struct bench_alloc_desc bench_allocs[] = {
+	[BENCH_NONE]		= { "none",		"calib" },
+	[BENCH_HAKMEM]		= { "hakmem",		"test", true },
+	[BENCH_SLUB]		= { "slub",		"base" },
+	[BENCH_HAKMEM_FULL]	= { "hakmem-full",	"test", true },
+	[BENCH_HAKMEM_LIGHT]	= { "hakmem-light",	"test", true },
+	[BENCH_FLOOR_INLINE]	= { "floor",		"yardstick" },
+	[BENCH_FLOOR_CALL]	= { "floor-call",	"yardstick" },
 };
 
 /* How a working-set loop allocates. */
@@ -443,8 +440,7 @@ static __always_inline void bench_spin(unsigned int *spins)
 
 static bool bench_is_hakmem(enum bench_alloc alloc)
 {
-	return alloc == BENCH_HAKMEM || alloc == BENCH_HAKMEM_FULL ||
-	       alloc == BENCH_HAKMEM_LIGHT;
+	return bench_allocs[alloc].hakmem;
 }
 
 static const char *bench_mode_name(enum hakmem_header_mode mode)
@@ -567,7 +563,7 @@ static int bench_arm_create_cache(struct bench_variant *v, struct bench_arm *a,
 
 	/* Unique: SLUB names its sysfs directory after an unmerged cache. */
 	snprintf(name, BENCH_NAME_LEN, "hb-%s-%s-%u-%u", v->workload,
-		 bench_alloc_names[a->alloc], size, set);
+		 bench_allocs[a->alloc].name, size, set);
 	switch (a->alloc) {
 	case BENCH_HAKMEM:
 		c.hak = hakmem_cache_create(name, size, 0, 0, NULL);
@@ -794,7 +790,7 @@ static int bench_many_create(struct bench_variant *v, unsigned int i)
 		size = 64 + k * BENCH_MANY_STEP;
 		/* Both allocators copy the name. */
 		snprintf(name, sizeof(name), "hb-%s-%s-%u", v->workload,
-			 bench_alloc_names[v->arm[i].alloc], size);
+			 bench_allocs[v->arm[i].alloc].name, size);
 		if (v->arm[i].alloc == BENCH_SLUB)
 			c->slub = kmem_cache_create_usercopy(name, size, 0, 0,
 							     0, size, NULL);
@@ -3245,7 +3241,7 @@ static void bench_format_table(struct bench_run *run, struct seq_buf *s)
 		row = &run->rows[i];
 		seq_buf_printf(s, "%s %s %s: %s %s, %sx (%sx)%s\n",
 			       row->workload, row->param,
-			       bench_alloc_names[row->alloc],
+			       bench_allocs[row->alloc].name,
 			       bench_fix2(min, sizeof(min),
 					  bench_ps_to_centi_ns(row->min_ps)),
 			       bench_fix2(med, sizeof(med),
@@ -3285,8 +3281,8 @@ static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 			       env->init_on_free, env->header_mode);
 		seq_buf_printf(s, "%s,%s,%s,%s,%d,%u,%u,%s,%s,%s,%s,%s,%s,%d",
 			       row->workload, row->param,
-			       bench_alloc_names[row->alloc],
-			       bench_alloc_roles[row->alloc], row->geomean,
+			       bench_allocs[row->alloc].name,
+			       bench_allocs[row->alloc].role, row->geomean,
 			       row->reps, row->attempts,
 			       bench_fix2(med, sizeof(med),
 					  bench_ps_to_centi_ns(row->median_ps)),
@@ -3448,8 +3444,8 @@ static int bench_workloads_show(struct seq_file *m, void *unused)
 	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
 		seq_printf(m, "%s:", w->name);
 		for (i = 0; i < (w->arms ? w->nr_arms : 2); i++)
-			seq_printf(m, " %s", bench_alloc_names[w->arms ?
-				   w->arms[i] : bench_vs_slub[i]]);
+			seq_printf(m, " %s", bench_allocs[w->arms ?
+				   w->arms[i] : bench_vs_slub[i]].name);
 		seq_printf(m, "; %lu ops per repetition at scale=100", w->iters);
 		if (w->cpus > 1)
 			seq_printf(m, "; needs %u CPUs", w->cpus);

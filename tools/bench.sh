@@ -31,12 +31,15 @@
 #
 # Files: uml.csv, uml.txt, uml-console.log, uml-config.txt, uml.png (and
 # the same as uml-stock.*);
-# qemu-bK.csv, qemu-bK.txt, qemu-bK-console.log, qemu-bK.png for boot K of
-# the default configuration, the same as qemu-init0-bK.* (init_on_alloc=0)
-# and qemu-smp4-bK.* (-smp 4); summary.txt (speedups per workload, one
-# column per configuration, and memory); workloads.txt (the module's list
-# of workloads); meta.txt (commit, host, settings, times).  The CSV
-# columns: tools/bench-report.py -h.
+# qemu-bK.csv, qemu-bK.txt, qemu-bK-run.txt, qemu-bK-console.log,
+# qemu-bK.png for boot K of the default configuration, the same as
+# qemu-init0-bK.* (init_on_alloc=0) and qemu-smp4-bK.* (-smp 4);
+# summary.txt (speedups per workload, one column per configuration,
+# memory, and the legend of every workload); workloads.txt (the module's
+# list of workloads); meta.txt (commit, host, settings, times).  The
+# module writes only the CSV (X.csv; X-run.txt: the run's parameters and
+# notes); tools/bench-report.py makes every table from it (X.txt:
+# "bench-report.py table X.csv"; the columns: tools/bench-report.py -h).
 #
 # Environment:
 #   BENCH_REPS        measured repetitions (default: the module's, 6; even,
@@ -175,6 +178,12 @@ if [ "$skip" != uml ]; then
 		failed+=("UML run (tools/bench-uml.sh)")
 	fi
 	echo "uml_total_s $((SECONDS - t))" >> "$outdir/meta.txt"
+	# The module's list of workloads, from its console block.
+	awk '/hakmem_bench: BEGIN WORKLOADS/ { on = 1; next }
+	     /hakmem_bench: END WORKLOADS/ { on = 0 }
+	     on { sub(/^.*hakmem_bench: /, ""); print }' \
+		"$outdir/uml-console.log" > "$outdir/workloads.txt" 2>/dev/null || true
+	[ -s "$outdir/workloads.txt" ] || rm -f "$outdir/workloads.txt"
 	if [ "${UML_STOCK:-1}" != 0 ]; then
 		note "=== 1/2: UML, native speed, stock SLUB (build + run) ==="
 		t=$SECONDS
@@ -199,7 +208,7 @@ run_qemu() {
 	cat > "$vmdir/guest.sh" <<-EOF
 		run insmod hakmem_slab.ko
 		run insmod hakmem_bench.ko $(params "$scale_qemu" "$wls")
-		emit results /sys/kernel/debug/hakmem_bench/results
+		emit run /sys/kernel/debug/hakmem_bench/results
 		emit results.csv /sys/kernel/debug/hakmem_bench/results.csv
 		emit workloads /sys/kernel/debug/hakmem_bench/workloads
 		[ ! -e /sys/kernel/debug/hakmem_slab/slabinfo ] ||
@@ -217,7 +226,7 @@ run_qemu() {
 	[ $rc = 0 ] || failed+=("QEMU run $name (tools/vm.sh status $rc, log $vmdir/console.log)")
 	cp "$vmdir/console.log" "$outdir/$name-console.log"
 	[ ! -f "$vmdir/results.csv" ] || cp "$vmdir/results.csv" "$outdir/$name.csv"
-	[ ! -f "$vmdir/results" ] || cp "$vmdir/results" "$outdir/$name.txt"
+	[ ! -f "$vmdir/run" ] || cp "$vmdir/run" "$outdir/$name-run.txt"
 	[ ! -f "$vmdir/workloads" ] || cp "$vmdir/workloads" "$outdir/workloads.txt"
 	[ ! -f "$vmdir/slabinfo" ] || cp "$vmdir/slabinfo" "$outdir/$name-slabinfo.txt"
 	sed "s/^/${name//-/_}_vm_/" "$vmdir/vm-times.txt" >> "$outdir/meta.txt"
@@ -303,6 +312,7 @@ report_one() {
 		failed+=("$1.csv is malformed")
 		return 1
 	fi
+	python3 "$here/bench-report.py" table "$f" > "$outdir/$1.txt"
 	if command -v gnuplot >/dev/null; then plot "$1"; fi
 }
 
@@ -319,7 +329,9 @@ for c in "${configs[@]}"; do
 done
 if [ ${#columns[@]} -gt 0 ]; then
 	{
-		python3 "$here/bench-report.py" summary "${columns[@]}"
+		legend=()
+		[ ! -s "$outdir/workloads.txt" ] || legend=(--workloads "$outdir/workloads.txt")
+		python3 "$here/bench-report.py" summary "${legend[@]}" "${columns[@]}"
 		if [ "$skip" != uml ]; then
 			echo
 			echo "UML native: SLUB with its x86 fast path (this_cpu_cmpxchg_double() is one"
@@ -345,7 +357,7 @@ if [ -s "$outdir/summary.txt" ]; then
 	cat "$outdir/summary.txt"
 	echo
 fi
-note "per-run texts and tables: $outdir/*.txt (tools/bench-report.py table X.csv)"
+note "per-run tables: $outdir/*.txt (tools/bench-report.py table X.csv)"
 note "results in $outdir"
 note "took ${total}s"
 if [ ${#failed[@]} -gt 0 ]; then

@@ -10,12 +10,13 @@
  * minimum) exceeds 10% for an arm is measured again, at most twice, and
  * flagged if it still does.  The median and the minimum of the measured
  * repetitions, the speedups from both, and for the mem-* workloads the
- * memory of both allocators are reported
- * in /sys/kernel/debug/hakmem_bench/results.csv (a row per workload,
- * parameter and allocator, from which tools/bench-report.py makes every
- * table), in a short text in .../results, and on the console.  Writing
- * "key=value ..." to /sys/kernel/debug/hakmem_bench/run runs again with
- * other parameters; .../workloads lists the workloads.
+ * memory of both allocators are reported in one row format, a CSV line per
+ * workload, parameter and allocator: /sys/kernel/debug/hakmem_bench/
+ * results.csv and the console.  tools/bench-report.py makes every table
+ * from it; the module formats none.  .../results says what the run did
+ * (parameters, time, notes).  Writing "key=value ..." to .../run runs
+ * again with other parameters; .../workloads (also printed on the console
+ * at load) lists the workloads from the table, with their legends.
  *
  * bench_workloads[] declares every workload: its name, legend, measure
  * function and parameters.  The known names, the help texts and the rows
@@ -216,7 +217,7 @@ struct bench_run {
 	struct bench_row rows[BENCH_MAX_ROWS];
 	unsigned int nr_notes;
 	char notes[BENCH_MAX_NOTES][BENCH_NOTE_LEN];
-	char *table;		/* the readable text, NUL-terminated */
+	char *text;		/* what the run did, NUL-terminated */
 	char *csv;		/* the CSV, NUL-terminated */
 };
 
@@ -3100,18 +3101,18 @@ static void bench_env_kind(struct bench_env *env)
 	cpuid(0x40000000, &eax, &sig[0], &sig[1], &sig[2]);
 	if (!memcmp(sig, "TCGTCGTCGTCG", sizeof(sig))) {
 		env->env = "qemu-tcg";
-		env->timing = "emulated (QEMU TCG), ratios only";
+		env->timing = "emulated (QEMU TCG): ratios only";
 		return;
 	}
 	env->env = "x86-vm";
-	env->timing = "virtual machine (hypervisor not identified), ratios only";
+	env->timing = "virtual machine (hypervisor not identified): ratios only";
 #else
 	if (IS_ENABLED(CONFIG_UML)) {
 		env->env = "uml-native";
 		env->timing = "native (UML)";
 	} else {
 		env->env = "unknown";
-		env->timing = "unknown, ratios only";
+		env->timing = "unknown: ratios only";
 	}
 #endif
 }
@@ -3176,39 +3177,15 @@ static void bench_workloads_str(u64 mask, struct seq_buf *s)
 	}
 }
 
-/* The legend of every workload, from the table: name, then its lines. */
-static void bench_format_legend(struct seq_buf *s)
-{
-	const struct bench_workload *w;
-	const char *text, *end;
-	const char *name;
-
-	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
-		if (!w->legend)
-			continue;
-		name = w->name;
-		for (text = w->legend; *text; text = *end ? end + 1 : end) {
-			end = strchrnul(text, '\n');
-			seq_buf_printf(s, "  %-14s %.*s\n", name,
-				       (int)(end - text), text);
-			name = "";
-		}
-	}
-	seq_buf_printf(s, "%s",
-		       "  median, min    over the measured repetitions, arms in ABBA order;\n"
-		       "                 Mops/s from the median\n"
-		       "  speedup        SLUB / hakmem (>1: hakmem faster), of the minimums\n"
-		       "                 and (in brackets) of the medians\n"
-		       "  SPREAD         median/min above 10% for an arm after 3 attempts\n"
-		       "  slub           kmem_cache_create_usercopy() caches (unmergeable),\n"
-		       "                 kmalloc() for the working sets\n");
-}
-
-static void bench_format_head(struct bench_run *run, struct seq_buf *s)
+/*
+ * What the run did, for .../results: its parameters, time and notes (the
+ * rows are the CSV's, and tools/bench-report.py makes every table).
+ */
+static void bench_format_run(struct bench_run *run, struct seq_buf *s)
 {
 	const struct bench_env *env = &run->env;
+	unsigned int i;
 
-	seq_buf_printf(s, "hakmem_bench results\n");
 	seq_buf_printf(s, "kernel %s, %u CPUs online, init_on_alloc=%d, init_on_free=%d\n",
 		       env->kernel, env->cpus, env->init_on_alloc,
 		       env->init_on_free);
@@ -3218,53 +3195,45 @@ static void bench_format_head(struct bench_run *run, struct seq_buf *s)
 	seq_buf_printf(s, "reps %u (+1 discarded warm-up; mem-* at most 3), scale %u%%, workloads ",
 		       run->cfg.reps, run->cfg.scale);
 	bench_workloads_str(run->cfg.workloads, s);
-	seq_buf_printf(s, "\nrun took %llu.%01llu s\n",
+	seq_buf_printf(s, "\nrun took %llu.%01llu s, %u rows in results.csv\n",
 		       div_u64(run->elapsed_ms, 1000),
-		       div_u64(run->elapsed_ms % 1000, 100));
-}
-
-/*
- * The short text: the run, the legend and one line per row.  The tables
- * are tools/bench-report.py's, from the CSV.
- */
-static void bench_format_table(struct bench_run *run, struct seq_buf *s)
-{
-	char med[24], min[24], smin[24], smed[24];
-	const struct bench_row *row;
-	unsigned int i;
-
-	bench_format_head(run, s);
-	bench_format_legend(s);
-	seq_buf_printf(s, "%s",
-		       "workload param allocator: min_ns median_ns, speedup (median's)\n");
-	for (i = 0; i < run->nr_rows; i++) {
-		row = &run->rows[i];
-		seq_buf_printf(s, "%s %s %s: %s %s, %sx (%sx)%s\n",
-			       row->workload, row->param,
-			       bench_allocs[row->alloc].name,
-			       bench_fix2(min, sizeof(min),
-					  bench_ps_to_centi_ns(row->min_ps)),
-			       bench_fix2(med, sizeof(med),
-					  bench_ps_to_centi_ns(row->median_ps)),
-			       bench_fix2(smin, sizeof(smin),
-					  row->speedup_min_c),
-			       bench_fix2(smed, sizeof(smed),
-					  row->speedup_med_c),
-			       row->spread_flag ? " SPREAD" : "");
-		if (row->kb[BENCH_PEAK] || row->kb[BENCH_OWN_PEAK])
-			seq_buf_printf(s, "  KiB peak %llu kept %llu shrunk %llu own %llu %llu\n",
-				       row->kb[BENCH_PEAK],
-				       row->kb[BENCH_RETAINED],
-				       row->kb[BENCH_SHRUNK],
-				       row->kb[BENCH_OWN_PEAK],
-				       row->kb[BENCH_OWN_RETAINED]);
-	}
+		       div_u64(run->elapsed_ms % 1000, 100), run->nr_rows);
 	for (i = 0; i < run->nr_notes; i++)
 		seq_buf_printf(s, "note: %s\n", run->notes[i]);
 }
 
+/*
+ * The workloads, from the table: what workloads= and run accept.  Per
+ * workload a line "name: ARMS; N ops per repetition at scale=100[; needs
+ * N CPUs]" (ARMS: the arms' names, separated by spaces), then the lines of
+ * its legend, indented (tools/bench-report.py reads them).
+ */
+static void bench_format_workloads(struct bench_run *unused,
+				   struct seq_buf *s)
+{
+	const struct bench_workload *w;
+	const char *text, *end;
+	unsigned int i;
+
+	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
+		seq_buf_printf(s, "%s:", w->name);
+		for (i = 0; i < (w->arms ? w->nr_arms : 2); i++)
+			seq_buf_printf(s, " %s", bench_allocs[w->arms ?
+				       w->arms[i] : bench_vs_slub[i]].name);
+		seq_buf_printf(s, "; %lu ops per repetition at scale=100",
+			       w->iters);
+		if (w->cpus > 1)
+			seq_buf_printf(s, "; needs %u CPUs", w->cpus);
+		seq_buf_printf(s, "\n");
+		for (text = w->legend ?: ""; *text; text = *end ? end + 1 : end) {
+			end = strchrnul(text, '\n');
+			seq_buf_printf(s, "    %.*s\n", (int)(end - text), text);
+		}
+	}
+}
+
 #define BENCH_CSV_HEADER \
-	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,mops,speedup_min,speedup_median,spread_flag,peak_kb,retained_kb,shrunk_kb,own_peak_kb,own_retained_kb\n"
+	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,mops,speedup_min,speedup_median,spread_flag,peak_kb,retained_kb,shrunk_kb,own_peak_kb,own_retained_kb,timing\n"
 
 static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 {
@@ -3297,7 +3266,7 @@ static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 			       row->spread_flag);
 		for (k = 0; k < BENCH_NR_MEM; k++)
 			seq_buf_printf(s, ",%llu", row->kb[k]);
-		seq_buf_printf(s, "\n");
+		seq_buf_printf(s, ",%s\n", env->timing);
 	}
 }
 
@@ -3332,11 +3301,28 @@ static void bench_print(const char *text)
 	}
 }
 
+/*
+ * The workload table on the console between "BEGIN WORKLOADS" and "END
+ * WORKLOADS", as in .../workloads: a built-in module (UML) has no
+ * debugfs reader.
+ */
+static void bench_print_workloads(void)
+{
+	char *text = bench_format(NULL, bench_format_workloads);
+
+	if (!text)
+		return;
+	pr_info("BEGIN WORKLOADS\n");
+	bench_print(text);
+	pr_info("END WORKLOADS\n");
+	kvfree(text);
+}
+
 /* === Runs ================================================================= */
 
 static void bench_run_reset(struct bench_run *run)
 {
-	kvfree(run->table);
+	kvfree(run->text);
 	kvfree(run->csv);
 	memset(run, 0, sizeof(*run));
 }
@@ -3381,15 +3367,13 @@ static int bench_run(const struct bench_config *cfg)
 	bench_run_workloads(run);
 	run->elapsed_ms = div_u64(ktime_get_ns() - start, NSEC_PER_MSEC);
 	run->done = true;
-	run->table = bench_format(run, bench_format_table);
+	run->text = bench_format(run, bench_format_run);
 	run->csv = bench_format(run, bench_format_csv);
-	if (!run->table || !run->csv) {
+	if (!run->text || !run->csv) {
 		pr_err("no memory for the results text\n");
 		err = -ENOMEM;
 	} else {
-		pr_info("BEGIN TABLE\n");
-		bench_print(run->table);
-		pr_info("END TABLE\n");
+		bench_print(run->text);
 		pr_info("BEGIN CSV\n");
 		bench_print(run->csv);
 		pr_info("END CSV\n");
@@ -3407,8 +3391,8 @@ static int bench_results_show(struct seq_file *m, void *unused)
 	err = mutex_lock_interruptible(&bench_mutex);
 	if (err)
 		return err;
-	if (bench_last.table)
-		seq_puts(m, bench_last.table);
+	if (bench_last.text)
+		seq_puts(m, bench_last.text);
 	else if (bench_last.done)
 		seq_puts(m, "no memory for the results\n");
 	else
@@ -3434,27 +3418,14 @@ static int bench_csv_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bench_csv);
 
-/* The workloads, from the table: what workloads= and run accept. */
 static int bench_workloads_show(struct seq_file *m, void *unused)
 {
-	const struct bench_workload *w;
-	const char *text, *end;
-	unsigned int i;
+	char *text = bench_format(NULL, bench_format_workloads);
 
-	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
-		seq_printf(m, "%s:", w->name);
-		for (i = 0; i < (w->arms ? w->nr_arms : 2); i++)
-			seq_printf(m, " %s", bench_allocs[w->arms ?
-				   w->arms[i] : bench_vs_slub[i]].name);
-		seq_printf(m, "; %lu ops per repetition at scale=100", w->iters);
-		if (w->cpus > 1)
-			seq_printf(m, "; needs %u CPUs", w->cpus);
-		seq_puts(m, "\n");
-		for (text = w->legend ?: ""; *text; text = *end ? end + 1 : end) {
-			end = strchrnul(text, '\n');
-			seq_printf(m, "    %.*s\n", (int)(end - text), text);
-		}
-	}
+	if (!text)
+		return -ENOMEM;
+	seq_puts(m, text);
+	kvfree(text);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bench_workloads);
@@ -3514,6 +3485,7 @@ static int __init hakmem_bench_init(void)
 	if (err)
 		return err;
 	bench_debugfs_init();
+	bench_print_workloads();
 	if (run_on_load)
 		bench_run(&bench_load_cfg);
 	return 0;

@@ -1342,6 +1342,62 @@ static int bench_measure_burst(struct bench_variant *v, struct bench_arm *a,
 }
 
 /*
+ * Objects that die in no particular order, as a hash table's or a request
+ * table's do: @nr (a power of two) allocations, then the frees in the order
+ * (i * @step + @off) mod @nr, @step odd: each object once, spread over the
+ * slabs or segments the batch took.
+ */
+static __always_inline int bench_shuffle_loop(struct bench_cache c,
+					      void **objs, unsigned int nr,
+					      unsigned long rounds, u64 seed,
+					      bool hak)
+{
+	unsigned int i, j, step, off;
+	unsigned long r;
+	void *p;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < nr; i++) {
+			p = bench_cache_alloc(&c, hak);
+			if (unlikely(!p))
+				goto fail;
+			bench_touch(p, i);
+			objs[i] = p;
+		}
+		step = (u32)bench_rand(&seed) | 1;
+		off = (u32)bench_rand(&seed);
+		for (i = 0; i < nr; i++)
+			bench_cache_free(&c, hak, objs[(i * step + off) & (nr - 1)]);
+	}
+	return 0;
+
+fail:
+	for (j = 0; j < i; j++)
+		bench_cache_free(&c, hak, objs[j]);
+	return -ENOMEM;
+}
+
+static int bench_measure_shuffle(struct bench_variant *v, struct bench_arm *a,
+				 u64 seed, struct bench_sample *s)
+{
+	unsigned int nr = v->w->objs;
+	unsigned long rounds = max(v->iters / nr, 1UL);
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_shuffle_loop(a->cache, v->objs, nr, rounds, seed,
+					 true);
+	else
+		err = bench_shuffle_loop(a->cache, v->objs, nr, rounds, seed,
+					 false);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, (u64)rounds * nr);
+	return err;
+}
+
+/*
  * A FIFO queue of BENCH_FIFO_LIVE live objects: each iteration allocates
  * one at the tail and frees the one at the head (the oldest), whose slot
  * the new one takes.
@@ -2748,6 +2804,13 @@ static const struct bench_workload bench_workloads[] = {
 		.measure = bench_measure_fifo,
 		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
 		.objs = BENCH_FIFO_LIVE, .param = "10000",
+	}, {
+		.name = "shuffle",
+		.legend = "ns per 256 B object: 512 allocated, then freed in a\n"
+			  "scattered order (i * k + c mod 512, k odd, new each round)",
+		.measure = bench_measure_shuffle,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.objs = 512, .param = "512",
 	}, {
 		.name = "kmalloc-sweep",
 		.legend = "ns per hakmem_kmalloc+hakmem_kfree (kmalloc+kfree for\n"

@@ -41,6 +41,11 @@
 # notes); tools/bench-report.py makes every table from it (X.txt:
 # "bench-report.py table X.csv"; the columns: tools/bench-report.py -h).
 #
+# Each run that gets as far as a summary appends it, with its command,
+# commit, date and host load, to results/history.md: the measurements'
+# history, written only by this script (commit it with the change whose
+# performance it shows; README.md carries the current table).
+#
 # Environment:
 #   BENCH_REPS        measured repetitions (default: the module's, 6; even,
 #                     so that each arm runs first equally often)
@@ -350,6 +355,28 @@ if [ ${#columns[@]} -gt 0 ]; then
 fi
 total=$((SECONDS - start))
 echo "bench_total_s $total" >> "$outdir/meta.txt"
+
+# The history: this run's summary with what produced it.
+if [ -s "$outdir/summary.txt" ]; then
+	cmd=
+	for v in KERNELS KVER BOOTS BOOTS_WIDE SMP SMP_WIDE MEM CPU INIT_ON_ALLOC \
+		BENCH_REPS BENCH_WORKLOADS BENCH_SCALE_UML BENCH_SCALE_QEMU; do
+		[ -z "${!v:-}" ] || cmd+="$v=${!v} "
+	done
+	cmd+="tools/bench.sh${skip:+ -s $skip}"
+	hist=$repo/results/history.md
+	[ -f "$hist" ] || printf '%s\n\n%s\n' "# hakmem_bench results" \
+		"Written by tools/bench.sh (make bench), one section per run; never edited by hand." > "$hist"
+	{
+		echo
+		echo "## $(sed -n 's/^date //p' "$outdir/meta.txt"), commit $(sed -n 's/^commit //p' "$outdir/meta.txt")"
+		echo
+		echo "\`$cmd\`: ${total} s, load average $load at the start; host $(sed -n 's/^host //p' "$outdir/meta.txt")${failed[*]:+; FAILED: ${failed[*]}}"
+		echo
+		sed 's/^/    /; s/ *$//' "$outdir/summary.txt"
+	} >> "$hist"
+	note "summary appended to $hist"
+fi
 
 echo
 if [ -s "$outdir/summary.txt" ]; then

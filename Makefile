@@ -7,8 +7,8 @@
 #                 against a Debian kernel's headers: KERNEL=6.1 (default),
 #                 6.1-rt, 6.12 or 6.12-rt (or KVER=/KDIR=); C=1 runs sparse
 #   make check    checkpatch --strict on every .c/.h, kernel-doc of the API,
-#                 shellcheck on the scripts, and sparse (C=2) with W=1 on
-#                 each of the four kernels (KERNELS=)
+#                 shellcheck on the scripts, docutils on every .rst, and
+#                 sparse (C=2) with W=1 on each of the four kernels (KERNELS=)
 #   make kunit    KUnit suites under UML (KASAN, lockdep, fault injection)
 #   make test     KUnit on Linux 6.1 under UML and on x86_64 under QEMU
 #                 (SMP, preemption, atomic-sleep checks; hakmem_slab_irq
@@ -57,7 +57,7 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KCONFIG_SYMS)
 # this make's flags (C=1, -j job server, ...) into them.
 RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
-.PHONY: all modules clean setup check checkpatch kerneldoc sparse sparse-all shellcheck kunit kunit-uml \
+.PHONY: all modules clean setup check checkpatch kerneldoc rstcheck sparse sparse-all shellcheck kunit kunit-uml \
 	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench ktree help check-kdir utest \
 	backend-kernel backend-boot
 
@@ -92,7 +92,13 @@ setup:
 ktree:
 	@$(RUN) tools/ktree.sh
 
-check: checkpatch kerneldoc shellcheck sparse-all
+check: checkpatch kerneldoc shellcheck rstcheck sparse-all
+
+# Every .rst parses with docutils, without a warning (Sphinx's kernel-doc
+# directive is accepted and skipped: make kerneldoc checks what it includes).
+rstcheck:
+	@git ls-files --cached --others --exclude-standard -- '*.rst' | \
+		xargs -r python3 tools/rst-check.py
 
 # Sparse and W=1 on every supported kernel, one after another (the objects
 # of each build replace the last one's).

@@ -21,8 +21,9 @@
 #      configuration is from the minimum over its boots, with the range
 #      of the per-boot speedups: what one boot's placement does shows.
 #      A third configuration boots -smp 4 (SMP_WIDE) for the multi-CPU
-#      workloads only (smp-pair, remote-free, xcpu-batch: a thread per
-#      CPU, or a producer/consumer pair per two CPUs).
+#      workloads only: those the module's list of workloads says need
+#      several CPUs (a thread per CPU, or a producer/consumer pair per
+#      two CPUs; read from the first boot's workloads.txt).
 #
 #   tools/bench.sh [-o DIR] [-s uml|qemu]
 #
@@ -142,16 +143,23 @@ params() {
 	echo "${p[@]}"
 }
 
-# The multi-CPU workloads of the SMP_WIDE boot, those of BENCH_WORKLOADS
-# only when it is set (none: no such boot).
 smp_wide=${SMP_WIDE:-4}
 [[ $smp_wide =~ ^[0-9]+$ ]] || die "SMP_WIDE='$smp_wide' is not a number of CPUs"
-wide_wl=
-for w in smp-pair remote-free xcpu-batch; do
-	if [ -z "$wl" ] || [[ ,$wl, == *,$w,* || ,$wl, == *,all,* ]]; then
-		wide_wl+=${wide_wl:+,}$w
-	fi
-done
+
+# The workloads of the SMP_WIDE boot: those the module's table says need
+# several CPUs ("; needs N CPUs" in workloads.txt, saved by an earlier
+# boot), of BENCH_WORKLOADS only when it is set; empty: no such boot.
+wide_workloads() {
+	local w list=
+
+	while read -r w; do
+		if [ -z "$wl" ] || [[ ,$wl, == *,$w,* || ,$wl, == *,all,* ]]; then
+			list+=${list:+,}$w
+		fi
+	done < <(awk '/^[a-z0-9-]+:.*; needs [0-9]+ CPUs/ {
+			sub(/:.*/, ""); if (!seen[$0]++) print }' "$outdir/workloads.txt")
+	echo "$list"
+}
 
 load=$(cut -d' ' -f1 /proc/loadavg)
 {
@@ -163,7 +171,7 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "qemu_params $(params "$scale_qemu")"
 	echo "qemu_cpu $qemu_cpu"
 	echo "qemu_boots $boots"
-	echo "qemu_smp_wide $smp_wide ($wide_wl), ${BOOTS_WIDE:-1} boot(s)"
+	echo "qemu_smp_wide $smp_wide (the multi-CPU workloads), ${BOOTS_WIDE:-1} boot(s)"
 	echo "kver ${kvers[*]}"
 	echo "init_on_alloc ${INIT_ON_ALLOC:-kernel default}"
 } > "$outdir/meta.txt"
@@ -256,8 +264,9 @@ config_boots() {
 	*) echo "$boots" ;;
 	esac
 }
-if [ "$smp_wide" -gt 0 ] && [ -n "$wide_wl" ]; then
-	configs+=("qemu-smp$smp_wide|TCG -smp $smp_wide|${INIT_ON_ALLOC:-}|$smp_wide|$wide_wl|0")
+# Its workloads field, @wide, is resolved by wide_workloads() when it runs.
+if [ "$smp_wide" -gt 0 ]; then
+	configs+=("qemu-smp$smp_wide|TCG -smp $smp_wide|${INIT_ON_ALLOC:-}|$smp_wide|@wide|0")
 fi
 for ((ki = 1; ki < ${#knames[@]}; ki++)); do
 	k=${knames[ki]}
@@ -280,6 +289,15 @@ if [ "$skip" != qemu ]; then
 		IFS='|' read -r name _ init smp wls ki <<< "$c"
 		kodir=$outdir/modules-${knames[ki]}
 		[ -f "$kodir/hakmem_bench.ko" ] || continue
+		if [ "$wls" = @wide ]; then
+			if [ ! -s "$outdir/workloads.txt" ]; then
+				failed+=("$name: no workloads.txt from an earlier boot to pick its workloads")
+				continue
+			fi
+			wls=$(wide_workloads)
+			echo "${name//-/_}_workloads ${wls:-none}" >> "$outdir/meta.txt"
+			[ -n "$wls" ] || continue
+		fi
 		for ((b = 1; b <= $(config_boots "$name"); b++)); do
 			run_qemu "$name-b$b" "$init" "$smp" "$wls" "$kodir"
 		done

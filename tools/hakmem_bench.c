@@ -1109,10 +1109,9 @@ static int bench_measure_pair(struct bench_variant *v, struct bench_arm *a,
  * disabled: no header, no guard against interrupts, no counter, no check of
  * the pointer.  Not safe against an interrupt that allocates, so a yardstick
  * and never an allocator.  It zeroes on allocation when init_on_alloc is on,
- * as SLUB and hakmem then do.  "floor" is inlined into the timed loop (as
- * ENVIRONMENT.md's anchor was measured); "floor-call" makes one call per
- * allocation and one per free, as any allocator behind an exported function
- * does.
+ * as SLUB and hakmem then do.  "floor" is inlined into the timed loop, the
+ * least such a cache costs; "floor-call" makes one call per allocation and
+ * one per free, as any allocator behind an exported function does.
  */
 struct bench_floor {
 	unsigned int count;

@@ -59,12 +59,8 @@
 set -euo pipefail
 
 prog=bench-uml.sh
-die() { echo "$prog: error: $*" >&2; exit 2; }
-fail() { echo "$prog: FAIL: $*" >&2; exit 1; }
-note() { echo "$prog: $*" >&2; }
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-repo=$(cd "$here/.." && pwd -P)
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 outdir=
 baseline=fair
@@ -121,7 +117,6 @@ for t in make gcc flex bison bc; do
 	command -v $t >/dev/null || die "$t not found: run 'make setup'"
 done
 
-cache=${HAKMEM_CACHE:-$HOME/.cache/hakmem_slab}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)
 

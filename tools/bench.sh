@@ -85,10 +85,8 @@
 set -euo pipefail
 
 prog=bench.sh
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-repo=$(cd "$here/.." && pwd -P)
-die() { echo "$prog: error: $*" >&2; exit 2; }
-note() { echo "$prog: $*" >&2; }
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 outdir=
 skip=
@@ -129,7 +127,7 @@ else
 	read -r -a knames <<< "${KERNELS:-6.1}"
 	kvers=()
 	for k in "${knames[@]}"; do
-		v=$("$here/kver.sh" "$k") || die "kernel '$k': see tools/kver.sh"
+		v=$(kver "$k")
 		kvers+=("$v")
 	done
 fi

@@ -46,7 +46,9 @@
 #                         with kunit.py --kconfig_add (tools/rename-consumer.sh)
 set -euo pipefail
 
-die() { echo "kunit: error: $*" >&2; exit 2; }
+prog=kunit
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 target=${1:-uml}
 shift || true
@@ -56,8 +58,6 @@ case $target in
 *) kver=6.1; arch=$target ;;
 esac
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
 timeout=${HAKMEM_KUNIT_TIMEOUT:-900}
 jobs=${HAKMEM_KUNIT_JOBS:-$(nproc)}
 

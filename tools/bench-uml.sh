@@ -38,9 +38,11 @@
 #                     SLUB baseline
 #   uml-times.txt     build and run times
 #
-# The UML userspace does not work on these machines (see ENVIRONMENT.md),
-# so nothing runs after the initcalls: kunit_shutdown=halt stops the
-# kernel right after hakmem_bench's module_init has run.
+# UML's userspace does not work on every host (UML 6.1 and 6.12 hard-code
+# the host's FPU state size, and a host with a larger XSTATE, e.g. with
+# Intel AMX, kills the first process), so nothing runs after the
+# initcalls: kunit_shutdown=halt stops the kernel right after
+# hakmem_bench's module_init has run.
 #
 # Environment:
 #   HAKMEM_CACHE        cache (default ~/.cache/hakmem_slab), holding the

@@ -33,7 +33,7 @@
 #   uml-console.log   the whole console output
 #   uml.csv           the CSV (header + one row per workload, param and
 #                     allocator; columns: tools/bench-report.py)
-#   uml.txt           the short text hakmem_bench printed
+#   uml.txt           uml.csv as a table (tools/bench-report.py table)
 #   uml-config.txt    the .config lines that matter for timing, and the
 #                     SLUB baseline
 #   uml-times.txt     build and run times
@@ -293,22 +293,17 @@ fi
 
 # --- extract -------------------------------------------------------------------
 # hakmem_bench prints, with its "hakmem_bench: " prefix (after the printk
-# timestamp, if any): "BEGIN TABLE", the short text, "END TABLE", then
-# "BEGIN CSV", the CSV lines, "END CSV".  Strip the timestamp and the prefix from every line.
+# timestamp, if any): "BEGIN CSV", the CSV lines, "END CSV" (the only row
+# format it has).  Strip the timestamp and the prefix from every line.
 strip() { sed -E -e 's/^\[ *[0-9]+\.[0-9]+\] ?//' -e 's/^hakmem_bench: ?//'; }
 awk '/hakmem_bench: BEGIN CSV/ { on = 1; next } /hakmem_bench: END CSV/ { on = 0 } on' "$log" |
 	strip > "$outdir/$name.csv"
-awk '/hakmem_bench: BEGIN TABLE/ { on = 1; next } /hakmem_bench: (END TABLE|BEGIN CSV)/ { on = 0 } on' "$log" |
-	strip > "$outdir/$name.txt"
 if [ ! -s "$outdir/$name.csv" ]; then
 	problems+=("no 'hakmem_bench: BEGIN CSV' ... 'END CSV' block in the console log")
 elif ! head -1 "$outdir/$name.csv" | grep -q '^env,kernel,cpus,'; then
 	problems+=("the CSV block does not start with the header line: $(head -1 "$outdir/$name.csv")")
 fi
-if [ ! -s "$outdir/$name.txt" ]; then
-	# No table markers: print the table from the CSV.
-	python3 "$here/bench-report.py" table "$outdir/$name.csv" > "$outdir/$name.txt" 2>/dev/null || true
-fi
+python3 "$here/bench-report.py" table "$outdir/$name.csv" > "$outdir/$name.txt" 2>/dev/null || true
 
 if scan=$("$here/logscan.sh" "$log"); then :; else
 	problems+=("kernel log has errors:")

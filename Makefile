@@ -22,7 +22,10 @@
 #   make kunit-x86_64 / kunit-x86_64-kasan / kunit-x86_64-numa
 #                 one x86_64 KUnit run (numa: two nodes, kmemleak)
 #   make bench    tools/bench.sh (KERNELS="6.1 6.12 6.12-rt" for more QEMU
-#                 columns)
+#                 columns); appends its summary to results/history.md
+#   make bench-quick  the pipeline end to end in a few minutes: UML and one
+#                 TCG boot of 6.1, a few workloads (BENCH_WORKLOADS=), into
+#                 results/quick, not into the history
 #   make utest    userspace tests of the core (tools/testing/hakmem: TSan
 #                 stress, libFuzzer with ASan/UBSan, instruction counts)
 #   make backend-kernel  backend mode (work in progress): Linux 6.12 patched
@@ -58,7 +61,7 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KCONFIG_SYMS)
 RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
 .PHONY: all modules clean setup check checkpatch kerneldoc rstcheck sparse sparse-all shellcheck kunit kunit-uml \
-	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench ktree help check-kdir utest \
+	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench bench-quick ktree help check-kdir utest \
 	backend-kernel backend-boot
 
 all: modules
@@ -198,6 +201,14 @@ test:
 bench:
 	$(RUN) $(if $(filter command line,$(origin KERNELS)),KERNELS="$(KERNELS)") \
 		tools/bench.sh
+
+# The whole pipeline (both environments, modules, CSV checks, summary,
+# plots) on a few workloads: a check of the benchmark, not a measurement.
+BENCH_QUICK_WORKLOADS ?= loop,pair,shuffle,remote-free,mem-many
+bench-quick:
+	$(RUN) KERNELS=6.1 BOOTS=1 SMP_WIDE=0 INIT_ON_ALLOC=1 BENCH_HISTORY=0 \
+		BENCH_WORKLOADS=$(or $(BENCH_WORKLOADS),$(BENCH_QUICK_WORKLOADS)) \
+		tools/bench.sh -o results/quick
 
 # Backend mode (Documentation/hakmem_slab.rst, "Backend mode").
 backend-kernel:

@@ -46,11 +46,13 @@
 # commit, date and host load, to results/history.md: the measurements'
 # history, written only by this script (commit it with the change whose
 # performance it shows; README.md carries the current table).
+# BENCH_HISTORY=0 leaves the file alone (make bench-quick).
 #
 # Environment:
 #   BENCH_REPS        measured repetitions (default: the module's, 6; even,
 #                     so that each arm runs first equally often)
 #   BENCH_WORKLOADS   comma list (default: all)
+#   BENCH_HISTORY     0: do not append to results/history.md (default 1)
 #   BENCH_SCALE_UML   percent of the default loop counts in UML (100)
 #   UML_STOCK         0: no "UML stock SLUB" column (default 1)
 #   BENCH_SCALE_QEMU  the same under TCG, 20-50x slower (default 10)
@@ -373,7 +375,7 @@ total=$((SECONDS - start))
 echo "bench_total_s $total" >> "$outdir/meta.txt"
 
 # The history: this run's summary with what produced it.
-if [ -s "$outdir/summary.txt" ]; then
+if [ -s "$outdir/summary.txt" ] && [ "${BENCH_HISTORY:-1}" != 0 ]; then
 	cmd=
 	for v in KERNELS KVER BOOTS BOOTS_WIDE SMP SMP_WIDE MEM CPU INIT_ON_ALLOC \
 		BENCH_REPS BENCH_WORKLOADS BENCH_SCALE_UML BENCH_SCALE_QEMU; do

@@ -10,6 +10,7 @@ nothing, so that only the document's own markup is checked (make
 kerneldoc checks what kernel-doc includes).
 """
 
+import signal
 import sys
 
 try:
@@ -67,6 +68,7 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)     # quiet under head(1)
     directives.register_directive("kernel-doc", Ignored)
     bad = 0
     for path in sys.argv[1:]:

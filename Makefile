@@ -7,8 +7,8 @@
 #                 against a Debian kernel's headers: KERNEL=6.1 (default),
 #                 6.1-rt, 6.12 or 6.12-rt (or KVER=/KDIR=); C=1 runs sparse
 #   make check    checkpatch --strict on every .c/.h, kernel-doc of the API,
-#                 shellcheck on the scripts, and sparse (C=2) with W=1 on
-#                 each of the four kernels (KERNELS=)
+#                 shellcheck on the scripts, docutils on every .rst, and
+#                 sparse (C=2) with W=1 on each of the four kernels (KERNELS=)
 #   make kunit    KUnit suites under UML (KASAN, lockdep, fault injection)
 #   make test     KUnit on Linux 6.1 under UML and on x86_64 under QEMU
 #                 (SMP, preemption, atomic-sleep checks; hakmem_slab_irq
@@ -22,7 +22,10 @@
 #   make kunit-x86_64 / kunit-x86_64-kasan / kunit-x86_64-numa
 #                 one x86_64 KUnit run (numa: two nodes, kmemleak)
 #   make bench    tools/bench.sh (KERNELS="6.1 6.12 6.12-rt" for more QEMU
-#                 columns)
+#                 columns); appends its summary to results/history.md
+#   make bench-quick  the pipeline end to end in a few minutes: UML and one
+#                 TCG boot of 6.1, a few workloads (BENCH_WORKLOADS=), into
+#                 results/quick, not into the history
 #   make utest    userspace tests of the core (tools/testing/hakmem: TSan
 #                 stress, libFuzzer with ASan/UBSan, instruction counts)
 #   make backend-kernel  backend mode (work in progress): Linux 6.12 patched
@@ -57,8 +60,8 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KCONFIG_SYMS)
 # this make's flags (C=1, -j job server, ...) into them.
 RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
-.PHONY: all modules clean setup check checkpatch kerneldoc sparse sparse-all shellcheck kunit kunit-uml \
-	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench ktree help check-kdir utest \
+.PHONY: all modules clean setup check checkpatch kerneldoc rstcheck sparse sparse-all shellcheck kunit kunit-uml \
+	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench bench-quick ktree help check-kdir utest \
 	backend-kernel backend-boot
 
 all: modules
@@ -92,7 +95,13 @@ setup:
 ktree:
 	@$(RUN) tools/ktree.sh
 
-check: checkpatch kerneldoc shellcheck sparse-all
+check: checkpatch kerneldoc shellcheck rstcheck sparse-all
+
+# Every .rst parses with docutils, without a warning (Sphinx's kernel-doc
+# directive is accepted and skipped: make kerneldoc checks what it includes).
+rstcheck:
+	@git ls-files --cached --others --exclude-standard -- '*.rst' | \
+		xargs -r python3 tools/rst-check.py
 
 # Sparse and W=1 on every supported kernel, one after another (the objects
 # of each build replace the last one's).
@@ -192,6 +201,14 @@ test:
 bench:
 	$(RUN) $(if $(filter command line,$(origin KERNELS)),KERNELS="$(KERNELS)") \
 		tools/bench.sh
+
+# The whole pipeline (both environments, modules, CSV checks, summary,
+# plots) on a few workloads: a check of the benchmark, not a measurement.
+BENCH_QUICK_WORKLOADS ?= loop,pair,shuffle,remote-free,mem-many
+bench-quick:
+	$(RUN) KERNELS=6.1 BOOTS=1 SMP_WIDE=0 INIT_ON_ALLOC=1 BENCH_HISTORY=0 \
+		BENCH_WORKLOADS=$(or $(BENCH_WORKLOADS),$(BENCH_QUICK_WORKLOADS)) \
+		tools/bench.sh -o results/quick
 
 # Backend mode (Documentation/hakmem_slab.rst, "Backend mode").
 backend-kernel:

@@ -24,11 +24,11 @@
 # SYSLOAD_FILES.
 set -euo pipefail
 
-log() { echo "backend-boot: $*" >&2; }
-die() { echo "backend-boot: error: $*" >&2; exit 1; }
-
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
+prog=backend-boot
+die_status=1
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+log() { note "$@"; }
 flavour=
 if [[ ${1:-} == -d ]]; then
 	flavour=debug

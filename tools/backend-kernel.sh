@@ -30,11 +30,11 @@
 #   HAKMEM_JOBS    build jobs (default nproc)
 set -euo pipefail
 
-log() { echo "backend-kernel: $*" >&2; }
-die() { echo "backend-kernel: error: $*" >&2; exit 1; }
-
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
+prog=backend-kernel
+die_status=1
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+log() { note "$@"; }
 tarball=${HAKMEM_KSRC:-/usr/src/linux-source-6.12.tar.xz}
 jobs=${HAKMEM_JOBS:-$(nproc)}
 flavour=${1:-}

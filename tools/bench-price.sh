@@ -19,10 +19,9 @@
 set -euo pipefail
 
 prog=bench-price.sh
-die() { echo "$prog: error: $*" >&2; exit 2; }
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-repo=$(cd "$here/.." && pwd -P)
 rounds=3
 outdir=
 while getopts "r:o:h" opt; do

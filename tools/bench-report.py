@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Read, check and summarise hakmem_bench CSV files (Python stdlib only).
 
-Every workload, allocator and role comes from the CSV itself (the module's
-workload table writes them): nothing here lists workloads or allocators.
+Every workload, allocator, role and environment comes from the module's
+output (its workload table writes them): the CSV, and for the legends the
+module's list of workloads (/sys/kernel/debug/hakmem_bench/workloads, or
+its "BEGIN WORKLOADS" block on the console).  Nothing here lists
+workloads, allocators or environments; the module formats no table.
 A row's role is "base" (what speedups are against: SLUB), "test" (hakmem),
 "yardstick" (compared with both, not an allocator) or "calib" (the loop
 alone); its geomean column says whether it counts in the geomean.
@@ -25,6 +28,8 @@ workload, param and allocator:
               shrunk too (fill: peak_kb only; mem-*: all)
   own_peak_kb, own_retained_kb      the same by the allocator's own
               count (hakmem_cache_get_info(); SLUB: NR_SLAB_UNRECLAIMABLE_B)
+  timing      what the env's timings are worth (e.g. "emulated (QEMU
+              TCG): ratios only"); optional (older CSVs: the env)
 
   bench-report.py check CSV [--workloads a,b,..] [--allocators x,y,..]
                             [--env ENV] [--min-rows N]
@@ -37,14 +42,19 @@ workload, param and allocator:
   bench-report.py table CSV
       The CSV as an aligned text table.
 
-  bench-report.py summary [NAME=]CSV[,CSV...] ...
+  bench-report.py summary [--workloads FILE] [NAME=]CSV[,CSV...] ...
       Speedup of hakmem over SLUB per row, one column per argument: from
       the minimums (the headline), then from the medians.  Several CSVs in
       one argument are boots of the same configuration: the column's
       speedup is then the geometric mean of the per-boot speedups, with
       their range (min-max) in brackets.  "!" marks rows whose spread
       (median/min) stayed above 10% for an arm in some boot
-      (spread_flag).  Then a memory table of the mem-* rows.
+      (spread_flag).  Then a memory table of the mem-* rows, and with
+      --workloads the legend of every workload from FILE (the module's
+      list of workloads).
+
+  bench-report.py workloads FILE
+      The names in FILE (the module's list of workloads), one per line.
 
   bench-report.py plotdata CSV OUT.dat
       Data file for tools/plot.gp (one line per test row: label, base
@@ -57,6 +67,7 @@ import csv
 import math
 import signal
 import sys
+import textwrap
 
 # The columns this script reads; the CSV may have more (shown by "table").
 REQUIRED = ("env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,"
@@ -65,16 +76,11 @@ REQUIRED = ("env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,"
             "own_peak_kb,own_retained_kb").split(",")
 # The memory columns, KiB: global (free pages) and the allocator's own.
 MEM_COLS = ("peak_kb", "retained_kb", "shrunk_kb", "own_peak_kb", "own_retained_kb")
-TEXT = ("env", "kernel", "header_mode", "workload", "param", "allocator",
+TEXT = ("env", "kernel", "header_mode", "workload", "param", "allocator", "timing",
         "role")
 ENV_COLS = ("env", "kernel", "cpus", "init_on_alloc", "init_on_free",
             "header_mode")
 ROLES = ("base", "test", "yardstick", "calib")
-ENV_LABEL = {
-    "uml-native": "UML, native speed",
-    "qemu-tcg": "QEMU TCG, emulated: ratios only",
-}
-ENV_SHORT = {"uml-native": "UML native", "qemu-tcg": "QEMU TCG"}
 
 
 class CsvError(Exception):
@@ -124,8 +130,34 @@ def load(path):
 
 
 def meta(rows):
-    """The run's environment, from the first row (the same on every row)."""
-    return {k: rows[0][k] for k in ENV_COLS}
+    """The run's environment, from the first row (the same on every row);
+    "label": the env and what its timings are worth (the timing column)."""
+    m = {k: rows[0][k] for k in ENV_COLS}
+    timing = rows[0].get("timing", "")
+    m["label"] = f"{m['env']}, timings {timing}" if timing else m["env"]
+    return m
+
+
+def read_workloads(path):
+    """[(name, [legend lines])] of the module's list of workloads: a line
+    "name: arms; ..." per workload table entry, then its legend indented.
+    Entries of the same name (one workload, several table entries) merge."""
+    out = {}
+    name = None
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if line.startswith("    ") and name is not None:
+                    out[name].append(line.strip())
+                elif line and not line[0].isspace() and ":" in line:
+                    name = line.split(":", 1)[0]
+                    out.setdefault(name, [])
+    except OSError as e:
+        raise CsvError(f"{path}: {e.strerror}")
+    if not out:
+        raise CsvError(f"{path}: no workloads")
+    return list(out.items())
 
 
 def groups(rows):
@@ -254,13 +286,11 @@ def cmd_check(a):
 
 def cmd_table(a):
     header, rows = load(a.csv)
-    cols = [c for c in header if c not in ENV_COLS]
+    cols = [c for c in header if c not in ENV_COLS and c != "timing"]
     m = meta(rows)
-    print(f"# {ENV_LABEL.get(m['env'], m['env'])}: kernel {m['kernel']}, {int(m['cpus'])} cpus, "
+    print(f"# {m['label']}: kernel {m['kernel']}, {int(m['cpus'])} cpus, "
           f"init_on_alloc={int(m['init_on_alloc'])}, init_on_free={int(m['init_on_free'])}, "
           f"header_mode={m['header_mode']}")
-    if m["env"] == "qemu-tcg":
-        print("# TCG timings are emulated: compare ratios within this table only")
     table = [cols] + [[r["raw"][c] for c in cols] for r in rows]
     width = [max(len(t[i]) for t in table) for i in range(len(cols))]
     for t in table:
@@ -285,8 +315,8 @@ def column(spec):
         _, rows = load(path)
         boots.append((meta(rows), labels(rows), speedups(rows)))
     m = boots[0][0]
-    name = name or ENV_SHORT.get(m["env"], m["env"])
-    desc = (f"{ENV_LABEL.get(m['env'], m['env'])}; kernel {m['kernel']}, "
+    name = name or m["env"]
+    desc = (f"{m['label']}; kernel {m['kernel']}, "
             f"{int(m['cpus'])} cpu(s), init_on_alloc={int(m['init_on_alloc'])}, "
             f"init_on_free={int(m['init_on_free'])}")
     if len(boots) > 1:
@@ -361,10 +391,39 @@ def cmd_summary(a):
     print()
     table(3, False)
     print()
-    print("geomean: the rows with geomean=1 in the CSV (no yardsticks such as floor, no")
-    print("parts such as fill-alloc/fill-free, no repeats such as header, no mem-*), each")
-    print("workload and param once.")
+    print(textwrap.fill("geomean: the rows with geomean=1 in the CSV, each workload and "
+                        "param once; not counted (yardsticks, parts timed apart, "
+                        "repeats, memory): " + ", ".join(uncounted(a.csv)) + ".", 79))
     memory(a.csv)
+    if a.workloads:
+        legend(read_workloads(a.workloads))
+    return 0
+
+
+def uncounted(specs):
+    """The workloads of the columns none of whose rows counts in a geomean."""
+    seen = {}
+    for spec in specs:
+        for path in spec.rpartition("=")[2].split(","):
+            for r in load(path)[1]:
+                if r["role"] in ("test", "yardstick"):
+                    seen[r["workload"]] = seen.get(r["workload"], False) or r["geomean"] == 1
+    return [w for w, counted in seen.items() if not counted] or ["none"]
+
+
+def legend(wls):
+    """What each workload measures, as the module's table says."""
+    print()
+    print("Workloads (the module's table, /sys/kernel/debug/hakmem_bench/workloads):")
+    w0 = max(len(n) for n, _ in wls)
+    for name, lines in wls:
+        for i, text in enumerate(lines or [""]):
+            print(f"  {(name if i == 0 else '').ljust(w0)}  {text}".rstrip())
+
+
+def cmd_workloads(a):
+    for name, _ in read_workloads(a.file):
+        print(name)
     return 0
 
 
@@ -377,7 +436,7 @@ def memory(specs):
         per = {}
         for path in paths.split(","):
             _, rows = load(path)
-            name = name or ENV_SHORT.get(meta(rows)["env"], meta(rows)["env"])
+            name = name or meta(rows)["env"]
             for (w, p), g in groups(rows).items():
                 if not any(r[c] > 0 for r in g for c in MEM_COLS[1:]):
                     continue
@@ -439,7 +498,7 @@ def cmd_plotdata(a):
     m = meta(rows)
     g, _ = run_geomean(sp)
     print(f"p_env='{m['env']}'")
-    print(f"p_envlabel='{ENV_LABEL.get(m['env'], m['env'])}'")
+    print(f"p_envlabel='{m['label']}'")
     print(f"p_kernel='{m['kernel']}'")
     print(f"p_cpus={int(m['cpus'])}")
     print(f"p_init_on_alloc='{int(m['init_on_alloc'])}'")
@@ -464,14 +523,18 @@ def main():
     t = sub.add_parser("table")
     t.add_argument("csv")
     s = sub.add_parser("summary")
+    s.add_argument("--workloads", default="",
+                   help="the module's list of workloads: print their legends")
     s.add_argument("csv", nargs="+", help="CSV or NAME=CSV")
+    w = sub.add_parser("workloads")
+    w.add_argument("file")
     d = sub.add_parser("plotdata")
     d.add_argument("csv")
     d.add_argument("out")
     a = p.parse_args()
     try:
         return {"check": cmd_check, "table": cmd_table, "summary": cmd_summary,
-                "plotdata": cmd_plotdata}[a.cmd](a)
+                "plotdata": cmd_plotdata, "workloads": cmd_workloads}[a.cmd](a)
     except CsvError as e:
         print(f"bench-report: error: {e}", file=sys.stderr)
         return 1

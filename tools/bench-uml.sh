@@ -33,14 +33,16 @@
 #   uml-console.log   the whole console output
 #   uml.csv           the CSV (header + one row per workload, param and
 #                     allocator; columns: tools/bench-report.py)
-#   uml.txt           the short text hakmem_bench printed
+#   uml.txt           uml.csv as a table (tools/bench-report.py table)
 #   uml-config.txt    the .config lines that matter for timing, and the
 #                     SLUB baseline
 #   uml-times.txt     build and run times
 #
-# The UML userspace does not work on these machines (see ENVIRONMENT.md),
-# so nothing runs after the initcalls: kunit_shutdown=halt stops the
-# kernel right after hakmem_bench's module_init has run.
+# UML's userspace does not work on every host (UML 6.1 and 6.12 hard-code
+# the host's FPU state size, and a host with a larger XSTATE, e.g. with
+# Intel AMX, kills the first process), so nothing runs after the
+# initcalls: kunit_shutdown=halt stops the kernel right after
+# hakmem_bench's module_init has run.
 #
 # Environment:
 #   HAKMEM_CACHE        cache (default ~/.cache/hakmem_slab), holding the
@@ -59,12 +61,8 @@
 set -euo pipefail
 
 prog=bench-uml.sh
-die() { echo "$prog: error: $*" >&2; exit 2; }
-fail() { echo "$prog: FAIL: $*" >&2; exit 1; }
-note() { echo "$prog: $*" >&2; }
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-repo=$(cd "$here/.." && pwd -P)
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 outdir=
 baseline=fair
@@ -121,7 +119,6 @@ for t in make gcc flex bison bc; do
 	command -v $t >/dev/null || die "$t not found: run 'make setup'"
 done
 
-cache=${HAKMEM_CACHE:-$HOME/.cache/hakmem_slab}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)
 
@@ -296,22 +293,17 @@ fi
 
 # --- extract -------------------------------------------------------------------
 # hakmem_bench prints, with its "hakmem_bench: " prefix (after the printk
-# timestamp, if any): "BEGIN TABLE", the short text, "END TABLE", then
-# "BEGIN CSV", the CSV lines, "END CSV".  Strip the timestamp and the prefix from every line.
+# timestamp, if any): "BEGIN CSV", the CSV lines, "END CSV" (the only row
+# format it has).  Strip the timestamp and the prefix from every line.
 strip() { sed -E -e 's/^\[ *[0-9]+\.[0-9]+\] ?//' -e 's/^hakmem_bench: ?//'; }
 awk '/hakmem_bench: BEGIN CSV/ { on = 1; next } /hakmem_bench: END CSV/ { on = 0 } on' "$log" |
 	strip > "$outdir/$name.csv"
-awk '/hakmem_bench: BEGIN TABLE/ { on = 1; next } /hakmem_bench: (END TABLE|BEGIN CSV)/ { on = 0 } on' "$log" |
-	strip > "$outdir/$name.txt"
 if [ ! -s "$outdir/$name.csv" ]; then
 	problems+=("no 'hakmem_bench: BEGIN CSV' ... 'END CSV' block in the console log")
 elif ! head -1 "$outdir/$name.csv" | grep -q '^env,kernel,cpus,'; then
 	problems+=("the CSV block does not start with the header line: $(head -1 "$outdir/$name.csv")")
 fi
-if [ ! -s "$outdir/$name.txt" ]; then
-	# No table markers: print the table from the CSV.
-	python3 "$here/bench-report.py" table "$outdir/$name.csv" > "$outdir/$name.txt" 2>/dev/null || true
-fi
+python3 "$here/bench-report.py" table "$outdir/$name.csv" > "$outdir/$name.txt" 2>/dev/null || true
 
 if scan=$("$here/logscan.sh" "$log"); then :; else
 	problems+=("kernel log has errors:")

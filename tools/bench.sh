@@ -21,8 +21,9 @@
 #      configuration is from the minimum over its boots, with the range
 #      of the per-boot speedups: what one boot's placement does shows.
 #      A third configuration boots -smp 4 (SMP_WIDE) for the multi-CPU
-#      workloads only (smp-pair, remote-free, xcpu-batch: a thread per
-#      CPU, or a producer/consumer pair per two CPUs).
+#      workloads only: those the module's list of workloads says need
+#      several CPUs (a thread per CPU, or a producer/consumer pair per
+#      two CPUs; read from the first boot's workloads.txt).
 #
 #   tools/bench.sh [-o DIR] [-s uml|qemu]
 #
@@ -31,17 +32,27 @@
 #
 # Files: uml.csv, uml.txt, uml-console.log, uml-config.txt, uml.png (and
 # the same as uml-stock.*);
-# qemu-bK.csv, qemu-bK.txt, qemu-bK-console.log, qemu-bK.png for boot K of
-# the default configuration, the same as qemu-init0-bK.* (init_on_alloc=0)
-# and qemu-smp4-bK.* (-smp 4); summary.txt (speedups per workload, one
-# column per configuration, and memory); workloads.txt (the module's list
-# of workloads); meta.txt (commit, host, settings, times).  The CSV
-# columns: tools/bench-report.py -h.
+# qemu-bK.csv, qemu-bK.txt, qemu-bK-run.txt, qemu-bK-console.log,
+# qemu-bK.png for boot K of the default configuration, the same as
+# qemu-init0-bK.* (init_on_alloc=0) and qemu-smp4-bK.* (-smp 4);
+# summary.txt (speedups per workload, one column per configuration,
+# memory, and the legend of every workload); workloads.txt (the module's
+# list of workloads); meta.txt (commit, host, settings, times).  The
+# module writes only the CSV (X.csv; X-run.txt: the run's parameters and
+# notes); tools/bench-report.py makes every table from it (X.txt:
+# "bench-report.py table X.csv"; the columns: tools/bench-report.py -h).
+#
+# Each run that gets as far as a summary appends it, with its command,
+# commit, date and host load, to results/history.md: the measurements'
+# history, written only by this script (commit it with the change whose
+# performance it shows; README.md carries the current table).
+# BENCH_HISTORY=0 leaves the file alone (make bench-quick).
 #
 # Environment:
 #   BENCH_REPS        measured repetitions (default: the module's, 6; even,
 #                     so that each arm runs first equally often)
 #   BENCH_WORKLOADS   comma list (default: all)
+#   BENCH_HISTORY     0: do not append to results/history.md (default 1)
 #   BENCH_SCALE_UML   percent of the default loop counts in UML (100)
 #   UML_STOCK         0: no "UML stock SLUB" column (default 1)
 #   BENCH_SCALE_QEMU  the same under TCG, 20-50x slower (default 10)
@@ -76,10 +87,8 @@
 set -euo pipefail
 
 prog=bench.sh
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-repo=$(cd "$here/.." && pwd -P)
-die() { echo "$prog: error: $*" >&2; exit 2; }
-note() { echo "$prog: $*" >&2; }
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 outdir=
 skip=
@@ -120,7 +129,7 @@ else
 	read -r -a knames <<< "${KERNELS:-6.1}"
 	kvers=()
 	for k in "${knames[@]}"; do
-		v=$("$here/kver.sh" "$k") || die "kernel '$k': see tools/kver.sh"
+		v=$(kver "$k")
 		kvers+=("$v")
 	done
 fi
@@ -134,16 +143,23 @@ params() {
 	echo "${p[@]}"
 }
 
-# The multi-CPU workloads of the SMP_WIDE boot, those of BENCH_WORKLOADS
-# only when it is set (none: no such boot).
 smp_wide=${SMP_WIDE:-4}
 [[ $smp_wide =~ ^[0-9]+$ ]] || die "SMP_WIDE='$smp_wide' is not a number of CPUs"
-wide_wl=
-for w in smp-pair remote-free xcpu-batch; do
-	if [ -z "$wl" ] || [[ ,$wl, == *,$w,* || ,$wl, == *,all,* ]]; then
-		wide_wl+=${wide_wl:+,}$w
-	fi
-done
+
+# The workloads of the SMP_WIDE boot: those the module's table says need
+# several CPUs ("; needs N CPUs" in workloads.txt, saved by an earlier
+# boot), of BENCH_WORKLOADS only when it is set; empty: no such boot.
+wide_workloads() {
+	local w list=
+
+	while read -r w; do
+		if [ -z "$wl" ] || [[ ,$wl, == *,$w,* || ,$wl, == *,all,* ]]; then
+			list+=${list:+,}$w
+		fi
+	done < <(awk '/^[a-z0-9-]+:.*; needs [0-9]+ CPUs/ {
+			sub(/:.*/, ""); if (!seen[$0]++) print }' "$outdir/workloads.txt")
+	echo "$list"
+}
 
 load=$(cut -d' ' -f1 /proc/loadavg)
 {
@@ -155,7 +171,7 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "qemu_params $(params "$scale_qemu")"
 	echo "qemu_cpu $qemu_cpu"
 	echo "qemu_boots $boots"
-	echo "qemu_smp_wide $smp_wide ($wide_wl), ${BOOTS_WIDE:-1} boot(s)"
+	echo "qemu_smp_wide $smp_wide (the multi-CPU workloads), ${BOOTS_WIDE:-1} boot(s)"
 	echo "kver ${kvers[*]}"
 	echo "init_on_alloc ${INIT_ON_ALLOC:-kernel default}"
 } > "$outdir/meta.txt"
@@ -175,6 +191,12 @@ if [ "$skip" != uml ]; then
 		failed+=("UML run (tools/bench-uml.sh)")
 	fi
 	echo "uml_total_s $((SECONDS - t))" >> "$outdir/meta.txt"
+	# The module's list of workloads, from its console block.
+	awk '/hakmem_bench: BEGIN WORKLOADS/ { on = 1; next }
+	     /hakmem_bench: END WORKLOADS/ { on = 0 }
+	     on { sub(/^.*hakmem_bench: /, ""); print }' \
+		"$outdir/uml-console.log" > "$outdir/workloads.txt" 2>/dev/null || true
+	[ -s "$outdir/workloads.txt" ] || rm -f "$outdir/workloads.txt"
 	if [ "${UML_STOCK:-1}" != 0 ]; then
 		note "=== 1/2: UML, native speed, stock SLUB (build + run) ==="
 		t=$SECONDS
@@ -199,7 +221,7 @@ run_qemu() {
 	cat > "$vmdir/guest.sh" <<-EOF
 		run insmod hakmem_slab.ko
 		run insmod hakmem_bench.ko $(params "$scale_qemu" "$wls")
-		emit results /sys/kernel/debug/hakmem_bench/results
+		emit run /sys/kernel/debug/hakmem_bench/results
 		emit results.csv /sys/kernel/debug/hakmem_bench/results.csv
 		emit workloads /sys/kernel/debug/hakmem_bench/workloads
 		[ ! -e /sys/kernel/debug/hakmem_slab/slabinfo ] ||
@@ -217,7 +239,7 @@ run_qemu() {
 	[ $rc = 0 ] || failed+=("QEMU run $name (tools/vm.sh status $rc, log $vmdir/console.log)")
 	cp "$vmdir/console.log" "$outdir/$name-console.log"
 	[ ! -f "$vmdir/results.csv" ] || cp "$vmdir/results.csv" "$outdir/$name.csv"
-	[ ! -f "$vmdir/results" ] || cp "$vmdir/results" "$outdir/$name.txt"
+	[ ! -f "$vmdir/run" ] || cp "$vmdir/run" "$outdir/$name-run.txt"
 	[ ! -f "$vmdir/workloads" ] || cp "$vmdir/workloads" "$outdir/workloads.txt"
 	[ ! -f "$vmdir/slabinfo" ] || cp "$vmdir/slabinfo" "$outdir/$name-slabinfo.txt"
 	sed "s/^/${name//-/_}_vm_/" "$vmdir/vm-times.txt" >> "$outdir/meta.txt"
@@ -242,8 +264,9 @@ config_boots() {
 	*) echo "$boots" ;;
 	esac
 }
-if [ "$smp_wide" -gt 0 ] && [ -n "$wide_wl" ]; then
-	configs+=("qemu-smp$smp_wide|TCG -smp $smp_wide|${INIT_ON_ALLOC:-}|$smp_wide|$wide_wl|0")
+# Its workloads field, @wide, is resolved by wide_workloads() when it runs.
+if [ "$smp_wide" -gt 0 ]; then
+	configs+=("qemu-smp$smp_wide|TCG -smp $smp_wide|${INIT_ON_ALLOC:-}|$smp_wide|@wide|0")
 fi
 for ((ki = 1; ki < ${#knames[@]}; ki++)); do
 	k=${knames[ki]}
@@ -266,6 +289,15 @@ if [ "$skip" != qemu ]; then
 		IFS='|' read -r name _ init smp wls ki <<< "$c"
 		kodir=$outdir/modules-${knames[ki]}
 		[ -f "$kodir/hakmem_bench.ko" ] || continue
+		if [ "$wls" = @wide ]; then
+			if [ ! -s "$outdir/workloads.txt" ]; then
+				failed+=("$name: no workloads.txt from an earlier boot to pick its workloads")
+				continue
+			fi
+			wls=$(wide_workloads)
+			echo "${name//-/_}_workloads ${wls:-none}" >> "$outdir/meta.txt"
+			[ -n "$wls" ] || continue
+		fi
 		for ((b = 1; b <= $(config_boots "$name"); b++)); do
 			run_qemu "$name-b$b" "$init" "$smp" "$wls" "$kodir"
 		done
@@ -303,6 +335,7 @@ report_one() {
 		failed+=("$1.csv is malformed")
 		return 1
 	fi
+	python3 "$here/bench-report.py" table "$f" > "$outdir/$1.txt"
 	if command -v gnuplot >/dev/null; then plot "$1"; fi
 }
 
@@ -319,7 +352,9 @@ for c in "${configs[@]}"; do
 done
 if [ ${#columns[@]} -gt 0 ]; then
 	{
-		python3 "$here/bench-report.py" summary "${columns[@]}"
+		legend=()
+		[ ! -s "$outdir/workloads.txt" ] || legend=(--workloads "$outdir/workloads.txt")
+		python3 "$here/bench-report.py" summary "${legend[@]}" "${columns[@]}"
 		if [ "$skip" != uml ]; then
 			echo
 			echo "UML native: SLUB with its x86 fast path (this_cpu_cmpxchg_double() is one"
@@ -339,13 +374,35 @@ fi
 total=$((SECONDS - start))
 echo "bench_total_s $total" >> "$outdir/meta.txt"
 
+# The history: this run's summary with what produced it.
+if [ -s "$outdir/summary.txt" ] && [ "${BENCH_HISTORY:-1}" != 0 ]; then
+	cmd=
+	for v in KERNELS KVER BOOTS BOOTS_WIDE SMP SMP_WIDE MEM CPU INIT_ON_ALLOC \
+		BENCH_REPS BENCH_WORKLOADS BENCH_SCALE_UML BENCH_SCALE_QEMU; do
+		[ -z "${!v:-}" ] || cmd+="$v=${!v} "
+	done
+	cmd+="tools/bench.sh${skip:+ -s $skip}"
+	hist=$repo/results/history.md
+	[ -f "$hist" ] || printf '%s\n\n%s\n' "# hakmem_bench results" \
+		"Written by tools/bench.sh (make bench), one section per run; never edited by hand." > "$hist"
+	{
+		echo
+		echo "## $(sed -n 's/^date //p' "$outdir/meta.txt"), commit $(sed -n 's/^commit //p' "$outdir/meta.txt")"
+		echo
+		echo "\`$cmd\`: ${total} s, load average $load at the start; host $(sed -n 's/^host //p' "$outdir/meta.txt")${failed[*]:+; FAILED: ${failed[*]}}"
+		echo
+		sed 's/^/    /; s/ *$//' "$outdir/summary.txt"
+	} >> "$hist"
+	note "summary appended to $hist"
+fi
+
 echo
 if [ -s "$outdir/summary.txt" ]; then
 	echo "========================= summary ==========================="
 	cat "$outdir/summary.txt"
 	echo
 fi
-note "per-run texts and tables: $outdir/*.txt (tools/bench-report.py table X.csv)"
+note "per-run tables: $outdir/*.txt (tools/bench-report.py table X.csv)"
 note "results in $outdir"
 note "took ${total}s"
 if [ ${#failed[@]} -gt 0 ]; then

@@ -10,12 +10,13 @@
  * minimum) exceeds 10% for an arm is measured again, at most twice, and
  * flagged if it still does.  The median and the minimum of the measured
  * repetitions, the speedups from both, and for the mem-* workloads the
- * memory of both allocators are reported
- * in /sys/kernel/debug/hakmem_bench/results.csv (a row per workload,
- * parameter and allocator, from which tools/bench-report.py makes every
- * table), in a short text in .../results, and on the console.  Writing
- * "key=value ..." to /sys/kernel/debug/hakmem_bench/run runs again with
- * other parameters; .../workloads lists the workloads.
+ * memory of both allocators are reported in one row format, a CSV line per
+ * workload, parameter and allocator: /sys/kernel/debug/hakmem_bench/
+ * results.csv and the console.  tools/bench-report.py makes every table
+ * from it; the module formats none.  .../results says what the run did
+ * (parameters, time, notes).  Writing "key=value ..." to .../run runs
+ * again with other parameters; .../workloads (also printed on the console
+ * at load) lists the workloads from the table, with their legends.
  *
  * bench_workloads[] declares every workload: its name, legend, measure
  * function and parameters.  The known names, the help texts and the rows
@@ -123,29 +124,26 @@ enum bench_alloc {
 	BENCH_FLOOR_CALL,	/* the same behind a call per operation */
 };
 
-static const char *const bench_alloc_names[] = {
-	[BENCH_NONE]		= "none",
-	[BENCH_HAKMEM]		= "hakmem",
-	[BENCH_SLUB]		= "slub",
-	[BENCH_HAKMEM_FULL]	= "hakmem-full",
-	[BENCH_HAKMEM_LIGHT]	= "hakmem-light",
-	[BENCH_FLOOR_INLINE]	= "floor",
-	[BENCH_FLOOR_CALL]	= "floor-call",
+/*
+ * An allocator a row is measured with.  Its role is what it is to the
+ * report: "base" is what the speedups are against (SLUB), "test" is
+ * hakmem, "yardstick" compares with both and is no allocator, "calib"
+ * measures the loop alone.  @hakmem: the timed loops call hakmem_slab.
+ */
+struct bench_alloc_desc {
+	const char *name;
+	const char *role;
+	bool hakmem;
 };
 
-/*
- * What a row's allocator is to the report: "base" is what the speedups are
- * against (SLUB), "test" is hakmem, "yardstick" compares with both and is
- * no allocator, "calib" measures the loop alone.
- */
-static const char *const bench_alloc_roles[] = {
-	[BENCH_NONE]		= "calib",
-	[BENCH_HAKMEM]		= "test",
-	[BENCH_SLUB]		= "base",
-	[BENCH_HAKMEM_FULL]	= "test",
-	[BENCH_HAKMEM_LIGHT]	= "test",
-	[BENCH_FLOOR_INLINE]	= "yardstick",
-	[BENCH_FLOOR_CALL]	= "yardstick",
+static const struct bench_alloc_desc bench_allocs[] = {
+	[BENCH_NONE]		= { "none",		"calib" },
+	[BENCH_HAKMEM]		= { "hakmem",		"test", true },
+	[BENCH_SLUB]		= { "slub",		"base" },
+	[BENCH_HAKMEM_FULL]	= { "hakmem-full",	"test", true },
+	[BENCH_HAKMEM_LIGHT]	= { "hakmem-light",	"test", true },
+	[BENCH_FLOOR_INLINE]	= { "floor",		"yardstick" },
+	[BENCH_FLOOR_CALL]	= { "floor-call",	"yardstick" },
 };
 
 /* How a working-set loop allocates. */
@@ -219,7 +217,7 @@ struct bench_run {
 	struct bench_row rows[BENCH_MAX_ROWS];
 	unsigned int nr_notes;
 	char notes[BENCH_MAX_NOTES][BENCH_NOTE_LEN];
-	char *table;		/* the readable text, NUL-terminated */
+	char *text;		/* what the run did, NUL-terminated */
 	char *csv;		/* the CSV, NUL-terminated */
 };
 
@@ -443,8 +441,7 @@ static __always_inline void bench_spin(unsigned int *spins)
 
 static bool bench_is_hakmem(enum bench_alloc alloc)
 {
-	return alloc == BENCH_HAKMEM || alloc == BENCH_HAKMEM_FULL ||
-	       alloc == BENCH_HAKMEM_LIGHT;
+	return bench_allocs[alloc].hakmem;
 }
 
 static const char *bench_mode_name(enum hakmem_header_mode mode)
@@ -567,7 +564,7 @@ static int bench_arm_create_cache(struct bench_variant *v, struct bench_arm *a,
 
 	/* Unique: SLUB names its sysfs directory after an unmerged cache. */
 	snprintf(name, BENCH_NAME_LEN, "hb-%s-%s-%u-%u", v->workload,
-		 bench_alloc_names[a->alloc], size, set);
+		 bench_allocs[a->alloc].name, size, set);
 	switch (a->alloc) {
 	case BENCH_HAKMEM:
 		c.hak = hakmem_cache_create(name, size, 0, 0, NULL);
@@ -794,7 +791,7 @@ static int bench_many_create(struct bench_variant *v, unsigned int i)
 		size = 64 + k * BENCH_MANY_STEP;
 		/* Both allocators copy the name. */
 		snprintf(name, sizeof(name), "hb-%s-%s-%u", v->workload,
-			 bench_alloc_names[v->arm[i].alloc], size);
+			 bench_allocs[v->arm[i].alloc].name, size);
 		if (v->arm[i].alloc == BENCH_SLUB)
 			c->slub = kmem_cache_create_usercopy(name, size, 0, 0,
 							     0, size, NULL);
@@ -1112,10 +1109,9 @@ static int bench_measure_pair(struct bench_variant *v, struct bench_arm *a,
  * disabled: no header, no guard against interrupts, no counter, no check of
  * the pointer.  Not safe against an interrupt that allocates, so a yardstick
  * and never an allocator.  It zeroes on allocation when init_on_alloc is on,
- * as SLUB and hakmem then do.  "floor" is inlined into the timed loop (as
- * ENVIRONMENT.md's anchor was measured); "floor-call" makes one call per
- * allocation and one per free, as any allocator behind an exported function
- * does.
+ * as SLUB and hakmem then do.  "floor" is inlined into the timed loop, the
+ * least such a cache costs; "floor-call" makes one call per allocation and
+ * one per free, as any allocator behind an exported function does.
  */
 struct bench_floor {
 	unsigned int count;
@@ -1341,6 +1337,62 @@ static int bench_measure_burst(struct bench_variant *v, struct bench_arm *a,
 		err = bench_burst_loop(a->cache, v->objs, rounds, false);
 	t1 = ktime_get_ns();
 	s->ps = bench_ps_per_op(t1 - t0, (u64)rounds * BENCH_BURST_NR);
+	return err;
+}
+
+/*
+ * Objects that die in no particular order, as a hash table's or a request
+ * table's do: @nr (a power of two) allocations, then the frees in the order
+ * (i * @step + @off) mod @nr, @step odd: each object once, spread over the
+ * slabs or segments the batch took.
+ */
+static __always_inline int bench_shuffle_loop(struct bench_cache c,
+					      void **objs, unsigned int nr,
+					      unsigned long rounds, u64 seed,
+					      bool hak)
+{
+	unsigned int i, j, step, off;
+	unsigned long r;
+	void *p;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < nr; i++) {
+			p = bench_cache_alloc(&c, hak);
+			if (unlikely(!p))
+				goto fail;
+			bench_touch(p, i);
+			objs[i] = p;
+		}
+		step = (u32)bench_rand(&seed) | 1;
+		off = (u32)bench_rand(&seed);
+		for (i = 0; i < nr; i++)
+			bench_cache_free(&c, hak, objs[(i * step + off) & (nr - 1)]);
+	}
+	return 0;
+
+fail:
+	for (j = 0; j < i; j++)
+		bench_cache_free(&c, hak, objs[j]);
+	return -ENOMEM;
+}
+
+static int bench_measure_shuffle(struct bench_variant *v, struct bench_arm *a,
+				 u64 seed, struct bench_sample *s)
+{
+	unsigned int nr = v->w->objs;
+	unsigned long rounds = max(v->iters / nr, 1UL);
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_shuffle_loop(a->cache, v->objs, nr, rounds, seed,
+					 true);
+	else
+		err = bench_shuffle_loop(a->cache, v->objs, nr, rounds, seed,
+					 false);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, (u64)rounds * nr);
 	return err;
 }
 
@@ -2752,6 +2804,13 @@ static const struct bench_workload bench_workloads[] = {
 		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
 		.objs = BENCH_FIFO_LIVE, .param = "10000",
 	}, {
+		.name = "shuffle",
+		.legend = "ns per 256 B object: 512 allocated, then freed in a\n"
+			  "scattered order (i * k + c mod 512, k odd, new each round)",
+		.measure = bench_measure_shuffle,
+		.iters = 1000000, .size = BENCH_OBJECT_SIZE,
+		.objs = 512, .param = "512",
+	}, {
 		.name = "kmalloc-sweep",
 		.legend = "ns per hakmem_kmalloc+hakmem_kfree (kmalloc+kfree for\n"
 			  "SLUB), the size stepping by 8 through param's range",
@@ -3104,18 +3163,18 @@ static void bench_env_kind(struct bench_env *env)
 	cpuid(0x40000000, &eax, &sig[0], &sig[1], &sig[2]);
 	if (!memcmp(sig, "TCGTCGTCGTCG", sizeof(sig))) {
 		env->env = "qemu-tcg";
-		env->timing = "emulated (QEMU TCG), ratios only";
+		env->timing = "emulated (QEMU TCG): ratios only";
 		return;
 	}
 	env->env = "x86-vm";
-	env->timing = "virtual machine (hypervisor not identified), ratios only";
+	env->timing = "virtual machine (hypervisor not identified): ratios only";
 #else
 	if (IS_ENABLED(CONFIG_UML)) {
 		env->env = "uml-native";
 		env->timing = "native (UML)";
 	} else {
 		env->env = "unknown";
-		env->timing = "unknown, ratios only";
+		env->timing = "unknown: ratios only";
 	}
 #endif
 }
@@ -3180,39 +3239,15 @@ static void bench_workloads_str(u64 mask, struct seq_buf *s)
 	}
 }
 
-/* The legend of every workload, from the table: name, then its lines. */
-static void bench_format_legend(struct seq_buf *s)
-{
-	const struct bench_workload *w;
-	const char *text, *end;
-	const char *name;
-
-	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
-		if (!w->legend)
-			continue;
-		name = w->name;
-		for (text = w->legend; *text; text = *end ? end + 1 : end) {
-			end = strchrnul(text, '\n');
-			seq_buf_printf(s, "  %-14s %.*s\n", name,
-				       (int)(end - text), text);
-			name = "";
-		}
-	}
-	seq_buf_printf(s, "%s",
-		       "  median, min    over the measured repetitions, arms in ABBA order;\n"
-		       "                 Mops/s from the median\n"
-		       "  speedup        SLUB / hakmem (>1: hakmem faster), of the minimums\n"
-		       "                 and (in brackets) of the medians\n"
-		       "  SPREAD         median/min above 10% for an arm after 3 attempts\n"
-		       "  slub           kmem_cache_create_usercopy() caches (unmergeable),\n"
-		       "                 kmalloc() for the working sets\n");
-}
-
-static void bench_format_head(struct bench_run *run, struct seq_buf *s)
+/*
+ * What the run did, for .../results: its parameters, time and notes (the
+ * rows are the CSV's, and tools/bench-report.py makes every table).
+ */
+static void bench_format_run(struct bench_run *run, struct seq_buf *s)
 {
 	const struct bench_env *env = &run->env;
+	unsigned int i;
 
-	seq_buf_printf(s, "hakmem_bench results\n");
 	seq_buf_printf(s, "kernel %s, %u CPUs online, init_on_alloc=%d, init_on_free=%d\n",
 		       env->kernel, env->cpus, env->init_on_alloc,
 		       env->init_on_free);
@@ -3222,53 +3257,45 @@ static void bench_format_head(struct bench_run *run, struct seq_buf *s)
 	seq_buf_printf(s, "reps %u (+1 discarded warm-up; mem-* at most 3), scale %u%%, workloads ",
 		       run->cfg.reps, run->cfg.scale);
 	bench_workloads_str(run->cfg.workloads, s);
-	seq_buf_printf(s, "\nrun took %llu.%01llu s\n",
+	seq_buf_printf(s, "\nrun took %llu.%01llu s, %u rows in results.csv\n",
 		       div_u64(run->elapsed_ms, 1000),
-		       div_u64(run->elapsed_ms % 1000, 100));
-}
-
-/*
- * The short text: the run, the legend and one line per row.  The tables
- * are tools/bench-report.py's, from the CSV.
- */
-static void bench_format_table(struct bench_run *run, struct seq_buf *s)
-{
-	char med[24], min[24], smin[24], smed[24];
-	const struct bench_row *row;
-	unsigned int i;
-
-	bench_format_head(run, s);
-	bench_format_legend(s);
-	seq_buf_printf(s, "%s",
-		       "workload param allocator: min_ns median_ns, speedup (median's)\n");
-	for (i = 0; i < run->nr_rows; i++) {
-		row = &run->rows[i];
-		seq_buf_printf(s, "%s %s %s: %s %s, %sx (%sx)%s\n",
-			       row->workload, row->param,
-			       bench_alloc_names[row->alloc],
-			       bench_fix2(min, sizeof(min),
-					  bench_ps_to_centi_ns(row->min_ps)),
-			       bench_fix2(med, sizeof(med),
-					  bench_ps_to_centi_ns(row->median_ps)),
-			       bench_fix2(smin, sizeof(smin),
-					  row->speedup_min_c),
-			       bench_fix2(smed, sizeof(smed),
-					  row->speedup_med_c),
-			       row->spread_flag ? " SPREAD" : "");
-		if (row->kb[BENCH_PEAK] || row->kb[BENCH_OWN_PEAK])
-			seq_buf_printf(s, "  KiB peak %llu kept %llu shrunk %llu own %llu %llu\n",
-				       row->kb[BENCH_PEAK],
-				       row->kb[BENCH_RETAINED],
-				       row->kb[BENCH_SHRUNK],
-				       row->kb[BENCH_OWN_PEAK],
-				       row->kb[BENCH_OWN_RETAINED]);
-	}
+		       div_u64(run->elapsed_ms % 1000, 100), run->nr_rows);
 	for (i = 0; i < run->nr_notes; i++)
 		seq_buf_printf(s, "note: %s\n", run->notes[i]);
 }
 
+/*
+ * The workloads, from the table: what workloads= and run accept.  Per
+ * workload a line "name: ARMS; N ops per repetition at scale=100[; needs
+ * N CPUs]" (ARMS: the arms' names, separated by spaces), then the lines of
+ * its legend, indented (tools/bench-report.py reads them).
+ */
+static void bench_format_workloads(struct bench_run *unused,
+				   struct seq_buf *s)
+{
+	const struct bench_workload *w;
+	const char *text, *end;
+	unsigned int i;
+
+	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
+		seq_buf_printf(s, "%s:", w->name);
+		for (i = 0; i < (w->arms ? w->nr_arms : 2); i++)
+			seq_buf_printf(s, " %s", bench_allocs[w->arms ?
+				       w->arms[i] : bench_vs_slub[i]].name);
+		seq_buf_printf(s, "; %lu ops per repetition at scale=100",
+			       w->iters);
+		if (w->cpus > 1)
+			seq_buf_printf(s, "; needs %u CPUs", w->cpus);
+		seq_buf_printf(s, "\n");
+		for (text = w->legend ?: ""; *text; text = *end ? end + 1 : end) {
+			end = strchrnul(text, '\n');
+			seq_buf_printf(s, "    %.*s\n", (int)(end - text), text);
+		}
+	}
+}
+
 #define BENCH_CSV_HEADER \
-	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,mops,speedup_min,speedup_median,spread_flag,peak_kb,retained_kb,shrunk_kb,own_peak_kb,own_retained_kb\n"
+	"env,kernel,cpus,init_on_alloc,init_on_free,header_mode,workload,param,allocator,role,geomean,reps,attempts,median_ns,min_ns,spread,mops,speedup_min,speedup_median,spread_flag,peak_kb,retained_kb,shrunk_kb,own_peak_kb,own_retained_kb,timing\n"
 
 static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 {
@@ -3285,8 +3312,8 @@ static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 			       env->init_on_free, env->header_mode);
 		seq_buf_printf(s, "%s,%s,%s,%s,%d,%u,%u,%s,%s,%s,%s,%s,%s,%d",
 			       row->workload, row->param,
-			       bench_alloc_names[row->alloc],
-			       bench_alloc_roles[row->alloc], row->geomean,
+			       bench_allocs[row->alloc].name,
+			       bench_allocs[row->alloc].role, row->geomean,
 			       row->reps, row->attempts,
 			       bench_fix2(med, sizeof(med),
 					  bench_ps_to_centi_ns(row->median_ps)),
@@ -3301,7 +3328,7 @@ static void bench_format_csv(struct bench_run *run, struct seq_buf *s)
 			       row->spread_flag);
 		for (k = 0; k < BENCH_NR_MEM; k++)
 			seq_buf_printf(s, ",%llu", row->kb[k]);
-		seq_buf_printf(s, "\n");
+		seq_buf_printf(s, ",%s\n", env->timing);
 	}
 }
 
@@ -3336,11 +3363,28 @@ static void bench_print(const char *text)
 	}
 }
 
+/*
+ * The workload table on the console between "BEGIN WORKLOADS" and "END
+ * WORKLOADS", as in .../workloads: a built-in module (UML) has no
+ * debugfs reader.
+ */
+static void bench_print_workloads(void)
+{
+	char *text = bench_format(NULL, bench_format_workloads);
+
+	if (!text)
+		return;
+	pr_info("BEGIN WORKLOADS\n");
+	bench_print(text);
+	pr_info("END WORKLOADS\n");
+	kvfree(text);
+}
+
 /* === Runs ================================================================= */
 
 static void bench_run_reset(struct bench_run *run)
 {
-	kvfree(run->table);
+	kvfree(run->text);
 	kvfree(run->csv);
 	memset(run, 0, sizeof(*run));
 }
@@ -3385,15 +3429,13 @@ static int bench_run(const struct bench_config *cfg)
 	bench_run_workloads(run);
 	run->elapsed_ms = div_u64(ktime_get_ns() - start, NSEC_PER_MSEC);
 	run->done = true;
-	run->table = bench_format(run, bench_format_table);
+	run->text = bench_format(run, bench_format_run);
 	run->csv = bench_format(run, bench_format_csv);
-	if (!run->table || !run->csv) {
+	if (!run->text || !run->csv) {
 		pr_err("no memory for the results text\n");
 		err = -ENOMEM;
 	} else {
-		pr_info("BEGIN TABLE\n");
-		bench_print(run->table);
-		pr_info("END TABLE\n");
+		bench_print(run->text);
 		pr_info("BEGIN CSV\n");
 		bench_print(run->csv);
 		pr_info("END CSV\n");
@@ -3411,8 +3453,8 @@ static int bench_results_show(struct seq_file *m, void *unused)
 	err = mutex_lock_interruptible(&bench_mutex);
 	if (err)
 		return err;
-	if (bench_last.table)
-		seq_puts(m, bench_last.table);
+	if (bench_last.text)
+		seq_puts(m, bench_last.text);
 	else if (bench_last.done)
 		seq_puts(m, "no memory for the results\n");
 	else
@@ -3438,27 +3480,14 @@ static int bench_csv_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bench_csv);
 
-/* The workloads, from the table: what workloads= and run accept. */
 static int bench_workloads_show(struct seq_file *m, void *unused)
 {
-	const struct bench_workload *w;
-	const char *text, *end;
-	unsigned int i;
+	char *text = bench_format(NULL, bench_format_workloads);
 
-	for (w = bench_workloads; w < bench_workloads + BENCH_NR_WORKLOADS; w++) {
-		seq_printf(m, "%s:", w->name);
-		for (i = 0; i < (w->arms ? w->nr_arms : 2); i++)
-			seq_printf(m, " %s", bench_alloc_names[w->arms ?
-				   w->arms[i] : bench_vs_slub[i]]);
-		seq_printf(m, "; %lu ops per repetition at scale=100", w->iters);
-		if (w->cpus > 1)
-			seq_printf(m, "; needs %u CPUs", w->cpus);
-		seq_puts(m, "\n");
-		for (text = w->legend ?: ""; *text; text = *end ? end + 1 : end) {
-			end = strchrnul(text, '\n');
-			seq_printf(m, "    %.*s\n", (int)(end - text), text);
-		}
-	}
+	if (!text)
+		return -ENOMEM;
+	seq_puts(m, text);
+	kvfree(text);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bench_workloads);
@@ -3518,6 +3547,7 @@ static int __init hakmem_bench_init(void)
 	if (err)
 		return err;
 	bench_debugfs_init();
+	bench_print_workloads();
 	if (run_on_load)
 		bench_run(&bench_load_cfg);
 	return 0;

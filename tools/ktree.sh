@@ -31,16 +31,17 @@
 # checkout's sources, and only those few files are rebuilt.
 set -euo pipefail
 
-log() { echo "ktree: $*" >&2; }
-die() { echo "ktree: error: $*" >&2; exit 1; }
+prog=ktree
+die_status=1
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+log() { note "$@"; }
 
 ver=${1:-6.1}
 case $ver in
 6.1 | 6.12) ;;
 *) die "usage: ktree.sh [6.1|6.12]" ;;
 esac
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
 tarball=${HAKMEM_KSRC:-/usr/src/linux-source-$ver.tar.xz}
 name=linux-source-$ver
 tree=$cache/$name

@@ -32,7 +32,9 @@
 # and the KUnit run (the hakmem_slab_api2 suite, to keep it short) passes.
 set -euo pipefail
 
-die() { echo "rename-consumer: error: $*" >&2; exit 2; }
+prog=rename-consumer
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 gen_only=0
 if [[ ${1:-} == -g ]]; then
@@ -52,8 +54,6 @@ case $gen_only$target in
 *) die "$target boots without init_on_alloc/init_on_free; use an x86_64 target" ;;
 esac
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-cache=${HAKMEM_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/hakmem_slab}
 # -g reads one source file: from the extracted tree as it is when it is
 # up to date (ktree.sh's stamp), without ktree.sh's tree lock and link,
 # so that it neither waits for another checkout's build nor removes its

@@ -26,10 +26,9 @@
 set -euo pipefail
 
 prog=vm-churn
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-die() { echo "$prog: error: $*" >&2; echo "vm-churn: FAIL ($*)"; exit 2; }
-note() { echo "$prog: $*" >&2; }
+fail_tag=vm-churn
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 kernel=${KERNEL:-6.1}
 seconds=${CHURN_SECONDS:-120}

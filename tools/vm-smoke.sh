@@ -31,11 +31,10 @@
 set -euo pipefail
 
 prog=vm-smoke.sh
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-repo=$(cd "$here/.." && pwd -P)
+fail_tag=vm-smoke
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 start=$SECONDS
-
-die() { echo "$prog: error: $*" >&2; echo "vm-smoke: FAIL ($*)"; exit 2; }
 
 kernel=${KERNEL:-6.1}
 outdir=$repo/results/vm-smoke-$kernel

@@ -41,10 +41,8 @@
 set -euo pipefail
 
 prog=vm-stress
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-die() { echo "$prog: error: $*" >&2; exit 2; }
-note() { echo "$prog: $*" >&2; }
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 outdir=
 build=1

@@ -46,9 +46,8 @@
 set -euo pipefail
 
 prog=vm.sh
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-die() { echo "$prog: error: $*" >&2; exit 2; }
-note() { echo "$prog: $*" >&2; }
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 outdir=
 timeout_s=${VM_TIMEOUT:-300}

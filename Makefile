@@ -99,9 +99,12 @@ check: checkpatch kerneldoc shellcheck rstcheck sparse-all
 
 # Every .rst parses with docutils, without a warning (Sphinx's kernel-doc
 # directive is accepted and skipped: make kerneldoc checks what it includes).
+# python3 first; Debian's own when python3 is another installation (pyenv,
+# a venv) without docutils: make setup installs python3-docutils for it.
 rstcheck:
-	@git ls-files --cached --others --exclude-standard -- '*.rst' | \
-		xargs -r python3 tools/rst-check.py
+	@py=python3; $$py -c 'import docutils' 2>/dev/null || py=/usr/bin/python3; \
+	git ls-files --cached --others --exclude-standard -- '*.rst' | \
+		xargs -r $$py tools/rst-check.py
 
 # Sparse and W=1 on every supported kernel, one after another (the objects
 # of each build replace the last one's).

@@ -27,6 +27,8 @@ packages=(
 	qemu-system-x86 busybox-static cpio
 	# tools: kunit.py, sparse, benchmark plots, misc
 	python3 sparse gnuplot-nox rsync git util-linux shellcheck
+	# make check: every .rst parsed by docutils (tools/rst-check.py)
+	python3-docutils
 	# the userspace harness: ThreadSanitizer, ASan/UBSan, libFuzzer,
 	# instruction counts
 	clang libclang-rt-14-dev valgrind

@@ -2645,8 +2645,15 @@ void *hakmem_cache_alloc_node(struct hakmem_cache *s, gfp_t gfp, int node)
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_alloc_node);
 
-int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
-			    void **p)
+/*
+ * hakmem_cache_alloc_bulk()'s slow path: the stack cannot serve the whole
+ * batch (or this CPU's state is busy).  One guarded section takes what the
+ * stack has, then the heap's slabs directly; the rest may need new
+ * segments, one object at a time.  All or nothing.
+ */
+static noinline int hk_alloc_bulk_slow(struct hakmem_cache *s, gfp_t gfp,
+				       size_t nr, void **p,
+				       unsigned long caller)
 {
 	unsigned int fast = 0, n;
 	struct hk_cpu *c;
@@ -2656,14 +2663,16 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 	/* As SLUB's: one fail_hakmem decision for the whole call. */
 	if (hk_fail_on() && hk_should_failslab(s, gfp))
 		return 0;
-	/* One guarded section: the stack, then the heap's slabs directly. */
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
-	if (likely(!c->busy && nr)) {
+	if (likely(!c->busy)) {
 		hk_cpu_enter(c);
 		n = min_t(size_t, c->count, nr);
 		c->count -= n;
 		memcpy(p, c->stack + c->count, n * sizeof(void *));
+		/* kmemleak scans the stack: a stale slot would be a reference. */
+		if (unlikely(s->kmemleak))
+			memset(c->stack + c->count, 0, n * sizeof(void *));
 		hk_stat_add(c, HAKMEM_ALLOC_FAST, n);
 		fast = n;
 		if (fast < nr) {
@@ -2676,10 +2685,10 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 	}
 	preempt_enable();
 	for (i = 0; i < fast; i++)
-		hk_post_alloc(s, p[i], gfp, _RET_IP_);
-	/* The rest may need new segments. */
+		hk_post_alloc(s, p[i], gfp, caller);
 	for (i = fast; i < nr; i++) {
-		p[i] = hk_alloc(s, gfp, _RET_IP_);
+		/* No second fail_hakmem decision: not hk_alloc(). */
+		p[i] = __hk_alloc(s, gfp, caller);
 		if (unlikely(!p[i])) {
 			hakmem_cache_free_bulk(s, i, p);
 			return 0;
@@ -2687,44 +2696,174 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
 	}
 	return nr;
 }
+
+/*
+ * What the objects of a bulk allocation served by the stack still need.
+ * Return: @nr, so that the fast path tail-calls it.
+ */
+static noinline int hk_post_alloc_bulk(struct hakmem_cache *s, gfp_t gfp,
+				       size_t nr, void **p)
+{
+	size_t i;
+
+	/* Not a debug cache's: their stack stays empty. */
+	for (i = 0; i < nr; i++)
+		hk_post_alloc(s, p[i], gfp, 0);
+	return nr;
+}
+
+/*
+ * The fast path: the stack holds the whole batch.  One guard, the pops
+ * (top first, as @nr hakmem_cache_alloc() calls would give them) and one
+ * counter; no call unless the objects need work (zeroing, the header,
+ * KASAN/kmemleak) or a preemption point is due.  Anything else, and any
+ * call while fail_hakmem is on, takes the slow path.
+ */
+static noinline int hk_alloc_bulk(struct hakmem_cache *s, gfp_t gfp,
+				  size_t nr, void **p, unsigned long caller)
+{
+	void **top;
+	struct hk_cpu *c;
+	unsigned int n;
+	size_t i;
+
+	if (unlikely(hk_might_alloc_due(gfp)) || hk_fail_on())
+		return hk_alloc_bulk_slow(s, gfp, nr, p, caller);
+	preempt_disable();
+	c = this_cpu_ptr(s->cpu);
+	if (likely(!c->busy)) {
+		hk_cpu_enter(c);
+		/* Read after entering: an interrupt may have popped. */
+		n = c->count;
+		if (likely(nr <= n && !s->kmemleak)) {
+			top = c->stack + n;
+			for (i = 0; i < nr; i++)
+				p[i] = *--top;
+			c->count = n - nr;
+			hk_stat_add(c, HAKMEM_ALLOC_FAST, nr);
+			hk_cpu_exit(c);
+			preempt_enable();
+			if (unlikely(hk_alloc_work_of(s, gfp)))
+				return hk_post_alloc_bulk(s, gfp, nr, p);
+			return nr;
+		}
+		hk_cpu_exit(c);
+	}
+	preempt_enable();
+	return hk_alloc_bulk_slow(s, gfp, nr, p, caller);
+}
+
+/*
+ * One object takes hakmem_cache_alloc()'s fast path, with no loop and no
+ * frame of the batch's; a batch takes hk_alloc_bulk().
+ */
+int hakmem_cache_alloc_bulk(struct hakmem_cache *s, gfp_t gfp, size_t nr,
+			    void **p)
+{
+	if (nr == 1) {
+		p[0] = hk_alloc(s, gfp, _RET_IP_);
+		return !!p[0];
+	}
+	return hk_alloc_bulk(s, gfp, nr, p, _RET_IP_);
+}
 EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
 
-void hakmem_cache_free_bulk(struct hakmem_cache *s, size_t nr, void **p)
+/*
+ * One object of a bulk free that the fast loop did not take, under @c's
+ * guard: NULL and ZERO_SIZE_PTR are skipped; the rest is proved (a lookup
+ * if need be), checked for a double free of the top of the stack, and
+ * pushed.  Return: true if pushed.
+ */
+static noinline bool hk_free_bulk_one(struct hakmem_cache *s,
+				      struct hk_cpu *c, void *obj,
+				      unsigned long caller)
 {
-	unsigned long caller = _RET_IP_;
-	unsigned int freed = 0;
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return false;
+	if (unlikely(!hk_prove_guarded(s, c, obj, caller)))
+		return false;
+	if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
+		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller,
+			  "double free");
+		return false;
+	}
+	hk_pre_free(s, obj, caller);
+	hk_cpu_push(s, c, obj);
+	return true;
+}
+
+/*
+ * As hk_free() for each object, under one guard.  While the objects lie
+ * in this CPU's current segment or the one it proved last (as
+ * hk_seg_known()), have a valid header, are not the top of the stack (a
+ * double free) and fit below fast_max, they are pushed here (fast_max is
+ * stack_max, or 0 if a free must do more than write the header: then
+ * every object takes hk_free_bulk_one()).  An object that does not goes
+ * through hk_free_bulk_one(), and the loop goes on after it.  The cache's
+ * and the CPU's fields are kept in locals: the stores to the stack and to
+ * the headers could alias them.  A nested free (this CPU's state busy)
+ * frees each object alone.
+ */
+static noinline void hk_free_bulk(struct hakmem_cache *s, size_t nr,
+				  void **p, unsigned long caller)
+{
+	void **end = p + nr, **top, **lim;
+	unsigned long base, size, lbase, lsize;
+	size_t skipped = 0;
 	struct hk_cpu *c;
-	size_t i;
+	void *obj, *last;
 
 	preempt_disable();
 	c = this_cpu_ptr(s->cpu);
 	if (unlikely(c->busy)) {
-		for (i = 0; i < nr; i++)
-			if (!ZERO_OR_NULL_PTR(p[i]))
-				__hk_free(s, p[i], caller);
-		goto out;
+		for (; p < end; p++)
+			if (!ZERO_OR_NULL_PTR(*p))
+				__hk_free(s, *p, caller);
+		preempt_enable();
+		return;
 	}
 	hk_cpu_enter(c);
-	for (i = 0; i < nr; i++) {
-		void *obj = p[i];
-
-		if (unlikely(ZERO_OR_NULL_PTR(obj)))
-			continue;
-		if (unlikely(!hk_prove_guarded(s, c, obj, caller)))
-			continue;
-		if (unlikely(c->count && c->stack[c->count - 1] == obj)) {
-			hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller,
-				  "double free");
-			continue;
+	lim = c->stack + s->fast_max;
+	for (;;) {
+		top = c->stack + c->count;
+		base = c->cur_base;
+		size = c->cur_size;
+		lbase = c->last_base;
+		/* As hk_seg_known(): proved last, and none freed since. */
+		lsize = c->last_gen == atomic_long_read(&s->seg_gen) ?
+			c->last_size : 0;
+		last = top > c->stack ? top[-1] : NULL;
+		for (; p < end && top < lim; p++) {
+			obj = *p;
+			if (unlikely(!hk_in_range(obj, base, size) &&
+				     !hk_in_range(obj, lbase, lsize)))
+				break;
+			if (unlikely(!hk_hdr_valid(s, obj) || obj == last))
+				break;
+			/* fast_max is 0 if free_work has more than this. */
+			if (unlikely(s->free_work))
+				*(u64 *)hk_hdr(obj) = s->hdr_free;
+			*top++ = obj;
+			last = obj;
 		}
-		hk_pre_free(s, obj, caller);
-		hk_cpu_push(s, c, obj);
-		freed++;
+		c->count = top - c->stack;
+		if (p == end)
+			break;
+		skipped += !hk_free_bulk_one(s, c, *p++, caller);
 	}
-	hk_stat_add(c, HAKMEM_FREE_FAST, freed);
+	hk_stat_add(c, HAKMEM_FREE_FAST, nr - skipped);
 	hk_cpu_exit(c);
-out:
 	preempt_enable();
+}
+
+/* As hakmem_cache_alloc_bulk(): one object takes hakmem_cache_free()'s. */
+void hakmem_cache_free_bulk(struct hakmem_cache *s, size_t nr, void **p)
+{
+	if (nr == 1) {
+		hk_free(s, p[0], _RET_IP_);
+		return;
+	}
+	hk_free_bulk(s, nr, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
 

@@ -125,6 +125,32 @@ static void hakmem_cache_free_bulk_mixes_with_single_calls(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 }
 
+/*
+ * A pointer given twice in a row to one bulk free is reported once, as a
+ * double free, and freed once; the objects after it are freed too.
+ */
+static void hakmem_cache_free_bulk_reports_repeated_pointer(struct kunit *test)
+{
+	struct hakmem_test_stats st;
+	struct hakmem_cache *s;
+	const size_t nr = 8;
+	void **p, *spare;
+
+	s = hakmem_test_create_param(test, "hakmem_test_err_bulk_dup", 64);
+	p = hakmem_test_ptrs(test, nr);
+	hakmem_test_alloc_bulk(test, s, GFP_KERNEL, nr, p);
+	spare = p[5];
+	p[5] = p[4];
+	hakmem_test_snap(s, &st);
+	hakmem_cache_free_bulk(s, nr, p);
+	KUNIT_EXPECT_EQ(test, hakmem_test_take_reports(), 1);
+	hakmem_test_expect_errors(test, s, &st, HAKMEM_ERR_DOUBLE_FREE);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 1);
+	hakmem_cache_free(s, spare);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
+}
+
 /* A bulk larger than two segments gets its objects from new segments. */
 static void hakmem_cache_alloc_bulk_spans_segments(struct kunit *test)
 {
@@ -157,6 +183,8 @@ static struct kunit_case hakmem_bulk_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_cache_alloc_bulk_returns_constructed_objects,
 			 hakmem_test_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_cache_free_bulk_mixes_with_single_calls,
+			 hakmem_test_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_cache_free_bulk_reports_repeated_pointer,
 			 hakmem_test_mode_gen_params),
 	KUNIT_CASE(hakmem_cache_alloc_bulk_spans_segments),
 	{}

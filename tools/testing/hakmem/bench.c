@@ -11,6 +11,9 @@
  *   bench ws400 N   hakmem_kmalloc/hakmem_kfree over a 400-slot working set,
  *                   random sizes 16..1024, N replacements (op: one
  *                   kfree+kmalloc)
+ *   bench bulkK N   hakmem_cache_alloc_bulk then hakmem_cache_free_bulk of
+ *                   K objects (K = 1, 8, 32 or 128), N times (op: one
+ *                   object's alloc+free)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +66,21 @@ static noinline void run_batch(struct hakmem_cache *s, long n)
 			p[j] = hakmem_cache_alloc(s, GFP_KERNEL);
 		for (j = 0; j < 32; j++)
 			hakmem_cache_free(s, p[j]);
+	}
+}
+
+#define BULK_MAX	128
+
+static noinline void run_bulk(struct hakmem_cache *s, long n, size_t k)
+{
+	void *p[BULK_MAX];
+	long i;
+
+	for (i = 0; i < n; i++) {
+		if (hakmem_cache_alloc_bulk(s, GFP_KERNEL, k, p) != k)
+			harness_fail("bench", "bulk allocation failed");
+		WRITE_ONCE(*(char *)p[0], 1);	/* touch one, as a user would */
+		hakmem_cache_free_bulk(s, k, p);
 	}
 }
 
@@ -137,8 +155,20 @@ int main(int argc, char **argv)
 		CALLGRIND_TOGGLE_COLLECT;
 		for (i = 0; i < WS; i++)
 			hakmem_kfree(slots[i]);
+	} else if (!strncmp(mode, "bulk", 4) && atol(mode + 4) > 0 &&
+		   atol(mode + 4) <= BULK_MAX) {
+		size_t k = atol(mode + 4);
+
+		run_bulk(s, 1000, k);			/* warm up */
+		ops = n * k;
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		run_bulk(s, n, k);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
 	} else {
-		fprintf(stderr, "usage: %s pair|batch|ws400 [N]\n", argv[0]);
+		fprintf(stderr, "usage: %s pair|batch|ws400|bulkK [N]\n", argv[0]);
 		return 2;
 	}
 	printf("%s ops=%ld ns_per_op=%.2f\n", mode, ops, (double)(t1 - t0) / ops);

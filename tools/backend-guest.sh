@@ -4,7 +4,9 @@
 # Guest script of tools/backend-boot.sh and tools/bench-kernel.sh (run by
 # tools/vm.sh's /init, with its helpers emit/say/run): what the backend
 # serves, then every tools/sysload workload with the counts of the kernel
-# command line's SYSLOAD_* variables, then the memory held.
+# command line's SYSLOAD_* variables, then the memory held after the
+# workloads and after "echo 3 > drop_caches" (/proc/meminfo's MemFree and
+# Slab, and hakmem's debugfs slabinfo: its own page counts).
 say "cmdline: $(cat /proc/cmdline)"
 dmesg | grep 'hakmem_slab: backend:' | emit backend || true
 mkdir -p /tmp/files
@@ -17,6 +19,10 @@ mkdir -p /tmp/files
 	run ./sysload epoll "${SYSLOAD_EPOLL:-20000}"
 } >/tmp/sysload.txt
 emit sysload /tmp/sysload.txt
+slabinfo=/sys/kernel/debug/hakmem_slab/slabinfo
 grep -E '^(MemFree|Slab):' /proc/meminfo | emit meminfo
-[ ! -r /sys/kernel/debug/hakmem_slab/slabinfo ] ||
-	emit hakmem-slabinfo /sys/kernel/debug/hakmem_slab/slabinfo
+[ ! -r $slabinfo ] || emit hakmem-slabinfo $slabinfo
+sync
+echo 3 >/proc/sys/vm/drop_caches
+grep -E '^(MemFree|Slab):' /proc/meminfo | emit meminfo-dropped
+[ ! -r $slabinfo ] || emit hakmem-slabinfo-dropped $slabinfo

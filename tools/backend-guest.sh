@@ -6,7 +6,10 @@
 # serves, then every tools/sysload workload with the counts of the kernel
 # command line's SYSLOAD_* variables, then the memory held after the
 # workloads and after "echo 3 > drop_caches" (/proc/meminfo's MemFree and
-# Slab, and hakmem's debugfs slabinfo: its own page counts).
+# Slab, and hakmem's debugfs slabinfo: its own page counts), and hakmem's
+# pages once more after a write to each of its caches' debugfs "shrink"
+# (hakmem_cache_shrink(): the per-CPU caches drained, empty segments
+# freed), which drop_caches does not do.
 say "cmdline: $(cat /proc/cmdline)"
 dmesg | grep 'hakmem_slab: backend:' | emit backend || true
 mkdir -p /tmp/files
@@ -26,3 +29,11 @@ sync
 echo 3 >/proc/sys/vm/drop_caches
 grep -E '^(MemFree|Slab):' /proc/meminfo | emit meminfo-dropped
 [ ! -r $slabinfo ] || emit hakmem-slabinfo-dropped $slabinfo
+n=0
+for f in /sys/kernel/debug/hakmem_slab/*/shrink; do
+	[ -w "$f" ] || continue
+	echo 1 >"$f"
+	n=$((n + 1))
+done
+say "shrank $n hakmem caches"
+[ ! -r $slabinfo ] || emit hakmem-slabinfo-shrunk $slabinfo

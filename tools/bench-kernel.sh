@@ -11,7 +11,9 @@
 # the workloads and after "echo 3 > drop_caches": MemFree and Slab: of
 # /proc/meminfo for both, and for hakmem its own pages (the sum of its
 # debugfs slabinfo's pages column; the caches it declines stay on SLUB and
-# are in Slab:).  TCG is an emulator: ratios only, never absolute speed.
+# are in Slab:), and hakmem's pages after a debugfs shrink of each of its
+# caches (which drop_caches does not do; SLUB's slabs are not shrunk).
+# TCG is an emulator: ratios only, never absolute speed.
 #
 #   tools/bench-kernel.sh [-n BOOTS] [-o DIR] [LIST]
 #
@@ -84,9 +86,10 @@ for ((i = 1; i <= boots; i++)); do
 		fi
 		awk -v s="$side" -v b="$i" '/^sysload:/ { print s, b, $2, $8 }' \
 			"$dir/sysload" >>"$outdir/ops.txt"
-		for when in after dropped; do
+		for when in after dropped shrunk; do
 			sfx=
 			[[ $when == after ]] || sfx=-$when
+			[[ ! -f $dir/meminfo$sfx ]] ||
 			awk -v s="$side" -v b="$i" -v w="$when" \
 				'/^(MemFree|Slab):/ { sub(":", "", $1); print s, b, w, $1, $2 }' \
 				"$dir/meminfo$sfx" >>"$outdir/memory.txt"
@@ -169,6 +172,10 @@ for side in ["SLUB", "hakmem"]:
         tot[side, when] = v
 print("%-22s %14s %14s" % ("slab total", "%d / %d" % (tot["SLUB", "after"], tot["SLUB", "dropped"]),
       "%d / %d" % (tot["hakmem", "after"], tot["hakmem", "dropped"])))
+sh = mem.get(("shrunk", "hakmem"), {}).get("hakmem")
+if sh:
+    print("hakmem pages after a debugfs shrink of each of its caches: %d kB" %
+          st.median(sh))
 if tot["SLUB", "dropped"]:
     print("hakmem/SLUB slab total after drop_caches: %.2fx" % (
         tot["hakmem", "dropped"] / tot["SLUB", "dropped"]))

@@ -34,6 +34,10 @@
 #   make backend-boot    boot it with SLUB and with hakmem.backend=$(BACKEND)
 #                 (default on), tools/sysload in each: a first check, not
 #                 the benchmark (tools/backend-boot.sh)
+#   make bench-kernel    the backend-mode benchmark: BOOTS (3) TCG boots
+#                 each of SLUB and hakmem.backend=$(BACKEND), every
+#                 tools/sysload workload, hakmem/SLUB ratios and memory
+#                 held, into results/kernel-* (tools/bench-kernel.sh)
 #   make clean
 #
 # Kbuild (not this file) lists the objects; it is also what a kernel tree
@@ -62,7 +66,7 @@ RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
 .PHONY: all modules clean setup check checkpatch kerneldoc rstcheck sparse sparse-all shellcheck kunit kunit-uml \
 	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench bench-quick ktree help check-kdir utest \
-	backend-kernel backend-boot
+	backend-kernel backend-boot bench-kernel
 
 all: modules
 
@@ -219,6 +223,10 @@ backend-kernel:
 
 backend-boot:
 	$(RUN) tools/backend-boot.sh "$(BACKEND)"
+
+BOOTS ?= 3
+bench-kernel:
+	$(RUN) tools/bench-kernel.sh -n "$(BOOTS)" $(BACKEND)
 
 # hakmem_slab.c built in userspace against a kernel shim; no kernel needed.
 utest:

@@ -6,9 +6,9 @@
 # caches that hakmem.backend= names, and run tools/sysload in each: a first
 # end-to-end check of backend mode, not a benchmark (one boot each, no
 # spread).  Prints which caches hakmem served and declined, each boot's
-# ops/s and the hakmem/SLUB ratio.  With hakmem.backend=on the kernel also
-# runs the backend's self-test of its hooks (hakmem.backend_test), which
-# must pass.
+# ops/s and the hakmem/SLUB ratio (tools/bench-kernel.sh is the
+# benchmark).  With hakmem.backend=on the kernel also runs the backend's
+# self-test of its hooks (hakmem.backend_test), which must pass.
 #
 #   tools/backend-boot.sh [-d] [LIST]  LIST: hakmem.backend= (default on)
 #
@@ -21,7 +21,7 @@
 #
 # Output: $HAKMEM_CACHE/logs/backend-boot[-debug]/{off,on}/ (tools/vm.sh's
 # files).  Environment: SMP (4), VM_TIMEOUT (900), SYSLOAD_FORK,
-# SYSLOAD_FILES.
+# SYSLOAD_FILES (and the other SYSLOAD_* counts of tools/backend-guest.sh).
 set -euo pipefail
 
 prog=backend-boot
@@ -41,6 +41,12 @@ mkdir -p "$out"
 gcc -static -O2 -Wall -Wextra -Werror -o "$out/sysload" \
 	"$repo/tools/sysload/sysload.c" || die "building sysload failed"
 
+counts=
+for v in FORK FILES PIPE WALK TCP EPOLL; do
+	var=SYSLOAD_$v
+	[[ -z ${!var:-} ]] || counts+=" $var=${!var}"
+done
+
 rc=0
 for mode in off "$list"; do
 	dir=$out/${mode//[^A-Za-z0-9_-]/_}
@@ -49,7 +55,7 @@ for mode in off "$list"; do
 	[[ $mode != on ]] || test=hakmem.backend_test
 	log "booting hakmem.backend=$mode $test"
 	SMP=${SMP:-4} VM_TIMEOUT=${VM_TIMEOUT:-900} VM_HALT=reboot \
-	EXTRA_APPEND="no_timer_check hakmem.backend=$mode $test SYSLOAD_FORK=${SYSLOAD_FORK:-2000} SYSLOAD_FILES=${SYSLOAD_FILES:-20000}" \
+	EXTRA_APPEND="no_timer_check hakmem.backend=$mode $test$counts" \
 		"$repo/tools/vm.sh" -q -K "$bzimage" -o "$dir" \
 		"$repo/tools/backend-guest.sh" "$out/sysload" || rc=1
 	if [[ -f $dir/backend ]]; then

@@ -30,10 +30,9 @@
 # (operation counts, defaults in tools/backend-guest.sh).
 set -euo pipefail
 
-log() { echo "bench-kernel: $*" >&2; }
-die() { echo "bench-kernel: error: $*" >&2; exit 2; }
-
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+prog=bench-kernel
+# shellcheck source=tools/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 boots=3
 outdir=
 while getopts "n:o:h" opt; do
@@ -75,12 +74,12 @@ for ((i = 1; i <= boots; i++)); do
 		side=hakmem
 		[[ $mode != off ]] || side=SLUB
 		dir=$outdir/boots/$side-$i
-		log "boot $i/$boots: $side (hakmem.backend=$mode)"
+		note "boot $i/$boots: $side (hakmem.backend=$mode)"
 		if ! SMP=${SMP:-4} VM_TIMEOUT=${VM_TIMEOUT:-900} VM_HALT=reboot \
 		     EXTRA_APPEND="no_timer_check hakmem.backend=$mode$counts" \
 		     "$repo/tools/vm.sh" -q -K "$bzimage" -o "$dir" \
 		     "$repo/tools/backend-guest.sh" "$outdir/sysload"; then
-			log "boot $i/$boots ($side) failed: left out (output in $dir)"
+			note "boot $i/$boots ($side) failed: left out (output in $dir)"
 			rc=1
 			continue
 		fi
@@ -182,6 +181,6 @@ if tot["SLUB", "dropped"]:
 PY
 } >"$outdir/summary.txt"
 cat "$outdir/summary.txt"
-log "results in $outdir"
-[[ $rc == 0 ]] || log "FAIL: a boot failed (see above)"
+note "results in $outdir"
+[[ $rc == 0 ]] || note "FAIL: a boot failed (see above)"
 exit $rc

@@ -38,14 +38,8 @@ list=${1:-on}
 out=$cache/logs/backend-boot${flavour:+-$flavour}
 bzimage=$("$repo/tools/backend-kernel.sh" $flavour)
 mkdir -p "$out"
-gcc -static -O2 -Wall -Wextra -Werror -o "$out/sysload" \
-	"$repo/tools/sysload/sysload.c" || die "building sysload failed"
-
-counts=
-for v in FORK FILES PIPE WALK TCP EPOLL; do
-	var=SYSLOAD_$v
-	[[ -z ${!var:-} ]] || counts+=" $var=${!var}"
-done
+sysload_build "$out/sysload"
+counts=$(sysload_counts)
 
 rc=0
 for mode in off "$list"; do

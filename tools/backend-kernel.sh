@@ -99,17 +99,7 @@ if [[ ! -L $link || $(readlink "$link") != "$repo" ]]; then
 	ln -sfn "$repo" "$link"
 	rm -rf "$cache"/backend-6.12/build*/drivers/hakmem_slab
 fi
-kconfig=$tree/drivers/Kconfig
-src_line='source "drivers/hakmem_slab/Kconfig"'
-if ! grep -qxF "$src_line" "$kconfig"; then
-	last=$(grep -n '^endmenu' "$kconfig" | tail -n 1 | cut -d: -f1)
-	[[ -n $last ]] || die "no endmenu in $kconfig"
-	sed -i "${last}i $src_line\\n" "$kconfig"
-fi
-# shellcheck disable=SC2016 # a make variable, not a shell one
-obj_line='obj-$(CONFIG_HAKMEM_SLAB) += hakmem_slab/'
-grep -qxF "$obj_line" "$tree/drivers/Makefile" ||
-	printf '%s\n' "$obj_line" >>"$tree/drivers/Makefile"
+tree_hook "$tree"
 
 # The config: tinyconfig and our fragments, redone when they changed.
 mkdir -p "$build"

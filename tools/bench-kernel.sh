@@ -57,14 +57,8 @@ mkdir -p "$outdir/boots"
 outdir=$(cd "$outdir" && pwd -P)
 
 bzimage=$("$repo/tools/backend-kernel.sh")
-gcc -static -O2 -Wall -Wextra -Werror -o "$outdir/sysload" \
-	"$repo/tools/sysload/sysload.c" || die "building sysload failed"
-
-counts=
-for v in FORK FILES PIPE WALK TCP EPOLL; do
-	var=SYSLOAD_$v
-	[[ -z ${!var:-} ]] || counts+=" $var=${!var}"
-done
+sysload_build "$outdir/sysload"
+counts=$(sysload_counts)
 
 rc=0
 : >"$outdir/ops.txt"

@@ -125,21 +125,6 @@ else
 	ln -s "$repo" "$link"
 fi
 
-# Kconfig: source ours just before the final endmenu of drivers/Kconfig.
-kconfig=$tree/drivers/Kconfig
-src_line='source "drivers/hakmem_slab/Kconfig"'
-if ! grep -qxF "$src_line" "$kconfig"; then
-	last=$(grep -n '^endmenu' "$kconfig" | tail -n 1 | cut -d: -f1)
-	[[ -n $last ]] || die "no endmenu in $kconfig"
-	sed -i "${last}i $src_line\\n" "$kconfig"
-	grep -qxF "$src_line" "$kconfig" || die "could not edit $kconfig"
-fi
-
-makefile=$tree/drivers/Makefile
-# shellcheck disable=SC2016 # a make variable, not a shell one
-obj_line='obj-$(CONFIG_HAKMEM_SLAB) += hakmem_slab/'
-if ! grep -qxF "$obj_line" "$makefile"; then
-	printf '%s\n' "$obj_line" >>"$makefile"
-fi
+tree_hook "$tree"
 
 echo "$tree"

@@ -23,6 +23,14 @@
 #   note MSG...   "$prog: MSG" on stderr
 #   kver NAME     the version of a kernel by name (tools/kver.sh: 6.1,
 #                 6.1-rt, 6.12, 6.12-rt), or die
+#   tree_hook TREE
+#                 make TREE's drivers/Kconfig and drivers/Makefile read
+#                 drivers/hakmem_slab (idempotent; the link is the caller's)
+#   sysload_build OUT
+#                 build tools/sysload statically into OUT, or die
+#   sysload_counts
+#                 print " SYSLOAD_X=N" for each SYSLOAD_* count set in the
+#                 environment (kernel command line words for the guest)
 
 : "${prog:=$(basename "$0")}"
 : "${die_status:=2}"
@@ -51,4 +59,35 @@ note() { echo "$prog: $*" >&2; }
 
 kver() {
 	"$here/kver.sh" "$1" || die "kernel '$1': see tools/kver.sh"
+}
+
+tree_hook() {
+	local kconfig=$1/drivers/Kconfig makefile=$1/drivers/Makefile
+	local src_line='source "drivers/hakmem_slab/Kconfig"' last obj_line
+
+	# Kconfig: source ours just before the final endmenu.
+	if ! grep -qxF "$src_line" "$kconfig"; then
+		last=$(grep -n '^endmenu' "$kconfig" | tail -n 1 | cut -d: -f1)
+		[[ -n $last ]] || die "no endmenu in $kconfig"
+		sed -i "${last}i $src_line\\n" "$kconfig"
+		grep -qxF "$src_line" "$kconfig" || die "could not edit $kconfig"
+	fi
+	# shellcheck disable=SC2016 # a make variable, not a shell one
+	obj_line='obj-$(CONFIG_HAKMEM_SLAB) += hakmem_slab/'
+	grep -qxF "$obj_line" "$makefile" ||
+		printf '%s\n' "$obj_line" >>"$makefile"
+}
+
+sysload_build() {
+	gcc -static -O2 -Wall -Wextra -Werror -o "$1" \
+		"$repo/tools/sysload/sysload.c" || die "building sysload failed"
+}
+
+sysload_counts() {
+	local v var counts=
+	for v in FORK FILES PIPE WALK TCP EPOLL; do
+		var=SYSLOAD_$v
+		[[ -z ${!var:-} ]] || counts+=" $var=${!var}"
+	done
+	printf '%s' "$counts"
 }

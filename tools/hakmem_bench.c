@@ -475,12 +475,18 @@ static __printf(2, 3) void bench_note(struct bench_run *run,
  * loop is compiled once per allocator with direct calls and no branch.
  */
 
+static __always_inline void *bench_cache_alloc_gfp(const struct bench_cache *c,
+						   bool hak, gfp_t gfp)
+{
+	if (hak)
+		return hakmem_cache_alloc(c->hak, gfp);
+	return kmem_cache_alloc(c->slub, gfp);
+}
+
 static __always_inline void *bench_cache_alloc(const struct bench_cache *c,
 					       bool hak)
 {
-	if (hak)
-		return hakmem_cache_alloc(c->hak, GFP_KERNEL);
-	return kmem_cache_alloc(c->slub, GFP_KERNEL);
+	return bench_cache_alloc_gfp(c, hak, GFP_KERNEL);
 }
 
 static __always_inline void bench_cache_free(const struct bench_cache *c,
@@ -1098,6 +1104,46 @@ static int bench_measure_pair(struct bench_variant *v, struct bench_arm *a,
 
 	t0 = ktime_get_ns();
 	err = bench_pair_run(a, v->iters);
+	t1 = ktime_get_ns();
+	s->ps = bench_ps_per_op(t1 - t0, v->iters);
+	return err;
+}
+
+/*
+ * pair-atomic: pair at 256 B with GFP_ATOMIC, as callers in softirq or
+ * under a spinlock allocate (network buffers, for one; and the loop of
+ * the public slab_bulk_test01 harness).  Nothing else differs from pair:
+ * a GFP_KERNEL allocation is a preemption point (might_alloc()), an
+ * atomic one is not, and the two allocators pay for that differently.
+ */
+static __always_inline int bench_pair_atomic_loop(struct bench_cache c,
+						  unsigned long n, bool hak)
+{
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = bench_cache_alloc_gfp(&c, hak, GFP_ATOMIC);
+		if (unlikely(!p))
+			return -ENOMEM;
+		bench_touch(p, i);
+		bench_cache_free(&c, hak, p);
+	}
+	return 0;
+}
+
+static int bench_measure_pair_atomic(struct bench_variant *v,
+				     struct bench_arm *a, u64 seed,
+				     struct bench_sample *s)
+{
+	u64 t0, t1;
+	int err;
+
+	t0 = ktime_get_ns();
+	if (bench_is_hakmem(a->alloc))
+		err = bench_pair_atomic_loop(a->cache, v->iters, true);
+	else
+		err = bench_pair_atomic_loop(a->cache, v->iters, false);
 	t1 = ktime_get_ns();
 	s->ps = bench_ps_per_op(t1 - t0, v->iters);
 	return err;
@@ -2705,6 +2751,14 @@ static const struct bench_workload bench_workloads[] = {
 		.measure = bench_measure_pair,
 		.iters = 2000000,
 		.param_kind = BENCH_PARAM_SIZE, .flags = BENCH_CFG_SIZES,
+	}, {
+		.name = "pair-atomic",
+		.legend = "as pair at 256 B, with GFP_ATOMIC instead of GFP_KERNEL\n"
+			  "(no preemption point in either allocator); a variant\n"
+			  "of pair, not in the geomean",
+		.measure = bench_measure_pair_atomic,
+		.iters = 2000000, .size = BENCH_OBJECT_SIZE, .param = "256",
+		.flags = BENCH_NO_GEOMEAN,
 	}, {
 		.name = "floor",
 		.legend = "pair at 256 B through a bare per-CPU pointer array\n"

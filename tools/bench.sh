@@ -74,6 +74,16 @@
 #                     pair-256 took 1350-1700 ns instead of 520-730 ns,
 #                     and the zeroing both allocators pay squeezed the
 #                     ratios towards 1)
+#   ICOUNT            1: QEMU with -icount shift=0,sleep=off: the guest's
+#                     clock counts its instructions (1 ns = 1 instruction,
+#                     each iteration of a rep-prefixed one counted), so the
+#                     TCG rows are instruction counts, the same under any
+#                     host load and from boot to boot.  One vCPU (SMP=1;
+#                     SMP_WIDE=0, so the multi-CPU workloads are not run:
+#                     with -smp 2 the guest did not get past the firmware
+#                     in 3.5 minutes).  What it does not see: what an
+#                     instruction costs TCG (a rep stosb iteration, a
+#                     helper call), which real-time rows include
 #   BENCH_QEMU_TIMEOUT  seconds (default 900)
 #   KERNELS           the kernels the QEMU guest boots, by tools/kver.sh
 #                     name (default "6.1"; e.g. KERNELS="6.1 6.12 6.12-rt").
@@ -119,6 +129,13 @@ wl=${BENCH_WORKLOADS:-}
 scale_uml=${BENCH_SCALE_UML:-100}
 scale_qemu=${BENCH_SCALE_QEMU:-10}
 qemu_cpu=${CPU:-qemu64}
+icount=${ICOUNT:-0}
+case $icount in 0|1) ;; *) die "ICOUNT='$icount' is neither 0 nor 1" ;; esac
+qemu_smp=${SMP:-2}
+if [ "$icount" = 1 ]; then
+	qemu_smp=${SMP:-1}
+	[ "$qemu_smp" = 1 ] || die "ICOUNT=1 runs one vCPU, not SMP=$qemu_smp"
+fi
 boots=${BOOTS:-2}
 [[ $boots =~ ^[1-9][0-9]*$ ]] || die "BOOTS='$boots' is not a number of boots"
 # The kernels, by name, and their versions (tools/kver.sh).
@@ -144,6 +161,8 @@ params() {
 }
 
 smp_wide=${SMP_WIDE:-4}
+[ "$icount" = 0 ] || smp_wide=${SMP_WIDE:-0}
+[ "$icount" = 0 ] || [ "$smp_wide" = 0 ] || die "ICOUNT=1 runs one vCPU, not SMP_WIDE=$smp_wide"
 [[ $smp_wide =~ ^[0-9]+$ ]] || die "SMP_WIDE='$smp_wide' is not a number of CPUs"
 
 # The workloads of the SMP_WIDE boot: those the module's table says need
@@ -170,6 +189,7 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 	echo "uml_params $(params "$scale_uml")"
 	echo "qemu_params $(params "$scale_qemu")"
 	echo "qemu_cpu $qemu_cpu"
+	echo "qemu_icount $icount"
 	echo "qemu_boots $boots"
 	echo "qemu_smp_wide $smp_wide (the multi-CPU workloads), ${BOOTS_WIDE:-1} boot(s)"
 	echo "kver ${kvers[*]}"
@@ -208,6 +228,13 @@ if [ "$skip" != uml ]; then
 fi
 
 # --- 2. QEMU TCG ----------------------------------------------------------------
+# ICOUNT=1: vm.sh runs QEMU through a wrapper that adds -icount.
+if [ "$icount" = 1 ]; then
+	printf '#!/bin/sh\nexec %s -icount shift=0,sleep=off "$@"\n' \
+		"${QEMU:-qemu-system-x86_64}" > "$outdir/qemu-icount"
+	chmod +x "$outdir/qemu-icount"
+	export QEMU=$outdir/qemu-icount
+fi
 # run_qemu NAME INIT SMP [WORKLOADS]: one boot of the guest; files
 # NAME.csv, NAME.txt, NAME-console.log, NAME-slabinfo.txt, NAME-vm/; INIT
 # is init_on_alloc= for the guest ("" for the kernel's default), SMP its
@@ -252,9 +279,9 @@ run_qemu() {
 # workloads on SMP_WIDE CPUs, with the kernel's default.
 # Each configuration has a fifth field: the index of its kernel in
 # knames/kvers.
-configs=("qemu|QEMU TCG|${INIT_ON_ALLOC:-}|${SMP:-2}||0")
+configs=("qemu|QEMU TCG|${INIT_ON_ALLOC:-}|$qemu_smp||0")
 [ -n "${INIT_ON_ALLOC:-}" ] ||
-	configs+=("qemu-init0|TCG init_on_alloc=0|0|${SMP:-2}||0")
+	configs+=("qemu-init0|TCG init_on_alloc=0|0|$qemu_smp||0")
 boots_wide=${BOOTS_WIDE:-1}
 [[ $boots_wide =~ ^[1-9][0-9]*$ ]] || die "BOOTS_WIDE='$boots_wide' is not a number of boots"
 # config_boots NAME: the boots of configuration NAME.
@@ -270,9 +297,9 @@ if [ "$smp_wide" -gt 0 ]; then
 fi
 for ((ki = 1; ki < ${#knames[@]}; ki++)); do
 	k=${knames[ki]}
-	configs+=("qemu-$k|TCG $k|${INIT_ON_ALLOC:-}|${SMP:-2}||$ki")
+	configs+=("qemu-$k|TCG $k|${INIT_ON_ALLOC:-}|$qemu_smp||$ki")
 	[ -n "${INIT_ON_ALLOC:-}" ] ||
-		configs+=("qemu-$k-init0|TCG $k init_on_alloc=0|0|${SMP:-2}||$ki")
+		configs+=("qemu-$k-init0|TCG $k init_on_alloc=0|0|$qemu_smp||$ki")
 done
 if [ "$skip" != qemu ]; then
 	# The modules of each kernel, built one after another into a copy.
@@ -367,7 +394,11 @@ if [ ${#columns[@]} -gt 0 ]; then
 			wide=
 			[ "$smp_wide" = 0 ] || wide=" ($boots_wide for -smp $smp_wide)"
 			echo "QEMU guest: -cpu $qemu_cpu, scale=$scale_qemu, $boots boot(s) per column$wide; UML: scale=$scale_uml."
-			echo "QEMU TCG timings are emulated: compare the columns' ratios, never their ns."
+			if [ "$icount" = 1 ]; then
+				echo "QEMU ran with -icount shift=0 (ICOUNT=1): its ns are guest instructions."
+			else
+				echo "QEMU TCG timings are emulated: compare the columns' ratios, never their ns."
+			fi
 		fi
 	} > "$outdir/summary.txt"
 fi
@@ -377,7 +408,7 @@ echo "bench_total_s $total" >> "$outdir/meta.txt"
 # The history: this run's summary with what produced it.
 if [ -s "$outdir/summary.txt" ] && [ "${BENCH_HISTORY:-1}" != 0 ]; then
 	cmd=
-	for v in KERNELS KVER BOOTS BOOTS_WIDE SMP SMP_WIDE MEM CPU INIT_ON_ALLOC \
+	for v in KERNELS KVER BOOTS BOOTS_WIDE SMP SMP_WIDE MEM CPU ICOUNT INIT_ON_ALLOC \
 		BENCH_REPS BENCH_WORKLOADS BENCH_SCALE_UML BENCH_SCALE_QEMU; do
 		[ -z "${!v:-}" ] || cmd+="$v=${!v} "
 	done

@@ -27,7 +27,8 @@
 # drivers/hakmem_slab is a symlink to this repository (kbuild and Kconfig
 # follow it, with or without O=).  When it pointed at another checkout
 # (say a CI clone), the objects of drivers/hakmem_slab in every build
-# directory are removed: their mtimes mean nothing against another
+# directory of this version are removed (not the other version's, which
+# may be building under that tree's lock): their mtimes mean nothing against another
 # checkout's sources, and only those few files are rebuilt.
 set -euo pipefail
 
@@ -53,6 +54,15 @@ mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)
 tree=$cache/$name
 stamp=$tree/.hakmem-extracted
+
+# Is build directory $1 one of this tree's?  The other version's builds may
+# be in use under that tree's lock: never touch them.
+ours() {
+	case ${1##*/} in
+	build-6.12-*) [[ $ver == 6.12 ]] ;;
+	*) [[ $ver == 6.1 ]] ;;
+	esac
+}
 
 # The tree lock: one user of the tree at a time per cache.  drivers/hakmem_slab
 # names one checkout, so a build in the tree must hold the lock from this
@@ -94,10 +104,7 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
 	# Objects built from the old tree must not survive it.
 	for b in "$cache"/build-*; do
 		[[ -d $b ]] || continue
-		case ${b##*/} in
-		build-6.12-*) [[ $ver == 6.12 ]] || continue ;;
-		*) [[ $ver == 6.1 ]] || continue ;;
-		esac
+		ours "$b" || continue
 		log "removing $b (built from the previous tree)"
 		rm -rf "$b"
 	done
@@ -115,6 +122,7 @@ if [[ -L $link ]]; then
 		ln -sfn "$repo" "$link"
 		for b in "$cache"/build-*/drivers/hakmem_slab; do
 			[[ -d $b ]] || continue
+			ours "${b%/drivers/hakmem_slab}" || continue
 			log "removing stale objects $b"
 			rm -rf "$b"
 		done

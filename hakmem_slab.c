@@ -1055,6 +1055,12 @@ static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 		hk_seg_reset(seg);
 		hk_pool_put(s, seg);
 	}
+	/*
+	 * Nothing left (shrunk, reclaimed, CPU gone): the heap is young again,
+	 * and its next burst starts with one slab, not a full-size segment.
+	 */
+	if (!h->nr_slabs)
+		h->next_order = s->first_order;
 }
 
 /* Hand an object to the heap that owns its segment (lock-free). */

@@ -176,8 +176,14 @@ static void hakmem_reclaim_returns_idle_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages, 0UL);
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0UL);
 	KUNIT_EXPECT_LE(test, pooled, 2UL << hakmem_test_info(s).segment_order);
-	/* A cache in use is left alone: it allocated since the last pass. */
+	/*
+	 * A cache in use is left alone: it allocated since the last pass.
+	 * Shrunk, its heap starts young again: one slab, not 256 KiB.
+	 */
 	p[0] = hakmem_test_alloc(test, s);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 1UL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages,
+			1UL << hakmem_test_info(s).slab_order);
 	hakmem_test_reclaim_self();
 	KUNIT_EXPECT_GT(test, hakmem_test_info(s).objects_total, 0UL);
 	hakmem_cache_free(s, p[0]);

@@ -34,8 +34,9 @@
  *
  *   struct hk_segment: base, order, the slab geometry, free_map (1 bit a
  *   free slab), partial_map (1 bit a slab with free objects that is not
- *   being allocated from), remote list, owner heap, and slabs[N]
- *   (struct hk_slab: freelist, inuse, carved).
+ *   being allocated from), dense_map (of those, the ones at least half in
+ *   use: refilled first, see hk_heap_next_slab()), remote list, owner
+ *   heap, and slabs[N] (struct hk_slab: freelist, inuse, carved).
  *
  * hk_slab_of(obj) is O(1): virt_to_page(obj)->private is the segment, and
  * (obj - base) >> slab_shift indexes slabs[].  The fast free path needs no

@@ -34,8 +34,9 @@
  *
  *   struct hk_segment: base, order, the slab geometry, free_map (1 bit a
  *   free slab), partial_map (1 bit a slab with free objects that is not
- *   being allocated from), remote list, owner heap, and slabs[N]
- *   (struct hk_slab: freelist, inuse, carved).
+ *   being allocated from), dense_map (of those, the ones at least half in
+ *   use: refilled first, see hk_heap_next_slab()), remote list, owner
+ *   heap, and slabs[N] (struct hk_slab: freelist, inuse, carved).
  *
  * hk_slab_of(obj) is O(1): virt_to_page(obj)->private is the segment, and
  * (obj - base) >> slab_shift indexes slabs[].  The fast free path needs no
@@ -401,6 +402,7 @@ static void hk_seg_reset(struct hk_segment *seg)
 	seg->free_map = seg->nr_slabs == BITS_PER_LONG ?
 			~0UL : (1UL << seg->nr_slabs) - 1;
 	seg->partial_map = 0;
+	seg->dense_map = 0;
 	seg->used = 0;
 	seg->full = false;
 	for (i = 0; i < seg->nr_slabs; i++) {
@@ -752,8 +754,10 @@ static void hk_slab_release(struct hakmem_cache *s, struct hk_heap *h,
 	hk_stat_of(s, c, HAKMEM_SLAB_FREE, 1);
 	if (!s->full_mode)
 		hk_slab_kill_headers(s, seg, slab);
-	if (slab->state == HK_SLAB_PARTIAL)
+	if (slab->state == HK_SLAB_PARTIAL) {
 		__clear_bit(idx, &seg->partial_map);
+		__clear_bit(idx, &seg->dense_map);
+	}
 	slab->state = HK_SLAB_FREE;
 	slab->freelist = NULL;
 	slab->carved = 0;
@@ -794,8 +798,14 @@ static bool hk_slab_put(struct hakmem_cache *s, struct hk_heap *h,
 	} else if (slab->state == HK_SLAB_FULL) {
 		slab->state = HK_SLAB_PARTIAL;
 		__set_bit(slab - seg->slabs, &seg->partial_map);
+		if (hk_slab_dense(seg, slab))
+			__set_bit(slab - seg->slabs, &seg->dense_map);
+	} else if (hk_slab_turned_sparse(seg, slab)) {
+		/* Left to drain until nothing else is left. */
+		__clear_bit(slab - seg->slabs, &seg->dense_map);
 	}
-	if (seg->full) {
+	/* A segment left with sparse slabs only stays where it is. */
+	if (seg->full && (seg->free_map | seg->dense_map)) {
 		seg->full = false;
 		list_move(&seg->list, &h->avail);
 	}
@@ -822,7 +832,21 @@ void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
 	}
 }
 
-/* Take the next slab to allocate from; NULL if the heap needs a segment. */
+/*
+ * Take the next slab to allocate from; NULL if the heap needs a segment.
+ * The order, so that memory is reused where it is already mostly in use
+ * and sparse slabs drain (and their segments empty and can go back):
+ *
+ *   1. a dense partial slab of the current segment, then a free one;
+ *   2. the same in each segment of heap->avail;
+ *   3. a sparse partial slab, of the current segment or of those at the
+ *      head of heap->full (with no dense or free slab but a sparse one);
+ *   4. only then the pool (and the caller the page allocator).
+ *
+ * A segment found with neither dense nor free slabs goes to heap->full:
+ * to its head if it has sparse ones, to its tail if it is full, so that
+ * step 3 looks at the head only.
+ */
 static struct hk_slab *hk_heap_next_slab(struct hakmem_cache *s,
 					 struct hk_heap *h, struct hk_cpu *c)
 {
@@ -837,20 +861,30 @@ static struct hk_slab *hk_heap_next_slab(struct hakmem_cache *s,
 		if (!seg) {
 			seg = list_first_entry_or_null(&h->avail,
 						       struct hk_segment, list);
-			if (seg)
+			if (!seg) {
+				seg = list_first_entry_or_null(&h->full,
+							       struct hk_segment,
+							       list);
+				if (seg && !seg->partial_map)
+					seg = NULL;
+			}
+			if (seg) {
 				list_del_init(&seg->list);
-			else if (unlikely(!c && hk_node_heap_of(s, h)))
+				seg->full = false;
+			} else if (unlikely(!c && hk_node_heap_of(s, h))) {
 				seg = hk_pool_get_node(s, h->node);
-			else
+			} else {
 				seg = hk_pool_get(s);
+			}
 			if (!seg)
 				return NULL;
 			/* Remote freers read it without a lock. */
 			WRITE_ONCE(seg->heap, h);
 			hk_heap_set_seg(h, c, seg);
 		}
-		if (seg->partial_map) {
-			idx = __ffs(seg->partial_map);
+		if (seg->dense_map) {
+			idx = __ffs(seg->dense_map);
+			__clear_bit(idx, &seg->dense_map);
 			__clear_bit(idx, &seg->partial_map);
 			slab = &seg->slabs[idx];
 			break;
@@ -865,8 +899,18 @@ static struct hk_slab *hk_heap_next_slab(struct hakmem_cache *s,
 			hk_stat_of(s, c, HAKMEM_SLAB_ALLOC, 1);
 			break;
 		}
+		/* No dense or free slab left in any segment: a sparse one. */
+		if (seg->partial_map && list_empty(&h->avail)) {
+			idx = __ffs(seg->partial_map);
+			__clear_bit(idx, &seg->partial_map);
+			slab = &seg->slabs[idx];
+			break;
+		}
 		seg->full = true;
-		list_add(&seg->list, &h->full);
+		if (seg->partial_map)
+			list_add(&seg->list, &h->full);
+		else
+			list_add_tail(&seg->list, &h->full);
 		hk_heap_set_seg(h, c, NULL);
 	}
 	slab->state = HK_SLAB_ACTIVE;
@@ -988,6 +1032,8 @@ static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 		} else {
 			slab->state = HK_SLAB_PARTIAL;
 			__set_bit(slab - seg->slabs, &seg->partial_map);
+			if (hk_slab_dense(seg, slab))
+				__set_bit(slab - seg->slabs, &seg->dense_map);
 		}
 	}
 	/* Drained: no segment is current, for allocation or fast frees. */
@@ -1010,6 +1056,12 @@ static void hk_heap_drain(struct hakmem_cache *s, struct hk_heap *h,
 		hk_seg_reset(seg);
 		hk_pool_put(s, seg);
 	}
+	/*
+	 * Nothing left (shrunk, reclaimed, CPU gone): the heap is young again,
+	 * and its next burst starts with one slab, not a full-size segment.
+	 */
+	if (!h->nr_slabs)
+		h->next_order = s->first_order;
 }
 
 /* Hand an object to the heap that owns its segment (lock-free). */

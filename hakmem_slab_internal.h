@@ -77,7 +77,7 @@
 enum hk_slab_state {
 	HK_SLAB_FREE,		/* in the segment's free_map */
 	HK_SLAB_ACTIVE,		/* the heap's current slab */
-	HK_SLAB_PARTIAL,	/* in the segment's partial_map */
+	HK_SLAB_PARTIAL,	/* in the segment's partial_map (and dense_map) */
 	HK_SLAB_FULL,		/* no free object, on no map */
 };
 
@@ -135,8 +135,9 @@ struct hk_segment {
 	struct hk_heap *heap;		/* owner; NULL while in the pool */
 	unsigned long free_map;		/* owner: free slabs */
 	unsigned long partial_map;	/* owner: slabs with free objects */
+	unsigned long dense_map;	/* owner: of those, at least half used */
 	unsigned int used;		/* owner: slabs not free */
-	bool full;			/* owner: on heap->full */
+	bool full;			/* owner: on heap->full (no dense or free slab) */
 	struct list_head list;		/* owner: heap->avail or heap->full */
 	struct llist_head remote;	/* any CPU: remotely freed objects */
 	struct llist_node remote_node;	/* on heap->remote_segs */
@@ -148,8 +149,9 @@ struct hk_segment {
 struct hk_heap {
 	struct hk_segment *seg;		/* current segment, on no list */
 	struct hk_slab *slab;		/* current slab, HK_SLAB_ACTIVE */
-	struct list_head avail;		/* segments with free or partial slabs */
-	struct list_head full;		/* segments without */
+	struct list_head avail;		/* segments with free or dense slabs */
+	/* segments without: first those with sparse slabs, then full ones */
+	struct list_head full;
 	struct llist_head remote_segs;	/* segments with remote frees */
 	long nr_slabs;			/* slabs taken minus slabs released */
 	long nr_objs;			/* objects those slabs hold */
@@ -365,6 +367,28 @@ static __always_inline unsigned long hk_slab_addr(struct hakmem_cache *s,
 						  struct hk_slab *slab)
 {
 	return seg->base + ((unsigned long)(slab - seg->slabs) << seg->slab_shift);
+}
+
+/*
+ * A partial slab is dense (in its segment's dense_map too) while at least
+ * half its objects are in use: refills take dense slabs before free ones,
+ * and sparse ones last, so that those drain and can be given back.
+ */
+static __always_inline bool hk_slab_dense(struct hk_segment *seg,
+					  struct hk_slab *slab)
+{
+	return 2U * slab->inuse >= seg->objs_per_slab;
+}
+
+/*
+ * The put that took one object off a partial slab made it sparse: inuse
+ * fell below half from half or more (objs - 2 * inuse is 1 or 2; one
+ * compare, and none of the puts before or after it clears the bit).
+ */
+static __always_inline bool hk_slab_turned_sparse(struct hk_segment *seg,
+						  struct hk_slab *slab)
+{
+	return seg->objs_per_slab - 2U * slab->inuse - 1U < 2U;
 }
 
 /* The segment of an object that is known to be hakmem's. */

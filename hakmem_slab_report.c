@@ -404,9 +404,11 @@ static void hk_validate_seg(struct hakmem_cache *s, struct hk_validate *v,
 		struct hk_slab *slab = &seg->slabs[i];
 		bool is_free = test_bit(i, &seg->free_map);
 		bool partial = test_bit(i, &seg->partial_map);
+		bool dense = test_bit(i, &seg->dense_map);
 
 		if (is_free != hk_slab_is(slab, HK_SLAB_FREE) ||
-		    partial != hk_slab_is(slab, HK_SLAB_PARTIAL)) {
+		    partial != hk_slab_is(slab, HK_SLAB_PARTIAL) ||
+		    dense != (partial && hk_slab_dense(seg, slab))) {
 			hk_bad(s, v, seg, slab, "bitmaps disagree with the slab");
 			continue;
 		}

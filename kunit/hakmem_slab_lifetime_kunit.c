@@ -176,8 +176,14 @@ static void hakmem_reclaim_returns_idle_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages, 0UL);
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0UL);
 	KUNIT_EXPECT_LE(test, pooled, 2UL << hakmem_test_info(s).segment_order);
-	/* A cache in use is left alone: it allocated since the last pass. */
+	/*
+	 * A cache in use is left alone: it allocated since the last pass.
+	 * Shrunk, its heap starts young again: one slab, not 256 KiB.
+	 */
 	p[0] = hakmem_test_alloc(test, s);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 1UL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages,
+			1UL << hakmem_test_info(s).slab_order);
 	hakmem_test_reclaim_self();
 	KUNIT_EXPECT_GT(test, hakmem_test_info(s).objects_total, 0UL);
 	hakmem_cache_free(s, p[0]);
@@ -214,6 +220,111 @@ static void hakmem_scattered_frees_refill_without_growth(struct kunit *test)
 	hakmem_test_free_n(s, p, HK_LT_OBJS);
 }
 
+/* The slab of @obj: its index in the segment at @base. */
+static unsigned long hk_lt_slab(const void *obj, unsigned long base,
+				unsigned long slab_bytes)
+{
+	return ((unsigned long)obj - base) / slab_bytes;
+}
+
+static unsigned long hk_lt_seg(const void *obj)
+{
+	unsigned long size;
+
+	return hakmem_test_seg_base(obj, &size);
+}
+
+/*
+ * The reuse order.  A heap's first segment is one slab (B), its second
+ * sixteen.  B is left sparse (one object in use), slab 0 of the second
+ * segment dense (A: two holes), slabs 1-14 there free, and B's frees come
+ * last, so that its segment is the first the heap would look at.  A
+ * refill takes A's holes and the free slabs before it touches B, and takes
+ * no segment; once B's last object is freed, B and its segment go back:
+ * the cache keeps exactly the second segment's pages.
+ */
+static void hakmem_refill_prefers_dense_slabs(struct kunit *test)
+{
+	unsigned long base0, base1, size, slab_bytes, seg_allocs;
+	unsigned int per, i, n, m, slab_pages, in_b = 0;
+	struct hakmem_cache_info info;
+	struct hakmem_cache *s;
+	void **p, **q;
+
+	hakmem_test_pin_cpu(test);
+	s = hakmem_test_create(test, "hakmem_test_lt_order", 256, 0, 0, NULL);
+	info = hakmem_test_info(s);
+	slab_pages = 1U << info.slab_order;
+	slab_bytes = PAGE_SIZE << info.slab_order;
+	per = hakmem_test_objs_per_slab(s);
+	KUNIT_ASSERT_GE(test, per, 4U);
+	n = 17 * per;
+	m = 2 + 14 * per;
+	p = hakmem_test_ptrs(test, n);
+	q = hakmem_test_ptrs(test, m);
+	for (i = 0; i < n; i++)
+		p[i] = hakmem_test_alloc(test, s);
+	base0 = hakmem_test_seg_base(p[0], &size);
+	KUNIT_ASSERT_EQ(test, size, slab_bytes);
+	KUNIT_ASSERT_EQ(test, hk_lt_seg(p[per - 1]), base0);
+	base1 = hakmem_test_seg_base(p[per], &size);
+	KUNIT_ASSERT_EQ(test, size, 16 * slab_bytes);
+	KUNIT_ASSERT_EQ(test, hk_lt_seg(p[n - 1]), base1);
+
+	/* A: two holes; slabs 1-14: free; B: one object left, freed last. */
+	for (i = per; i < n; i++) {
+		unsigned long slab = hk_lt_slab(p[i], base1, slab_bytes);
+
+		if ((slab == 0 && i < per + 2) || (slab >= 1 && slab <= 14)) {
+			hakmem_cache_free(s, p[i]);
+			p[i] = NULL;
+		}
+	}
+	for (i = 1; i < per; i++) {
+		hakmem_cache_free(s, p[i]);
+		p[i] = NULL;
+	}
+	/* Every free object back on its slab; no empty segment pooled. */
+	hakmem_test_cpu_dead_self();
+	hakmem_test_shrinker_scan(ULONG_MAX);
+	info = hakmem_test_info(s);
+	KUNIT_ASSERT_EQ(test, info.segments, 2UL);
+	KUNIT_ASSERT_EQ(test, info.pages, 17UL * slab_pages);
+	KUNIT_ASSERT_EQ(test, info.objects_total, 3UL * per);
+	KUNIT_ASSERT_EQ(test, info.objects_inuse, 2UL * per - 1);
+
+	/* Exactly the holes of A and the free slabs, all in segment 1. */
+	seg_allocs = hakmem_cache_stat(s, HAKMEM_SEGMENT_ALLOC);
+	for (i = 0; i < m; i++) {
+		q[i] = hakmem_test_alloc(test, s);
+		in_b += hk_lt_seg(q[i]) != base1;
+	}
+	KUNIT_EXPECT_EQ(test, in_b, 0U);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_SEGMENT_ALLOC),
+			seg_allocs);
+	info = hakmem_test_info(s);
+	KUNIT_EXPECT_EQ(test, info.segments, 2UL);
+	KUNIT_EXPECT_EQ(test, info.objects_inuse, 16UL * per + 1);
+
+	/* B's last object: B empties, its segment goes back. */
+	hakmem_cache_free(s, p[0]);
+	p[0] = NULL;
+	hakmem_test_cpu_dead_self();
+	hakmem_test_shrinker_scan(ULONG_MAX);
+	info = hakmem_test_info(s);
+	KUNIT_EXPECT_EQ(test, info.segments, 1UL);
+	KUNIT_EXPECT_EQ(test, info.pages, 16UL * slab_pages);
+	KUNIT_EXPECT_EQ(test, info.objects_total, 16UL * per);
+	KUNIT_EXPECT_EQ(test, info.objects_inuse, 16UL * per);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
+
+	hakmem_test_free_n(s, q, m);
+	for (i = 0; i < n; i++)
+		if (p[i])
+			hakmem_cache_free(s, p[i]);
+	KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 0UL);
+}
+
 static struct kunit_case hakmem_lifetime_cases[] = {
 	KUNIT_CASE(hakmem_cache_free_defers_segment_pages_to_rcu),
 	KUNIT_CASE(hakmem_cpu_dead_drains_stack_and_keeps_objects),
@@ -221,6 +332,7 @@ static struct kunit_case hakmem_lifetime_cases[] = {
 	KUNIT_CASE(hakmem_cache_free_returns_empty_pages),
 	KUNIT_CASE(hakmem_reclaim_returns_idle_memory),
 	KUNIT_CASE(hakmem_scattered_frees_refill_without_growth),
+	KUNIT_CASE(hakmem_refill_prefers_dense_slabs),
 	{}
 };
 

@@ -14,6 +14,13 @@
  *   bench bulkK N   hakmem_cache_alloc_bulk then hakmem_cache_free_bulk of
  *                   K objects (K = 1, 8, 32 or 128), N times (op: one
  *                   object's alloc+free)
+ *   bench fifo N    a FIFO queue of 10000 live 256 B objects, as the
+ *                   module's fifo: allocate at the tail, free the head, N
+ *                   times (op: one alloc+free)
+ *   bench scatter N N objects of 256 B, nine in ten freed at random, then as
+ *                   many allocated again, then all freed, as the module's
+ *                   mem-scatter (op: one alloc or free); also prints the
+ *                   cache's pages at the peak and after the refill
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +33,7 @@
 #include "shim.h"
 
 #define WS	400
+#define FIFO	10000
 
 static inline unsigned long now_ns(void)
 {
@@ -84,6 +92,55 @@ static noinline void run_bulk(struct hakmem_cache *s, long n, size_t k)
 	}
 }
 
+static noinline void run_fifo(struct hakmem_cache *s, void **q, long n)
+{
+	unsigned int head = 0;
+	long i;
+
+	for (i = 0; i < n; i++) {
+		void *p = hakmem_cache_alloc(s, GFP_KERNEL);
+
+		WRITE_ONCE(*(char *)p, 1);
+		hakmem_cache_free(s, q[head]);
+		q[head] = p;
+		if (++head == FIFO)
+			head = 0;
+	}
+}
+
+static unsigned long cache_pages(struct hakmem_cache *s)
+{
+	struct hakmem_cache_info info;
+
+	hakmem_cache_get_info(s, &info);
+	return info.pages;
+}
+
+/* Return: operations (allocations and frees). */
+static noinline long run_scatter(struct hakmem_cache *s, void **p, long n,
+				 unsigned long *pages)
+{
+	long i, ops = 2 * n;
+
+	for (i = 0; i < n; i++)
+		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
+	pages[0] = cache_pages(s);
+	for (i = 0; i < n; i++) {
+		if (rnd() % 10) {
+			hakmem_cache_free(s, p[i]);
+			p[i] = NULL;
+			ops += 2;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (!p[i])
+			p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
+	pages[1] = cache_pages(s);
+	for (i = 0; i < n; i++)
+		hakmem_cache_free(s, p[i]);
+	return ops;
+}
+
 struct ws_step {
 	unsigned short slot, size;
 };
@@ -105,7 +162,8 @@ int main(int argc, char **argv)
 	struct hakmem_cache *s;
 	unsigned long t0, t1;
 	struct ws_step *steps = NULL;
-	void *slots[WS];
+	unsigned long pages[2] = { 0, 0 };
+	void *slots[WS], **q;
 	long i;
 
 	shim_quiet = 1;
@@ -167,8 +225,35 @@ int main(int argc, char **argv)
 		run_bulk(s, n, k);
 		t1 = now_ns();
 		CALLGRIND_TOGGLE_COLLECT;
+	} else if (!strcmp(mode, "fifo")) {
+		q = malloc(FIFO * sizeof(*q));
+		for (i = 0; i < FIFO; i++)
+			q[i] = hakmem_cache_alloc(s, GFP_KERNEL);
+		run_fifo(s, q, 20000);			/* warm up */
+		ops = n;
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		run_fifo(s, q, n);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
+		for (i = 0; i < FIFO; i++)
+			hakmem_cache_free(s, q[i]);
+		free(q);
+	} else if (!strcmp(mode, "scatter")) {
+		q = malloc(n * sizeof(*q));
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		ops = run_scatter(s, q, n, pages);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
+		printf("scatter pages_peak=%lu pages_refilled=%lu\n",
+		       pages[0], pages[1]);
+		free(q);
 	} else {
-		fprintf(stderr, "usage: %s pair|batch|ws400|bulkK [N]\n", argv[0]);
+		fprintf(stderr, "usage: %s pair|batch|ws400|bulkK|fifo|scatter [N]\n",
+			argv[0]);
 		return 2;
 	}
 	printf("%s ops=%ld ns_per_op=%.2f\n", mode, ops, (double)(t1 - t0) / ops);

@@ -1947,15 +1947,23 @@ static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 	return 0;
 }
 
+/*
+ * Per-CPU stack slots for objects of @size bytes: as many as HK_STACK_BYTES
+ * of objects, within HK_STACK_MIN..HK_STACK_MAX (as SLUB bounds a per-CPU
+ * partial list by object size), so that 64 B objects get 256 slots and
+ * 4 KiB ones 16; the stack is allocated with that many.
+ */
 static unsigned int hk_stack_max(unsigned int size)
 {
-	if (size <= 256)
-		return HK_STACK_MAX;
-	if (size <= 1024)
-		return HK_STACK_MAX / 2;
-	if (size <= 4096)
-		return HK_STACK_MAX / 4;
-	return HK_STACK_MAX / 8;
+	return clamp_t(unsigned int, HK_STACK_BYTES / size, HK_STACK_MIN,
+		       HK_STACK_MAX);
+}
+
+/* Bytes of a struct hk_cpu of @s: its stack has stack_max slots, one if 0. */
+static size_t hk_cpu_size(const struct hakmem_cache *s)
+{
+	return offsetof(struct hk_cpu, stack) +
+	       max(s->stack_max, 1U) * sizeof(void *);
 }
 
 static const char *hk_check_args(const char *name, unsigned int size,
@@ -2142,7 +2150,8 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 		why = "out of memory";
 		goto fail_free;
 	}
-	s->cpu = alloc_percpu(struct hk_cpu);
+	s->cpu = (struct hk_cpu __percpu *)__alloc_percpu(hk_cpu_size(s),
+							   __alignof__(struct hk_cpu));
 	if (!s->cpu) {
 		why = "out of memory";
 		goto fail_free;
@@ -2302,6 +2311,14 @@ static int hk_cpu_offline(unsigned int cpu)
 }
 
 #if IS_ENABLED(CONFIG_HAKMEM_SLAB_KUNIT_TEST)
+/* The slots of @s's per-CPU stacks, and the bytes of its per-CPU state. */
+unsigned int hakmem_test_stack_slots(struct hakmem_cache *s, size_t *bytes)
+{
+	*bytes = hk_cpu_size(s);
+	return s->stack_max;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_stack_slots);
+
 /* One idle-reclaim pass on this CPU, as its work makes one. */
 void hakmem_test_reclaim_self(void)
 {

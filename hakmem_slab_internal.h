@@ -47,7 +47,10 @@
 
 /* === Data ================================================================= */
 
-#define HK_STACK_MAX		256	/* per-CPU stack slots */
+#define HK_STACK_MAX		256	/* per-CPU stack slots, at most */
+#define HK_STACK_MIN		2	/* ... and at least, if any */
+/* Bytes of objects a per-CPU stack holds at most (object_size x slots). */
+#define HK_STACK_BYTES		SZ_64K
 #define HK_POOL_MAX		2	/* empty segments kept per cache */
 /* Pages of empty segments kept in all pools together, per online node. */
 #define HK_POOL_PAGES_PER_NODE	(SZ_1M >> PAGE_SHIFT)
@@ -188,8 +191,9 @@ struct hk_cpu {
 	struct hk_segment *last_seg;
 	unsigned long last_gen;
 	u64 idle_ops;			/* allocations + frees at the last reclaim */
-	void *stack[HK_STACK_MAX];
 	struct hk_heap heap;
+	/* hakmem_cache.stack_max slots (one if 0), allocated with the rest. */
+	void *stack[];
 } ____cacheline_aligned;
 
 static_assert(L1_CACHE_BYTES < 64 ||

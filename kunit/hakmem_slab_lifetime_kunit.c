@@ -184,6 +184,66 @@ static void hakmem_reclaim_returns_idle_memory(struct kunit *test)
 }
 
 /*
+ * The per-CPU stack holds HK_STACK_BYTES (64 KiB) of objects, within 2 to
+ * 256 slots, and the per-CPU state is allocated with that many: 8 bytes a
+ * slot.  A cache without a stack (debug) has one slot, never used for more.
+ */
+static void hakmem_stack_slots_follow_object_size(struct kunit *test)
+{
+	static const struct { unsigned int size, slots; } want[] = {
+		{ 8, 256 }, { 64, 256 }, { 256, 256 }, { 512, 128 },
+		{ 1000, 65 }, { 1024, 64 }, { 2048, 32 }, { 4096, 16 },
+		{ 8192, 8 }, { HAKMEM_MAX_OBJECT_SIZE, 4 },
+	};
+	size_t bytes, base;
+	struct hakmem_cache *s;
+	char name[32];
+	unsigned int i;
+
+	s = hakmem_test_create(test, "hakmem_test_lt_slots_rz", 64, 0,
+			       SLAB_RED_ZONE, NULL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_stack_slots(s, &base), 0U);
+	base -= sizeof(void *);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		snprintf(name, sizeof(name), "hakmem_test_lt_slots_%u",
+			 want[i].size);
+		s = hakmem_test_create(test, name, want[i].size, 0, 0, NULL);
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_test_stack_slots(s, &bytes),
+				    want[i].slots, "size %u", want[i].size);
+		KUNIT_EXPECT_EQ_MSG(test, bytes,
+				    base + want[i].slots * sizeof(void *),
+				    "size %u", want[i].size);
+	}
+}
+
+/*
+ * A refill takes half a stack: the first allocation from a fresh cache of
+ * 4 KiB objects carves 8 of them (16 slots), of 8 KiB objects 4 (8 slots).
+ */
+static void hakmem_refill_takes_half_a_sized_stack(struct kunit *test)
+{
+	static const struct { unsigned int size, carved; } want[] = {
+		{ 4096, 8 }, { 8192, 4 },
+	};
+	struct hakmem_cache *s;
+	char name[32];
+	unsigned int i;
+	void *obj;
+
+	hakmem_test_pin_cpu(test);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		snprintf(name, sizeof(name), "hakmem_test_lt_refill_%u",
+			 want[i].size);
+		s = hakmem_test_create(test, name, want[i].size, 0, 0, NULL);
+		obj = hakmem_test_alloc(test, s);
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_cache_stat(s, HAKMEM_CARVE),
+				    (u64)want[i].carved, "size %u", want[i].size);
+		KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 1UL);
+		hakmem_cache_free(s, obj);
+	}
+}
+
+/*
  * Nine in ten objects freed, scattered over every slab, then as many
  * allocated again: they go into the holes, and the cache takes not one
  * more page or segment.
@@ -220,6 +280,8 @@ static struct kunit_case hakmem_lifetime_cases[] = {
 	KUNIT_CASE(hakmem_shrinker_frees_pooled_segments),
 	KUNIT_CASE(hakmem_cache_free_returns_empty_pages),
 	KUNIT_CASE(hakmem_reclaim_returns_idle_memory),
+	KUNIT_CASE(hakmem_stack_slots_follow_object_size),
+	KUNIT_CASE(hakmem_refill_takes_half_a_sized_stack),
 	KUNIT_CASE(hakmem_scattered_frees_refill_without_growth),
 	{}
 };

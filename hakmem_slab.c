@@ -1907,6 +1907,22 @@ static unsigned int hk_kasan_redzone(unsigned int size)
 	       size <= 4096 - 128 ? 128 : 256;
 }
 
+/*
+ * A heap's first segment: one slab, or as many as hold HK_FIRST_SEG_OBJS
+ * objects (as SLUB sizes a slab for its minimum number of objects), so
+ * that a CPU using a cache for a few objects does not need a second
+ * segment, sixteen times larger, at once.
+ */
+static unsigned int hk_first_order(const struct hakmem_cache *s)
+{
+	unsigned int order = max(s->slab_order, s->min_order);
+
+	while (order < hk_seg_order &&
+	       (s->objs_per_slab << (order - s->slab_order)) < HK_FIRST_SEG_OBJS)
+		order++;
+	return order;
+}
+
 static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 			   unsigned int align)
 {
@@ -1940,7 +1956,7 @@ static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 	s->objs_per_slab = (PAGE_SIZE << s->slab_order) / s->size;
 	/* Fallback segments hold one object at least, every one aligned. */
 	s->min_order = max_t(unsigned int, get_order(s->size), align_order);
-	s->first_order = max(s->slab_order, s->min_order);
+	s->first_order = hk_first_order(s);
 	if (!s->objs_per_slab || s->objs_per_slab > USHRT_MAX ||
 	    s->slab_order > hk_seg_order || s->min_order > hk_seg_order)
 		return -EINVAL;

@@ -56,6 +56,7 @@
 #define HK_POOL_PAGES_PER_NODE	(SZ_1M >> PAGE_SHIFT)
 #define HK_MAX_SLABS_PER_SEG	BITS_PER_LONG
 #define HK_MIN_OBJS_PER_SLAB	4
+#define HK_FIRST_SEG_OBJS	8	/* objects a heap's first segment holds */
 #define HK_HDR_SIZE		sizeof(struct hk_hdr)
 #define HK_LINK_SIZE		sizeof(void *)
 #define HK_KFREE_HINTS		16	/* segments hakmem_kfree() remembers */

@@ -157,6 +157,7 @@ struct hk_heap {
 	struct llist_head remote_segs;	/* segments with remote frees */
 	long nr_slabs;			/* slabs taken minus slabs released */
 	long nr_objs;			/* objects those slabs hold */
+	long inuse;			/* objects out of them (users, stacks) */
 	unsigned int next_order;	/* of the next new segment */
 	int node;
 };
@@ -192,6 +193,8 @@ struct hk_cpu {
 	struct hk_segment *last_seg;
 	unsigned long last_gen;
 	u64 idle_ops;			/* allocations + frees at the last reclaim */
+	long drain_mark;		/* heap.inuse at the last refill */
+	bool draining;			/* the end of a burst of frees */
 	struct hk_heap heap;
 	/* hakmem_cache.stack_max slots (one if 0), allocated with the rest. */
 	void *stack[];

@@ -176,6 +176,7 @@ const char *const hakmem_stat_names[] = {
 	[HAKMEM_SEGMENT_FAIL]	= "segment_fail",
 	[HAKMEM_ALLOC_FAIL_INJECTED] = "alloc_fail_injected",
 	[HAKMEM_SHRINK]		= "shrink",
+	[HAKMEM_BURST_DRAIN]	= "burst_drain",
 	[HAKMEM_ERR_INVALID]	= "err_invalid",
 	[HAKMEM_ERR_WRONG_CACHE] = "err_wrong_cache",
 	[HAKMEM_ERR_HEADER]	= "err_header",
@@ -629,6 +630,7 @@ static void hk_heap_init(struct hakmem_cache *s, struct hk_heap *h, int node)
 	init_llist_head(&h->remote_segs);
 	h->nr_slabs = 0;
 	h->nr_objs = 0;
+	h->inuse = 0;
 	h->next_order = s->first_order;
 	h->node = node;
 }
@@ -786,6 +788,7 @@ static bool hk_slab_put(struct hakmem_cache *s, struct hk_heap *h,
 	hk_set_link(s, obj, slab->freelist);
 	slab->freelist = obj;
 	slab->inuse--;
+	h->inuse--;
 
 	if (slab->state == HK_SLAB_ACTIVE)
 		return true;
@@ -1010,6 +1013,7 @@ static unsigned int hk_heap_fill(struct hakmem_cache *s, struct hk_heap *h,
 	}
 	if (carved)
 		hk_stat_of(s, c, HAKMEM_CARVE, carved);
+	h->inuse += got;
 	return got;
 }
 
@@ -1167,7 +1171,53 @@ static unsigned int hk_cpu_refill(struct hakmem_cache *s, struct hk_cpu *c)
 	c->count += got;
 	if (got)
 		hk_stat(c, HAKMEM_REFILL);
+	/* An allocation: the end of a burst of frees, if one was draining. */
+	if (unlikely(c->draining)) {
+		c->draining = false;
+		if (c->heap.seg)
+			hk_cpu_set_cur(c, c->heap.seg);
+	}
+	c->drain_mark = c->heap.inuse;
 	return got;
+}
+
+/* Empty the stack and give up the current slab and segment. */
+static void hk_cpu_drain(struct hakmem_cache *s, struct hk_cpu *c)
+{
+	hk_cpu_flush(s, c, 0);
+	hk_heap_drain(s, &c->heap, c);
+	c->draining = false;
+	c->drain_mark = c->heap.inuse;
+}
+
+/*
+ * The end of a burst of frees: since the last refill at least a stack's
+ * worth of objects went back to the heap's slabs, and fewer than half a
+ * stack of them are out (with users, or on other CPUs), so the rest of
+ * the burst is likely on its way.  Then frees take the slow path and go
+ * straight home (hk_free_push()), and once nothing is out but what the
+ * stack holds, the stack is emptied and the heap drained: the objects the
+ * stack held do not pin the current segment until the next idle reclaim.
+ * The next refill ends it.  Called after a flush or a free sent home.
+ */
+static noinline void hk_cpu_burst_check(struct hakmem_cache *s,
+					struct hk_cpu *c)
+{
+	long out = c->heap.inuse - c->count;
+
+	if (c->drain_mark - c->heap.inuse < (long)s->stack_max ||
+	    out >= (long)(s->stack_max / 2))
+		return;
+	if (out <= 0) {
+		hk_cpu_drain(s, c);
+		hk_stat(c, HAKMEM_BURST_DRAIN);
+		return;
+	}
+	if (!c->draining) {
+		c->draining = true;
+		/* Frees of the current segment take the slow path. */
+		hk_cpu_set_cur(c, NULL);
+	}
 }
 
 /* === Internals: allocation ================================================ */
@@ -1507,6 +1557,14 @@ static __always_inline bool hk_hdr_valid(struct hakmem_cache *s, void *obj)
 	return get_unaligned((u64 *)hk_hdr(obj)) == s->hdr_live;
 }
 
+/* A full stack: its older half goes home; maybe a burst of frees ends. */
+static noinline void hk_cpu_flush_full(struct hakmem_cache *s,
+				       struct hk_cpu *c)
+{
+	hk_cpu_flush(s, c, s->stack_max / 2);
+	hk_cpu_burst_check(s, c);
+}
+
 /* Push a checked object on this CPU's stack, flushing it if full. */
 static void hk_cpu_push(struct hakmem_cache *s, struct hk_cpu *c, void *obj)
 {
@@ -1515,7 +1573,7 @@ static void hk_cpu_push(struct hakmem_cache *s, struct hk_cpu *c, void *obj)
 			hk_return_obj(s, &c->heap, c, obj);
 			return;
 		}
-		hk_cpu_flush(s, c, s->stack_max / 2);
+		hk_cpu_flush_full(s, c);
 	}
 	c->stack[c->count++] = obj;
 }
@@ -1717,15 +1775,20 @@ static __always_inline void hk_free_push(struct hakmem_cache *s,
 	/*
 	 * An object of one of this heap's older segments goes straight home
 	 * once the stack is half full: a flush would only take it there later.
+	 * So does every object of the heap at the end of a burst of frees.
 	 */
-	if (seg != c->heap.seg && READ_ONCE(seg->heap) == &c->heap &&
-	    c->count >= s->stack_max / 2) {
+	if (((seg != c->heap.seg && c->count >= s->stack_max / 2) ||
+	     unlikely(c->draining)) && READ_ONCE(seg->heap) == &c->heap) {
 		/* A late double free is reported there and not counted. */
 		if (hk_slab_put(s, &c->heap, c, seg, obj))
 			hk_stat(c, HAKMEM_FREE_SLOW);
+		hk_cpu_burst_check(s, c);
 	} else {
 		hk_cpu_push(s, c, obj);
 		hk_stat(c, HAKMEM_FREE_SLOW);
+		/* The last objects of a burst may fit in the stack. */
+		if (unlikely(c->drain_mark - c->heap.inuse >= (long)s->stack_max))
+			hk_cpu_burst_check(s, c);
 	}
 	hk_cpu_exit(c);
 }
@@ -1795,12 +1858,6 @@ static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
 static void hk_cpu_flush_all(struct hakmem_cache *s, struct hk_cpu *c)
 {
 	hk_cpu_flush(s, c, 0);
-}
-
-static void hk_cpu_drain(struct hakmem_cache *s, struct hk_cpu *c)
-{
-	hk_cpu_flush(s, c, 0);
-	hk_heap_drain(s, &c->heap, c);
 }
 
 static void hk_cpu_run(struct hakmem_cache *s, struct hk_cpu *c,
@@ -1959,6 +2016,22 @@ static unsigned int hk_kasan_redzone(unsigned int size)
 	       size <= 4096 - 128 ? 128 : 256;
 }
 
+/*
+ * A heap's first segment: one slab, or as many as hold HK_FIRST_SEG_OBJS
+ * objects (as SLUB sizes a slab for its minimum number of objects), so
+ * that a CPU using a cache for a few objects does not need a second
+ * segment, sixteen times larger, at once.
+ */
+static unsigned int hk_first_order(const struct hakmem_cache *s)
+{
+	unsigned int order = max(s->slab_order, s->min_order);
+
+	while (order < hk_seg_order &&
+	       (s->objs_per_slab << (order - s->slab_order)) < HK_FIRST_SEG_OBJS)
+		order++;
+	return order;
+}
+
 static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 			   unsigned int align)
 {
@@ -1992,22 +2065,30 @@ static int hk_cache_layout(struct hakmem_cache *s, unsigned int size,
 	s->objs_per_slab = (PAGE_SIZE << s->slab_order) / s->size;
 	/* Fallback segments hold one object at least, every one aligned. */
 	s->min_order = max_t(unsigned int, get_order(s->size), align_order);
-	s->first_order = max(s->slab_order, s->min_order);
+	s->first_order = hk_first_order(s);
 	if (!s->objs_per_slab || s->objs_per_slab > USHRT_MAX ||
 	    s->slab_order > hk_seg_order || s->min_order > hk_seg_order)
 		return -EINVAL;
 	return 0;
 }
 
+/*
+ * Per-CPU stack slots for objects of @size bytes: as many as HK_STACK_BYTES
+ * of objects, within HK_STACK_MIN..HK_STACK_MAX (as SLUB bounds a per-CPU
+ * partial list by object size), so that 64 B objects get 256 slots and
+ * 4 KiB ones 16; the stack is allocated with that many.
+ */
 static unsigned int hk_stack_max(unsigned int size)
 {
-	if (size <= 256)
-		return HK_STACK_MAX;
-	if (size <= 1024)
-		return HK_STACK_MAX / 2;
-	if (size <= 4096)
-		return HK_STACK_MAX / 4;
-	return HK_STACK_MAX / 8;
+	return clamp_t(unsigned int, HK_STACK_BYTES / size, HK_STACK_MIN,
+		       HK_STACK_MAX);
+}
+
+/* Bytes of a struct hk_cpu of @s: its stack has stack_max slots, one if 0. */
+static size_t hk_cpu_size(const struct hakmem_cache *s)
+{
+	return offsetof(struct hk_cpu, stack) +
+	       max(s->stack_max, 1U) * sizeof(void *);
 }
 
 static const char *hk_check_args(const char *name, unsigned int size,
@@ -2194,7 +2275,8 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 		why = "out of memory";
 		goto fail_free;
 	}
-	s->cpu = alloc_percpu(struct hk_cpu);
+	s->cpu = (struct hk_cpu __percpu *)__alloc_percpu(hk_cpu_size(s),
+							   __alignof__(struct hk_cpu));
 	if (!s->cpu) {
 		why = "out of memory";
 		goto fail_free;
@@ -2354,6 +2436,14 @@ static int hk_cpu_offline(unsigned int cpu)
 }
 
 #if IS_ENABLED(CONFIG_HAKMEM_SLAB_KUNIT_TEST)
+/* The slots of @s's per-CPU stacks, and the bytes of its per-CPU state. */
+unsigned int hakmem_test_stack_slots(struct hakmem_cache *s, size_t *bytes)
+{
+	*bytes = hk_cpu_size(s);
+	return s->stack_max;
+}
+EXPORT_SYMBOL_GPL(hakmem_test_stack_slots);
+
 /* One idle-reclaim pass on this CPU, as its work makes one. */
 void hakmem_test_reclaim_self(void)
 {

@@ -102,6 +102,11 @@ enum hakmem_stat_item {
 	HAKMEM_ALLOC_FAIL_INJECTED,
 	/** @HAKMEM_SHRINK: hakmem_cache_shrink() and shrinker runs */
 	HAKMEM_SHRINK,
+	/**
+	 * @HAKMEM_BURST_DRAIN: per-CPU stacks emptied and heaps drained at
+	 * the end of a burst of frees
+	 */
+	HAKMEM_BURST_DRAIN,
 	/** @HAKMEM_ERR_INVALID: free of a pointer hakmem did not hand out */
 	HAKMEM_ERR_INVALID,
 	/** @HAKMEM_ERR_WRONG_CACHE: free to a cache the object is not from */

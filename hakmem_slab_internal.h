@@ -47,12 +47,16 @@
 
 /* === Data ================================================================= */
 
-#define HK_STACK_MAX		256	/* per-CPU stack slots */
+#define HK_STACK_MAX		256	/* per-CPU stack slots, at most */
+#define HK_STACK_MIN		2	/* ... and at least, if any */
+/* Bytes of objects a per-CPU stack holds at most (object_size x slots). */
+#define HK_STACK_BYTES		SZ_64K
 #define HK_POOL_MAX		2	/* empty segments kept per cache */
 /* Pages of empty segments kept in all pools together, per online node. */
 #define HK_POOL_PAGES_PER_NODE	(SZ_1M >> PAGE_SHIFT)
 #define HK_MAX_SLABS_PER_SEG	BITS_PER_LONG
 #define HK_MIN_OBJS_PER_SLAB	4
+#define HK_FIRST_SEG_OBJS	8	/* objects a heap's first segment holds */
 #define HK_HDR_SIZE		sizeof(struct hk_hdr)
 #define HK_LINK_SIZE		sizeof(void *)
 #define HK_KFREE_HINTS		16	/* segments hakmem_kfree() remembers */
@@ -155,6 +159,7 @@ struct hk_heap {
 	struct llist_head remote_segs;	/* segments with remote frees */
 	long nr_slabs;			/* slabs taken minus slabs released */
 	long nr_objs;			/* objects those slabs hold */
+	long inuse;			/* objects out of them (users, stacks) */
 	unsigned int next_order;	/* of the next new segment */
 	int node;
 };
@@ -190,8 +195,11 @@ struct hk_cpu {
 	struct hk_segment *last_seg;
 	unsigned long last_gen;
 	u64 idle_ops;			/* allocations + frees at the last reclaim */
-	void *stack[HK_STACK_MAX];
+	long drain_mark;		/* heap.inuse at the last refill */
+	bool draining;			/* the end of a burst of frees */
 	struct hk_heap heap;
+	/* hakmem_cache.stack_max slots (one if 0), allocated with the rest. */
+	void *stack[];
 } ____cacheline_aligned;
 
 static_assert(L1_CACHE_BYTES < 64 ||

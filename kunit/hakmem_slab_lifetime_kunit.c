@@ -15,6 +15,8 @@
 #include "hakmem_slab_kunit.h"
 
 #define HK_LT_OBJS	4000
+#define HK_LT_FEW	20	/* fewer than a 256 B cache's first segment holds */
+#define HK_LT_BATCH	250	/* fewer than its stack holds (256) */
 
 /* A cache with HK_LT_OBJS objects of 256 B allocated into @p. */
 static struct hakmem_cache *hk_lt_fill(struct kunit *test, const char *name,
@@ -148,34 +150,42 @@ static void hakmem_cache_free_defers_segment_pages_to_rcu(struct kunit *test)
 /*
  * A cache left idle on a CPU gives back what it holds there: the first
  * reclaim pass only notes the CPU's count of allocations and frees, the
- * second finds it unchanged and drains the stack and the heap.  Afterwards
- * the cache holds exactly its pooled empty segments, and nothing after a
- * shrink.
+ * second finds it unchanged and drains the stack and the heap.  A few
+ * objects freed (no burst: the stack holds them all) keep the first
+ * segment, one slab, in use; afterwards it is the one pooled segment, and
+ * nothing is left after a shrink.
  */
 static void hakmem_reclaim_returns_idle_memory(struct kunit *test)
 {
-	void **p = hakmem_test_ptrs(test, HK_LT_OBJS);
+	void **p = hakmem_test_ptrs(test, HK_LT_FEW);
+	struct hakmem_cache_info info;
 	struct hakmem_cache *s;
-	unsigned long pooled;
 	unsigned int i;
 
 	hakmem_test_pin_cpu(test);
-	s = hk_lt_fill(test, "hakmem_test_lt_reclaim", p);
-	for (i = 0; i < HK_LT_OBJS; i++)
-		hakmem_cache_free(s, p[i]);
+	/* Other caches' empty segments, if any, must not take the room. */
+	hakmem_test_shrinker_scan(ULONG_MAX);
+	s = hakmem_test_create(test, "hakmem_test_lt_reclaim", 256, 0, 0, NULL);
+	for (i = 0; i < HK_LT_FEW; i++)
+		p[i] = hakmem_test_alloc(test, s);
+	hakmem_test_free_n(s, p, HK_LT_FEW);
 	/* The stack and the current segment hold memory: not yet reclaimed. */
-	KUNIT_EXPECT_GT(test, hakmem_test_info(s).objects_total, 0UL);
+	info = hakmem_test_info(s);
+	KUNIT_ASSERT_EQ(test, info.segments, 1UL);
+	KUNIT_EXPECT_EQ(test, info.pages, 1UL << info.slab_order);
+	KUNIT_EXPECT_GT(test, info.objects_total, 0UL);
 	hakmem_test_reclaim_self();
 	hakmem_test_reclaim_self();
-	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).objects_total, 0UL);
-	KUNIT_EXPECT_LE(test, hakmem_test_info(s).segments, 2UL);
-	pooled = hakmem_test_info(s).pages;
+	info = hakmem_test_info(s);
+	KUNIT_EXPECT_EQ(test, info.objects_total, 0UL);
+	KUNIT_EXPECT_EQ(test, info.segments, 1UL);
+	KUNIT_EXPECT_EQ(test, info.pages, 1UL << info.slab_order);
 	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_SLAB_ALLOC),
 			hakmem_cache_stat(s, HAKMEM_SLAB_FREE));
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_BURST_DRAIN), 0ULL);
 	hakmem_cache_shrink(s);
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages, 0UL);
 	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0UL);
-	KUNIT_EXPECT_LE(test, pooled, 2UL << hakmem_test_info(s).segment_order);
 	/*
 	 * A cache in use is left alone: it allocated since the last pass.
 	 * Shrunk, its heap starts young again: one slab, not 256 KiB.
@@ -187,6 +197,137 @@ static void hakmem_reclaim_returns_idle_memory(struct kunit *test)
 	hakmem_test_reclaim_self();
 	KUNIT_EXPECT_GT(test, hakmem_test_info(s).objects_total, 0UL);
 	hakmem_cache_free(s, p[0]);
+}
+
+/*
+ * A burst freed gives its memory back at once, without a shrink or an idle
+ * pass: the last of the burst's frees empties the stack and drains the
+ * heap.  HK_LT_OBJS objects of 256 B take six segments (one slab, then
+ * sixteen times the last, up to the full size), freed newest first: the
+ * current segment is pinned by the stack until the end, the two full-size
+ * ones emptied next wait in the pool, and the others, the current one too,
+ * go back to the page allocator.
+ */
+static void hakmem_burst_freed_returns_pages(struct kunit *test)
+{
+	void **p = hakmem_test_ptrs(test, HK_LT_OBJS);
+	struct hakmem_cache_info info;
+	struct hakmem_cache *s;
+	unsigned long pooled;
+	unsigned int i;
+
+	/* Other caches' empty segments, if any, must not take the room. */
+	hakmem_test_shrinker_scan(ULONG_MAX);
+	s = hk_lt_fill(test, "hakmem_test_lt_burst", p);
+	info = hakmem_test_info(s);
+	KUNIT_ASSERT_GE(test, info.segments, 4UL);
+	pooled = 2UL << info.segment_order;
+	for (i = HK_LT_OBJS; i-- > 0;)
+		hakmem_cache_free(s, p[i]);
+	info = hakmem_test_info(s);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_BURST_DRAIN), 1ULL);
+	KUNIT_EXPECT_EQ(test, info.objects_inuse, 0UL);
+	KUNIT_EXPECT_EQ(test, info.objects_total, 0UL);
+	KUNIT_EXPECT_EQ(test, info.segments, 2UL);
+	KUNIT_EXPECT_EQ(test, info.pages, pooled);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_SLAB_ALLOC),
+			hakmem_cache_stat(s, HAKMEM_SLAB_FREE));
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_SEGMENT_ALLOC) -
+			hakmem_cache_stat(s, HAKMEM_SEGMENT_FREE), 2ULL);
+	hakmem_cache_shrink(s);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages, 0UL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0UL);
+	/* The next allocation refills as usual, from the pool or anew. */
+	p[0] = hakmem_test_alloc(test, s);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 1UL);
+	hakmem_cache_free(s, p[0]);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
+}
+
+/*
+ * Frees that do not end a burst keep the stack and the segments: batches
+ * of allocations and frees that fit in a stack, repeated, never drain, and
+ * take no segment after the first batch.
+ */
+static void hakmem_batches_do_not_drain(struct kunit *test)
+{
+	void **p = hakmem_test_ptrs(test, HK_LT_BATCH);
+	struct hakmem_cache *s;
+	unsigned int i, round;
+	u64 segs = 0;
+
+	hakmem_test_pin_cpu(test);
+	s = hakmem_test_create(test, "hakmem_test_lt_batches", 256, 0, 0, NULL);
+	for (round = 0; round < 100; round++) {
+		for (i = 0; i < HK_LT_BATCH; i++)
+			p[i] = hakmem_test_alloc(test, s);
+		hakmem_test_free_n(s, p, HK_LT_BATCH);
+		if (!round)
+			segs = hakmem_cache_stat(s, HAKMEM_SEGMENT_ALLOC);
+	}
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_BURST_DRAIN), 0ULL);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_SEGMENT_ALLOC), segs);
+	KUNIT_EXPECT_GT(test, hakmem_test_info(s).objects_total, 0UL);
+}
+
+/*
+ * The per-CPU stack holds HK_STACK_BYTES (64 KiB) of objects, within 2 to
+ * 256 slots, and the per-CPU state is allocated with that many: 8 bytes a
+ * slot.  A cache without a stack (debug) has one slot, never used for more.
+ */
+static void hakmem_stack_slots_follow_object_size(struct kunit *test)
+{
+	static const struct { unsigned int size, slots; } want[] = {
+		{ 8, 256 }, { 64, 256 }, { 256, 256 }, { 512, 128 },
+		{ 1000, 65 }, { 1024, 64 }, { 2048, 32 }, { 4096, 16 },
+		{ 8192, 8 }, { HAKMEM_MAX_OBJECT_SIZE, 4 },
+	};
+	size_t bytes, base;
+	struct hakmem_cache *s;
+	char name[32];
+	unsigned int i;
+
+	s = hakmem_test_create(test, "hakmem_test_lt_slots_rz", 64, 0,
+			       SLAB_RED_ZONE, NULL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_stack_slots(s, &base), 0U);
+	base -= sizeof(void *);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		snprintf(name, sizeof(name), "hakmem_test_lt_slots_%u",
+			 want[i].size);
+		s = hakmem_test_create(test, name, want[i].size, 0, 0, NULL);
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_test_stack_slots(s, &bytes),
+				    want[i].slots, "size %u", want[i].size);
+		KUNIT_EXPECT_EQ_MSG(test, bytes,
+				    base + want[i].slots * sizeof(void *),
+				    "size %u", want[i].size);
+	}
+}
+
+/*
+ * A refill takes half a stack: the first allocation from a fresh cache of
+ * 4 KiB objects carves 8 of them (16 slots), of 8 KiB objects 4 (8 slots).
+ */
+static void hakmem_refill_takes_half_a_sized_stack(struct kunit *test)
+{
+	static const struct { unsigned int size, carved; } want[] = {
+		{ 4096, 8 }, { 8192, 4 },
+	};
+	struct hakmem_cache *s;
+	char name[32];
+	unsigned int i;
+	void *obj;
+
+	hakmem_test_pin_cpu(test);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		snprintf(name, sizeof(name), "hakmem_test_lt_refill_%u",
+			 want[i].size);
+		s = hakmem_test_create(test, name, want[i].size, 0, 0, NULL);
+		obj = hakmem_test_alloc(test, s);
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_cache_stat(s, HAKMEM_CARVE),
+				    (u64)want[i].carved, "size %u", want[i].size);
+		KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), 1UL);
+		hakmem_cache_free(s, obj);
+	}
 }
 
 /*
@@ -331,6 +472,10 @@ static struct kunit_case hakmem_lifetime_cases[] = {
 	KUNIT_CASE(hakmem_shrinker_frees_pooled_segments),
 	KUNIT_CASE(hakmem_cache_free_returns_empty_pages),
 	KUNIT_CASE(hakmem_reclaim_returns_idle_memory),
+	KUNIT_CASE(hakmem_burst_freed_returns_pages),
+	KUNIT_CASE(hakmem_batches_do_not_drain),
+	KUNIT_CASE(hakmem_stack_slots_follow_object_size),
+	KUNIT_CASE(hakmem_refill_takes_half_a_sized_stack),
 	KUNIT_CASE(hakmem_scattered_frees_refill_without_growth),
 	KUNIT_CASE(hakmem_refill_prefers_dense_slabs),
 	{}

@@ -30,6 +30,7 @@ bool hakmem_test_set_tools(bool on);
 bool hakmem_test_cache_has_kasan(struct hakmem_cache *s);
 bool hakmem_test_cache_has_kmemleak(struct hakmem_cache *s);
 unsigned long hakmem_test_seg_base(const void *obj, unsigned long *size);
+unsigned int hakmem_test_stack_slots(struct hakmem_cache *s, size_t *bytes);
 
 /* Count hakmem's error reports made in @test's task (lock-free). */
 void hakmem_test_errors_begin(struct kunit *test);

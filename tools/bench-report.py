@@ -62,7 +62,8 @@ workload, param and allocator:
       SLUB's difference instead of its own, SLUB(A) / (hakmem(B) +
       SLUB(A) - SLUB(B)): above B's speedup only when the difference is
       a cost both pay.  Rows of a workload with several hakmem variants
-      show each variant.
+      show each variant.  Last, the geomean of the three speedups over
+      the rows that count in A's geomean.
 
   bench-report.py workloads FILE
       The names in FILE (the module's list of workloads), one per line.
@@ -433,8 +434,8 @@ def legend(wls):
 
 
 def min_ns(spec, wanted):
-    """{label: (base min_ns, {allocator: min_ns})} of NAME=CSV[,CSV...]:
-    the minimum over the boots, for the rows compared with a base."""
+    """{label: (base min_ns, hakmem min_ns, counts in the geomean)} of
+    NAME=CSV[,CSV...]: the minimum over the boots, for the test rows."""
     out = {}
     for path in spec.rpartition("=")[2].split(","):
         _, rows = load(path)
@@ -442,9 +443,15 @@ def min_ns(spec, wanted):
         for k, d in speedups(rows).items():
             if k not in lab or d["row"]["role"] != "test" or (wanted and k[0] not in wanted):
                 continue
-            b, t = out.get(lab[k], (float("inf"), float("inf")))
-            out[lab[k]] = (min(b, d["bmin"]), min(t, d["tmin"]))
+            b, t, g = out.get(lab[k], (float("inf"), float("inf"), False))
+            out[lab[k]] = (min(b, d["bmin"]), min(t, d["tmin"]),
+                           g or (d["row"]["geomean"] == 1 and k in distinct_keys(rows)))
     return out
+
+
+def distinct_keys(rows):
+    """The keys of speedups(rows) that count in a geomean."""
+    return set(distinct(speedups(rows)))
 
 
 def cmd_delta(a):
@@ -461,11 +468,17 @@ def cmd_delta(a):
     head = ["workload", "SLUB A", "SLUB B", "d SLUB", "hakmem A", "hakmem B",
             "d hakmem", "speedup A", "speedup B", "same"]
     table = [head]
+    g = ([], [], [])
     for k in keys:
-        (sa, ha), (sb, hb) = ma[k], mb[k]
+        (sa, ha, ga), (sb, hb, _) = ma[k], mb[k]
         same = sa / (hb + sa - sb) if hb + sa - sb > 0 else float("nan")
         table.append([k] + [f"{x:.2f}" for x in (sa, sb, sa - sb, ha, hb, ha - hb)] +
                      [f"{sa / ha:.2f}x", f"{sb / hb:.2f}x", f"{same:.2f}x"])
+        if ga:
+            for lst, x in zip(g, (sa / ha, sb / hb, same)):
+                lst.append(x)
+    table.append([f"geomean (N={len(g[0])})"] + [""] * 6 +
+                 [f"{geomean(x):.2f}x" for x in g])
     width = [max(len(t[i]) for t in table) for i in range(len(head))]
     for t in table:
         print("  ".join(x.ljust(w) if i == 0 else x.rjust(w)

@@ -21,8 +21,9 @@
 #                 debugfs vs hotplug, 2 minutes); make utest
 #   make kunit-x86_64 / kunit-x86_64-kasan / kunit-x86_64-numa
 #                 one x86_64 KUnit run (numa: two nodes, kmemleak)
-#   make bench    tools/bench.sh (KERNELS="6.1 6.12 6.12-rt" for more QEMU
-#                 columns); appends its summary to results/history.md
+#   make bench    tools/bench.sh (QEMU columns of 6.1, 6.12 and 6.12-rt;
+#                 KERNELS=6.1 for fewer); appends its summary to
+#                 results/history.md
 #   make bench-quick  the pipeline end to end in a few minutes: UML and one
 #                 TCG boot of 6.1, a few workloads (BENCH_WORKLOADS=), into
 #                 results/quick, not into the history
@@ -203,8 +204,9 @@ test:
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "make test: all suites passed"
 
-# make bench KERNELS="6.1 6.12 6.12-rt": the QEMU columns of each kernel
-# (default: 6.1 only; KERNELS of the Makefile itself is for make test).
+# make bench: the QEMU columns of 6.1, 6.12 and 6.12-rt (tools/bench.sh's
+# default; KERNELS=6.1 make bench for 6.1 only; KERNELS of the Makefile
+# itself is for make test).
 bench:
 	$(RUN) $(if $(filter command line,$(origin KERNELS)),KERNELS="$(KERNELS)") \
 		tools/bench.sh

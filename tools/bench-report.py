@@ -53,6 +53,18 @@ workload, param and allocator:
       --workloads the legend of every workload from FILE (the module's
       list of workloads).
 
+  bench-report.py delta [--workloads a,b,..] A=CSV[,CSV...] B=CSV[,CSV...]
+      What a difference between two configurations (e.g. init_on_alloc=1
+      against =0, or 6.12-rt against 6.12) costs each allocator: per row,
+      SLUB's and hakmem's min_ns in A and in B (the minimum over the
+      boots of each), their differences A-B, the speedup in A and in B
+      (from those minimums) and "same": A's speedup had hakmem paid
+      SLUB's difference instead of its own, SLUB(A) / (hakmem(B) +
+      SLUB(A) - SLUB(B)): above B's speedup only when the difference is
+      a cost both pay.  Rows of a workload with several hakmem variants
+      show each variant.  Last, the geomean of the three speedups over
+      the rows that count in A's geomean.
+
   bench-report.py workloads FILE
       The names in FILE (the module's list of workloads), one per line.
 
@@ -421,6 +433,59 @@ def legend(wls):
             print(f"  {(name if i == 0 else '').ljust(w0)}  {text}".rstrip())
 
 
+def min_ns(spec, wanted):
+    """{label: (base min_ns, hakmem min_ns, counts in the geomean)} of
+    NAME=CSV[,CSV...]: the minimum over the boots, for the test rows."""
+    out = {}
+    for path in spec.rpartition("=")[2].split(","):
+        _, rows = load(path)
+        lab = labels(rows)
+        for k, d in speedups(rows).items():
+            if k not in lab or d["row"]["role"] != "test" or (wanted and k[0] not in wanted):
+                continue
+            b, t, g = out.get(lab[k], (float("inf"), float("inf"), False))
+            out[lab[k]] = (min(b, d["bmin"]), min(t, d["tmin"]),
+                           g or (d["row"]["geomean"] == 1 and k in distinct_keys(rows)))
+    return out
+
+
+def distinct_keys(rows):
+    """The keys of speedups(rows) that count in a geomean."""
+    return set(distinct(speedups(rows)))
+
+
+def cmd_delta(a):
+    wanted = [w for w in a.workloads.split(",") if w]
+    na, nb = (x.rpartition("=")[0] or "A" for x in (a.a, a.b))
+    ma, mb = min_ns(a.a, wanted), min_ns(a.b, wanted)
+    keys = [k for k in ma if k in mb]
+    if not keys:
+        raise CsvError("no row is in both A and B")
+    print(f"A: {na}; B: {nb}.  min ns (minimum over each one's boots), per op as")
+    print("the workload's legend says; d = A - B; speedup = SLUB / hakmem; same:")
+    print("A's speedup had hakmem paid SLUB's d, SLUB(A) / (hakmem(B) + d SLUB)")
+    print()
+    head = ["workload", "SLUB A", "SLUB B", "d SLUB", "hakmem A", "hakmem B",
+            "d hakmem", "speedup A", "speedup B", "same"]
+    table = [head]
+    g = ([], [], [])
+    for k in keys:
+        (sa, ha, ga), (sb, hb, _) = ma[k], mb[k]
+        same = sa / (hb + sa - sb) if hb + sa - sb > 0 else float("nan")
+        table.append([k] + [f"{x:.2f}" for x in (sa, sb, sa - sb, ha, hb, ha - hb)] +
+                     [f"{sa / ha:.2f}x", f"{sb / hb:.2f}x", f"{same:.2f}x"])
+        if ga:
+            for lst, x in zip(g, (sa / ha, sb / hb, same)):
+                lst.append(x)
+    table.append([f"geomean (N={len(g[0])})"] + [""] * 6 +
+                 [f"{geomean(x):.2f}x" for x in g])
+    width = [max(len(t[i]) for t in table) for i in range(len(head))]
+    for t in table:
+        print("  ".join(x.ljust(w) if i == 0 else x.rjust(w)
+                        for i, (x, w) in enumerate(zip(t, width))).rstrip())
+    return 0
+
+
 def cmd_workloads(a):
     for name, _ in read_workloads(a.file):
         print(name)
@@ -526,6 +591,10 @@ def main():
     s.add_argument("--workloads", default="",
                    help="the module's list of workloads: print their legends")
     s.add_argument("csv", nargs="+", help="CSV or NAME=CSV")
+    e = sub.add_parser("delta")
+    e.add_argument("--workloads", default="", help="only these workloads")
+    e.add_argument("a", help="NAME=CSV[,CSV...]")
+    e.add_argument("b", help="NAME=CSV[,CSV...]")
     w = sub.add_parser("workloads")
     w.add_argument("file")
     d = sub.add_parser("plotdata")
@@ -534,7 +603,8 @@ def main():
     a = p.parse_args()
     try:
         return {"check": cmd_check, "table": cmd_table, "summary": cmd_summary,
-                "plotdata": cmd_plotdata, "workloads": cmd_workloads}[a.cmd](a)
+                "plotdata": cmd_plotdata, "workloads": cmd_workloads,
+                "delta": cmd_delta}[a.cmd](a)
     except CsvError as e:
         print(f"bench-report: error: {e}", file=sys.stderr)
         return 1

@@ -55,6 +55,15 @@
 #   INIT_ON_ALLOC       0 or 1: pass init_on_alloc= (default: the config's,
 #                       which is off)
 #   LOGSCAN_ALLOW       ERE of log lines not to count as errors
+#   BENCH_UML_PERF      1: run the kernel under "perf record -e cpu-clock"
+#                       (UML's kernel is a host process: its symbols are
+#                       vmlinux's); dwarf: the same with --call-graph=dwarf
+#                       (much slower).  Writes <name>-perf.data,
+#                       <name>-perf.txt (self time per function) and, with
+#                       dwarf, <name>-perf-children.txt (with what it
+#                       calls).  Timings of such a run are the profiler's:
+#                       use it with hakmem_bench.workloads= for where the
+#                       time goes, not for the speedups
 #
 # Exit status: 0 ok; 1 build, run or log check failed; 2 usage/setup.
 
@@ -269,7 +278,16 @@ note "running $build/linux ${cmdline[*]} (timeout ${run_timeout}s)"
 t1=$EPOCHREALTIME
 set +e
 # UML needs a writable TMPDIR for its memory file; stdin must not be a tty.
-(cd "$outdir" && timeout -k 10 "$run_timeout" "$build/linux" "${cmdline[@]}" \
+perf=()
+case ${BENCH_UML_PERF:-} in
+"") ;;
+1) perf=(perf record -q -e cpu-clock -o "$outdir/$name-perf.data" --) ;;
+dwarf) perf=(perf record -q -e cpu-clock --call-graph=dwarf -o "$outdir/$name-perf.data" --) ;;
+*) die "BENCH_UML_PERF takes 1 or dwarf, not '$BENCH_UML_PERF'" ;;
+esac
+[ ${#perf[@]} = 0 ] || command -v perf >/dev/null ||
+	die "BENCH_UML_PERF is set but perf is not installed"
+(cd "$outdir" && timeout -k 10 "$run_timeout" "${perf[@]}" "$build/linux" "${cmdline[@]}" \
 	</dev/null >"$log" 2>&1)
 rc=$?
 set -e
@@ -285,6 +303,18 @@ sed -i 's/\r$//' "$log"
 note "run took ${run_s}s (exit status $rc); console: $log"
 
 problems=()
+if [ ${#perf[@]} -gt 0 ] && [ -s "$outdir/$name-perf.data" ]; then
+	views=(no-children)
+	[ "$BENCH_UML_PERF" != dwarf ] || views+=(children)
+	for v in "${views[@]}"; do
+		out=$outdir/$name-perf.txt
+		[ "$v" = no-children ] || out=$outdir/$name-perf-$v.txt
+		perf report -i "$outdir/$name-perf.data" --stdio "--$v" -g none \
+			--sort symbol --percent-limit 0.3 > "$out" 2>/dev/null ||
+			problems+=("perf report failed")
+	done
+	note "profile: $outdir/$name-perf*.txt"
+fi
 if [ $rc = 124 ] || [ $rc = 137 ]; then
 	problems+=("the UML kernel did not finish within ${run_timeout}s")
 elif [ $rc != 0 ]; then

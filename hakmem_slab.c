@@ -13,7 +13,8 @@
  * ===============
  *
  * A *segment* is a naturally aligned block of 2^order pages from the page
- * allocator: 2^hk_seg_order (module parameter seg_order, 256 KiB by default)
+ * allocator: 2^hk_seg_order (module parameter seg_order, 256 KiB by default,
+ * 32 KiB in backend mode)
  * once a heap is busy, smaller while it is young (a heap's first segment is
  * one slab, and each new one is sixteen times the last) and when the buddy
  * allocator has nothing that large (___hk_seg_alloc() falls back, down to
@@ -266,7 +267,7 @@ MODULE_PARM_DESC(debug, "debug checks for every cache, as slub_debug: P (poison)
 module_param_named(seg_order, hk_seg_order, uint, 0444);
 module_param_named(reclaim_ms, hk_reclaim_ms, uint, 0444);
 MODULE_PARM_DESC(reclaim_ms, "every so many ms each CPU gives back what caches idle on it hold (default 2000, 0: never)");
-MODULE_PARM_DESC(seg_order, "largest segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages)");
+MODULE_PARM_DESC(seg_order, "largest segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages; 3 in backend mode)");
 
 /*
  * Caches created while this is set, on a kernel with KASAN (built-in

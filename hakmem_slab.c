@@ -13,7 +13,8 @@
  * ===============
  *
  * A *segment* is a naturally aligned block of 2^order pages from the page
- * allocator: 2^hk_seg_order (module parameter seg_order, 256 KiB by default)
+ * allocator: 2^hk_seg_order (module parameter seg_order, 256 KiB by default,
+ * 32 KiB in backend mode)
  * once a heap is busy, smaller while it is young (a heap's first segment is
  * one slab, and each new one is sixteen times the last) and when the buddy
  * allocator has nothing that large (___hk_seg_alloc() falls back, down to
@@ -80,6 +81,10 @@
  *      callbacks run under its write side.  Process context.
  *   2. hk_cpu_work_mutex: hk_cpu_works, the per-CPU works of one
  *      hk_on_each_cpu() call.  Process context.
+ *   2. hk_shrink_mutex: hk_shrink_cpu_works, the shrinker's per-CPU works,
+ *      which take hk_caches_mutex (its holder waits for them, as the
+ *      offline callback waits for the reclaim works).  Process context,
+ *      never from reclaim.
  *   2. hk_caches_mutex: hk_caches, hk_defunct_caches, each cache's debugfs
  *      directory.  Process context; the shrinker only tries it (reclaim
  *      may run with it held, under debugfs_create_dir()).
@@ -264,7 +269,7 @@ MODULE_PARM_DESC(debug, "debug checks for every cache, as slub_debug: P (poison)
 module_param_named(seg_order, hk_seg_order, uint, 0444);
 module_param_named(reclaim_ms, hk_reclaim_ms, uint, 0444);
 MODULE_PARM_DESC(reclaim_ms, "every so many ms each CPU gives back what caches idle on it hold (default 2000, 0: never)");
-MODULE_PARM_DESC(seg_order, "largest segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages)");
+MODULE_PARM_DESC(seg_order, "largest segment size as a page order, 3..9 (default 6: 256 KiB with 4 KiB pages; 3 in backend mode)");
 
 /*
  * Caches created while this is set, on a kernel with KASAN (built-in
@@ -2306,17 +2311,35 @@ fail:
 
 /* === Memory pressure and CPU hotplug ====================================== */
 
+static void hk_reclaim_pass(bool force);
+
+/*
+ * What the shrinker can give back, at most: every page of every cache,
+ * pooled segments included.  Partly used segments stay, but which are
+ * empty once the per-CPU stacks and heaps are drained is known only then,
+ * and the in-use counts are per-CPU counters that their CPUs write without
+ * a lock: only the atomic page counts are read here.  Only the pooled pages
+ * if hk_caches_mutex is taken.
+ */
 static unsigned long hk_shrink_count(struct shrinker *shrink,
 				     struct shrink_control *sc)
 {
-	unsigned long n = max(atomic_long_read(&hk_pooled_pages), 0L);
+	struct hakmem_cache *s;
+	long n = 0;
 
+	if (!mutex_trylock(&hk_caches_mutex)) {
+		n = max(atomic_long_read(&hk_pooled_pages), 0L);
+		return n ?: SHRINK_EMPTY;
+	}
+	list_for_each_entry(s, &hk_caches, list)
+		n += atomic_long_read(&s->nr_seg_pages);
+	mutex_unlock(&hk_caches_mutex);
+	n = max(n, 0L);
 	return n ?: SHRINK_EMPTY;
 }
 
-/* Under memory pressure, give the pools of empty segments back. */
-static unsigned long hk_shrink_scan(struct shrinker *shrink,
-				    struct shrink_control *sc)
+/* Give up to @nr pages of pooled segments back; SHRINK_STOP if busy. */
+static unsigned long hk_shrink_pools(unsigned long nr)
 {
 	struct hakmem_cache *s;
 	unsigned long freed = 0;
@@ -2326,13 +2349,120 @@ static unsigned long hk_shrink_scan(struct shrinker *shrink,
 	list_for_each_entry(s, &hk_caches, list) {
 		struct hk_segment *seg;
 
-		while (freed < sc->nr_to_scan && (seg = hk_pool_get(s))) {
+		while (freed < nr && (seg = hk_pool_get(s))) {
 			freed += 1UL << seg->order;
 			hk_seg_free(s, seg);
 		}
 	}
 	mutex_unlock(&hk_caches_mutex);
 	return freed;
+}
+
+/* The pages every cache holds, pooled or not. */
+static long hk_held_pages(void)
+{
+	struct hakmem_cache *s;
+	long n = 0;
+
+	mutex_lock(&hk_caches_mutex);
+	list_for_each_entry(s, &hk_caches, list)
+		n += atomic_long_read(&s->nr_seg_pages);
+	mutex_unlock(&hk_caches_mutex);
+	return n;
+}
+
+static void hk_shrink_cpu_fn(struct work_struct *work)
+{
+	hk_reclaim_pass(true);
+}
+
+static DEFINE_PER_CPU(struct work_struct, hk_shrink_cpu_works);
+static DEFINE_MUTEX(hk_shrink_mutex);
+
+/* A forced reclaim pass on every online CPU, waited for. */
+static void hk_shrink_cpus(void)
+{
+	struct work_struct *w;
+	unsigned int cpu;
+
+	cpus_read_lock();
+	mutex_lock(&hk_shrink_mutex);
+	for_each_online_cpu(cpu) {
+		w = per_cpu_ptr(&hk_shrink_cpu_works, cpu);
+		INIT_WORK(w, hk_shrink_cpu_fn);
+		queue_work_on(cpu, system_wq, w);
+	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&hk_shrink_cpu_works, cpu));
+	mutex_unlock(&hk_shrink_mutex);
+	cpus_read_unlock();
+}
+
+/*
+ * Every cache's state on every CPU drained (stacks flushed, remote frees
+ * collected, current slabs and segments given up), then the depot's and
+ * node heaps', and every empty segment freed: what hakmem_cache_shrink()
+ * does to one cache, for all.  Twice on the CPUs, as a flush on one CPU
+ * may free into another's heap.  Process context, no hakmem lock held.
+ * Offline CPUs were drained when they died.
+ */
+static void hk_shrink_all(void)
+{
+	struct hakmem_cache *s;
+
+	hk_shrink_cpus();
+	hk_shrink_cpus();
+	mutex_lock(&hk_caches_mutex);
+	list_for_each_entry(s, &hk_caches, list) {
+		hk_depot_drain(s);
+		hk_pool_drain(s);
+	}
+	mutex_unlock(&hk_caches_mutex);
+}
+
+static void hk_shrink_work_fn(struct work_struct *work)
+{
+	hk_shrink_all();
+}
+
+static DECLARE_WORK(hk_shrink_work, hk_shrink_work_fn);
+static unsigned long hk_shrink_queued = INITIAL_JIFFIES;	/* last queued */
+
+/*
+ * The pools first.  Once they are empty: from reclaim (PF_MEMALLOC: kswapd,
+ * direct and memcg reclaim), which may run with hakmem's locks held and
+ * must not wait for other CPUs, queue hk_shrink_all() at most every 100 ms;
+ * from any other caller that may sleep (drop_caches: drop_slab()), wait
+ * for the pending RCU callbacks, run it and count what it freed, and stop
+ * the round if it freed nothing.
+ */
+static unsigned long hk_shrink_scan(struct shrinker *shrink,
+				    struct shrink_control *sc)
+{
+	unsigned long freed = hk_shrink_pools(sc->nr_to_scan);
+	long held;
+
+	if (freed == SHRINK_STOP || freed >= sc->nr_to_scan)
+		return freed;
+	if ((current->flags & PF_MEMALLOC) ||
+	    !gfpflags_allow_blocking(sc->gfp_mask)) {
+		if (time_after(jiffies, READ_ONCE(hk_shrink_queued) + HZ / 10)) {
+			WRITE_ONCE(hk_shrink_queued, jiffies);
+			queue_work(system_unbound_wq, &hk_shrink_work);
+		}
+		return freed ?: SHRINK_STOP;
+	}
+	/*
+	 * The objects that RCU callbacks free (the dentries and inodes an
+	 * earlier pass of drop_slab() dropped) come home first.
+	 */
+	rcu_barrier();
+	held = hk_held_pages();
+	hk_shrink_all();
+	held -= hk_held_pages();
+	if (held > 0)
+		freed += held;
+	return freed ?: SHRINK_STOP;
 }
 
 static struct shrinker *hk_shrinker;
@@ -2368,7 +2498,7 @@ static u64 hk_cpu_ops(struct hk_cpu *c)
  * slab and segment are given up, empty segments go to the pool or back to
  * the page allocator.  The next allocation refills, once.
  */
-static void hk_reclaim_cache(struct hakmem_cache *s)
+static void hk_reclaim_cache(struct hakmem_cache *s, bool force)
 {
 	struct hk_cpu *c;
 	u64 ops;
@@ -2379,7 +2509,7 @@ static void hk_reclaim_cache(struct hakmem_cache *s)
 	c = this_cpu_ptr(s->cpu);
 	hk_cpu_enter(c);
 	ops = hk_cpu_ops(c);
-	if (ops == c->idle_ops &&
+	if ((force || ops == c->idle_ops) &&
 	    (c->count || c->heap.seg || !llist_empty(&c->heap.remote_segs)))
 		hk_cpu_drain(s, c);
 	c->idle_ops = ops;
@@ -2387,14 +2517,17 @@ static void hk_reclaim_cache(struct hakmem_cache *s)
 	preempt_enable();
 }
 
-/* One pass over every cache, on this CPU; process context. */
-static void hk_reclaim_pass(void)
+/*
+ * One pass over every cache, on this CPU; process context.  @force: drain
+ * the caches in use too (the shrinker).
+ */
+static void hk_reclaim_pass(bool force)
 {
 	struct hakmem_cache *s;
 
 	mutex_lock(&hk_caches_mutex);
 	list_for_each_entry(s, &hk_caches, list) {
-		hk_reclaim_cache(s);
+		hk_reclaim_cache(s, force);
 		cond_resched();
 	}
 	mutex_unlock(&hk_caches_mutex);
@@ -2410,7 +2543,7 @@ static void hk_reclaim_fn(struct work_struct *work)
 	struct delayed_work *w = to_delayed_work(work);
 	unsigned int cpu = raw_smp_processor_id();
 
-	hk_reclaim_pass();
+	hk_reclaim_pass(false);
 	/* Not after running elsewhere: its CPU is going down. */
 	if (w == per_cpu_ptr(&hk_reclaim_work, cpu))
 		queue_delayed_work_on(cpu, system_wq, w,
@@ -2447,7 +2580,7 @@ EXPORT_SYMBOL_GPL(hakmem_test_stack_slots);
 /* One idle-reclaim pass on this CPU, as its work makes one. */
 void hakmem_test_reclaim_self(void)
 {
-	hk_reclaim_pass();
+	hk_reclaim_pass(false);
 }
 EXPORT_SYMBOL_GPL(hakmem_test_reclaim_self);
 
@@ -3535,6 +3668,7 @@ fail_kmalloc:
 	hk_kmalloc_destroy();
 fail_shrinker:
 	hk_shrinker_destroy(hk_shrinker);
+	cancel_work_sync(&hk_shrink_work);
 fail_cpuhp:
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
 fail_debugfs:
@@ -3558,6 +3692,8 @@ static void __exit hakmem_slab_exit(void)
 		       s->name);
 	mutex_unlock(&hk_caches_mutex);
 	hk_shrinker_destroy(hk_shrinker);
+	/* Queued by the shrinker, which is gone now. */
+	cancel_work_sync(&hk_shrink_work);
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
 	hk_debugfs_exit();
 	rcu_barrier();

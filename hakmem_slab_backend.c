@@ -30,6 +30,7 @@
 #include <linux/jump_label.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -94,13 +95,20 @@ static bool hk_backend_listed(const char *name)
 	return false;
 }
 
+/*
+ * The flags hakmem is given.  SLAB_TYPESAFE_BY_RCU: its segments go back
+ * to the page allocator only after a grace period, and a cache with the
+ * flag keeps its free-list link outside the object, whose contents a free
+ * leaves as they are; the ctor runs once per slot.  The others that SLUB
+ * has by now (SLAB_HWCACHE_ALIGN) are in s->align already.
+ */
+#define HK_BACKEND_FLAGS	(SLAB_RECLAIM_ACCOUNT | SLAB_TYPESAFE_BY_RCU)
+
 /* Why hakmem does not serve @s yet, or NULL if it can. */
 static const char *hk_backend_decline(struct kmem_cache *s)
 {
 	if (s == kmem_cache || !strcmp(s->name, "kmem_cache_node"))
 		return "SLUB's own metadata";
-	if (s->flags & SLAB_TYPESAFE_BY_RCU)
-		return "SLAB_TYPESAFE_BY_RCU (not brought up yet)";
 	if (s->flags & SLAB_ACCOUNT)
 		return "SLAB_ACCOUNT (no memcg charging yet)";
 	if (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))
@@ -148,7 +156,7 @@ static void hk_backend_offer(struct kmem_cache *s)
 		align = hk_backend_align(s);
 		hc = hakmem_cache_create_usercopy(s->name, s->object_size,
 						  align,
-						  s->flags & SLAB_RECLAIM_ACCOUNT,
+						  s->flags & HK_BACKEND_FLAGS,
 						  s->useroffset, s->usersize,
 						  s->ctor);
 		if (hc) {
@@ -406,6 +414,56 @@ static int __init hk_backend_test_kmalloc(void)
 	return 0;
 }
 
+#define HK_TEST_CTOR	0x5a5a5a5a5a5a5a5aUL
+#define HK_TEST_LIVE	0x1234567812345678UL
+
+static void __init hk_backend_test_ctor(void *obj)
+{
+	unsigned long *p = obj;
+
+	p[0] = HK_TEST_CTOR;
+	p[7] = HK_TEST_CTOR;
+}
+
+/*
+ * An SLAB_TYPESAFE_BY_RCU cache with a ctor, created after the initcall:
+ * served, its objects constructed, and a freed object keeps its contents
+ * (as a reader under rcu_read_lock() may look at it) and, allocated again
+ * from the same slot, is not constructed again.
+ */
+static int __init hk_backend_test_rcu(void)
+{
+	struct kmem_cache *c;
+	unsigned long *q, *r;
+	bool kept;
+
+	c = kmem_cache_create("hakmem_backend_test_rcu", 64, 0,
+			      SLAB_TYPESAFE_BY_RCU | SLAB_NO_MERGE,
+			      hk_backend_test_ctor);
+	if (HK_FAILED(c && READ_ONCE(c->hakmem)))
+		return -EINVAL;
+	q = kmem_cache_alloc(c, GFP_KERNEL);
+	if (HK_FAILED(q && is_hakmem_address(q)) ||
+	    HK_FAILED(q[0] == HK_TEST_CTOR && q[7] == HK_TEST_CTOR))
+		return -EINVAL;
+	q[0] = HK_TEST_LIVE;
+	q[7] = HK_TEST_LIVE;
+	rcu_read_lock();
+	kmem_cache_free(c, q);
+	kept = READ_ONCE(q[0]) == HK_TEST_LIVE && READ_ONCE(q[7]) == HK_TEST_LIVE;
+	rcu_read_unlock();
+	if (HK_FAILED(kept))
+		return -EINVAL;
+	/* The same slot as it was freed; any other one constructed. */
+	r = kmem_cache_alloc(c, GFP_KERNEL);
+	if (HK_FAILED(r && is_hakmem_address(r)) ||
+	    HK_FAILED(r[0] == (r == q ? HK_TEST_LIVE : HK_TEST_CTOR)))
+		return -EINVAL;
+	kmem_cache_free(c, r);
+	kmem_cache_destroy(c);
+	return 0;
+}
+
 static int __init hk_backend_selftest(void)
 {
 	if (!hk_backend_test)
@@ -414,7 +472,8 @@ static int __init hk_backend_selftest(void)
 		pr_info("selftest: skipped (needs hakmem.backend=on)\n");
 		return 0;
 	}
-	if (!hk_backend_test_cache() && !hk_backend_test_kmalloc())
+	if (!hk_backend_test_cache() && !hk_backend_test_rcu() &&
+	    !hk_backend_test_kmalloc())
 		pr_info("selftest: passed\n");
 	return 0;
 }

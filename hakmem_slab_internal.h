@@ -273,7 +273,17 @@ struct hakmem_cache {
 	struct dentry *debugfs;
 };
 
+/*
+ * The largest segment, as a page order: 256 KiB, or 32 KiB in backend mode,
+ * where a kernel's hundred-odd caches, most of them nearly idle, each have
+ * a heap per CPU whose last segments the few objects that live on pin
+ * (Documentation/hakmem_slab.rst, "Backend mode", "Memory").
+ */
+#if IS_ENABLED(CONFIG_HAKMEM_SLAB_BACKEND)
+#define HK_SEG_ORDER_DEFAULT	3
+#else
 #define HK_SEG_ORDER_DEFAULT	6
+#endif
 
 /*
  * The segments hakmem_kfree() proved last on this CPU, by base address, so

@@ -90,6 +90,33 @@ static void hakmem_shrinker_frees_pooled_segments(struct kunit *test)
 			hakmem_cache_stat(s, HAKMEM_SEGMENT_FREE));
 }
 
+/*
+ * The shrinker also drains what the CPUs hold (drop_caches): with every
+ * object freed to this CPU's stack and heap, nothing is pooled, yet a
+ * scan gives every segment back.
+ */
+static void hakmem_shrinker_drains_cpu_state(struct kunit *test)
+{
+	void **p = hakmem_test_ptrs(test, HK_LT_OBJS);
+	struct hakmem_cache *s = hk_lt_fill(test, "hakmem_test_lt_shrink_cpu", p);
+	unsigned long pages;
+	unsigned int i;
+
+	for (i = 0; i < HK_LT_OBJS; i++)
+		hakmem_cache_free(s, p[i]);
+	pages = hakmem_test_info(s).pages;
+	KUNIT_ASSERT_GT(test, pages, 0UL);
+	KUNIT_EXPECT_GE(test, hakmem_test_shrinker_count(), pages);
+	KUNIT_EXPECT_GE(test, hakmem_test_shrinker_scan(ULONG_MAX), pages);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).segments, 0UL);
+	KUNIT_EXPECT_EQ(test, hakmem_test_info(s).pages, 0UL);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_stat(s, HAKMEM_SEGMENT_ALLOC),
+			hakmem_cache_stat(s, HAKMEM_SEGMENT_FREE));
+	/* The cache works on after the drain. */
+	p[0] = hakmem_test_alloc(test, s);
+	hakmem_cache_free(s, p[0]);
+}
+
 /* Pages go back to their segment's bitmap as soon as they are empty. */
 static void hakmem_cache_free_returns_empty_pages(struct kunit *test)
 {
@@ -470,6 +497,7 @@ static struct kunit_case hakmem_lifetime_cases[] = {
 	KUNIT_CASE(hakmem_cache_free_defers_segment_pages_to_rcu),
 	KUNIT_CASE(hakmem_cpu_dead_drains_stack_and_keeps_objects),
 	KUNIT_CASE(hakmem_shrinker_frees_pooled_segments),
+	KUNIT_CASE(hakmem_shrinker_drains_cpu_state),
 	KUNIT_CASE(hakmem_cache_free_returns_empty_pages),
 	KUNIT_CASE(hakmem_reclaim_returns_idle_memory),
 	KUNIT_CASE(hakmem_burst_freed_returns_pages),

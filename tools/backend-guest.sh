@@ -9,7 +9,8 @@
 # Slab, and hakmem's debugfs slabinfo: its own page counts), and hakmem's
 # pages once more after a write to each of its caches' debugfs "shrink"
 # (hakmem_cache_shrink(): the per-CPU caches drained, empty segments
-# freed), which drop_caches does not do.
+# freed), a check on drop_caches, whose call of hakmem's shrinker does the
+# same for every cache.
 say "cmdline: $(cat /proc/cmdline)"
 dmesg | grep 'hakmem_slab: backend:' | emit backend || true
 mkdir -p /tmp/files

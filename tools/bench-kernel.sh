@@ -12,7 +12,8 @@
 # /proc/meminfo for both, and for hakmem its own pages (the sum of its
 # debugfs slabinfo's pages column; the caches it declines stay on SLUB and
 # are in Slab:), and hakmem's pages after a debugfs shrink of each of its
-# caches (which drop_caches does not do; SLUB's slabs are not shrunk).
+# caches, a check on drop_caches, whose pass over the shrinkers drains
+# hakmem's caches already (SLUB's slabs are not shrunk).
 # TCG is an emulator: ratios only, never absolute speed.
 #
 #   tools/bench-kernel.sh [-n BOOTS] [-o DIR] [LIST]

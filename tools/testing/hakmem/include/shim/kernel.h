@@ -120,6 +120,7 @@ static inline void ratelimit_state_init(struct ratelimit_state *rs, int i, int b
 /* ===== jiffies, time, random ============================================= */
 unsigned long shim_jiffies(void);
 #define jiffies			shim_jiffies()
+#define INITIAL_JIFFIES		0UL
 #define time_after(a, b)	((long)((b) - (a)) < 0)
 #define time_before(a, b)	time_after(b, a)
 #define time_after_eq(a, b)	((long)((a) - (b)) >= 0)

@@ -119,6 +119,8 @@ static inline bool refcount_inc_not_zero(refcount_t *r) { return atomic_inc_not_
 #define NR_CPUS		CONFIG_NR_CPUS
 #define nr_cpu_ids	((unsigned int)NR_CPUS)
 
+#define PF_MEMALLOC	0x00000800	/* in reclaim: never set here */
+
 struct kunit;
 struct task_struct {
 	int pid;

@@ -2699,16 +2699,26 @@ static noinline int hk_alloc_bulk_slow(struct hakmem_cache *s, gfp_t gfp,
 
 /*
  * What the objects of a bulk allocation served by the stack still need.
+ * Zeroing only (init_on_alloc, __GFP_ZERO: the common case) is one
+ * memset() per object, with the work tested and the size loaded once for
+ * the batch; anything else takes hk_post_alloc() per object.
  * Return: @nr, so that the fast path tail-calls it.
  */
 static noinline int hk_post_alloc_bulk(struct hakmem_cache *s, gfp_t gfp,
 				       size_t nr, void **p)
 {
-	size_t i;
+	unsigned int work = hk_alloc_work_of(s, gfp);
+	size_t size = s->object_size;
+	void **end = p + nr;
 
+	if (likely(!(work & ~(HK_WORK_ZERO | ___GFP_ZERO)))) {
+		for (; p < end; p++)
+			memset(*p, 0, size);
+		return nr;
+	}
 	/* Not a debug cache's: their stack stays empty. */
-	for (i = 0; i < nr; i++)
-		hk_post_alloc(s, p[i], gfp, 0);
+	for (; p < end; p++)
+		hk_post_alloc(s, *p, gfp, 0);
 	return nr;
 }
 

@@ -83,6 +83,32 @@ static void hakmem_cache_alloc_bulk_zeroes_with_gfp_zero(struct kunit *test)
 	hakmem_test_free_bulk_all(test, s, nr, p);
 }
 
+/*
+ * Small batches, which the per-CPU stack serves: each object is zeroed
+ * whole, dirtied before by the caller and freed to the stack.
+ */
+static void hakmem_cache_alloc_bulk_zeroes_small_batches(struct kunit *test)
+{
+	static const size_t nrs[] = { 2, 8, 32 };
+	struct hakmem_cache *s;
+	size_t i, k, nr;
+	void **p;
+
+	s = hakmem_test_create_param(test, "hakmem_test_bulk_zero_small", 200);
+	p = hakmem_test_ptrs(test, 32);
+	for (k = 0; k < ARRAY_SIZE(nrs); k++) {
+		nr = nrs[k];
+		hakmem_test_alloc_bulk(test, s, GFP_KERNEL, nr, p);
+		for (i = 0; i < nr; i++)
+			memset(p[i], HAKMEM_TEST_DIRTY_BYTE, 200);
+		hakmem_cache_free_bulk(s, nr, p);
+		hakmem_test_alloc_bulk(test, s, GFP_KERNEL | __GFP_ZERO, nr, p);
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_test_count_unlike(p, nr, 200, 0),
+				    0, "%zu objects", nr);
+		hakmem_test_free_bulk_all(test, s, nr, p);
+	}
+}
+
 static void hakmem_cache_alloc_bulk_returns_constructed_objects(struct kunit *test)
 {
 	struct hakmem_cache *s;
@@ -187,6 +213,8 @@ static struct kunit_case hakmem_bulk_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_cache_free_bulk_reports_repeated_pointer,
 			 hakmem_test_mode_gen_params),
 	KUNIT_CASE(hakmem_cache_alloc_bulk_spans_segments),
+	KUNIT_CASE_PARAM(hakmem_cache_alloc_bulk_zeroes_small_batches,
+			 hakmem_test_mode_gen_params),
 	{}
 };
 

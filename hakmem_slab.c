@@ -2974,16 +2974,26 @@ static noinline int hk_alloc_bulk_slow(struct hakmem_cache *s, gfp_t gfp,
 
 /*
  * What the objects of a bulk allocation served by the stack still need.
+ * Zeroing only (init_on_alloc, __GFP_ZERO: the common case) is one
+ * memset() per object, with the work tested and the size loaded once for
+ * the batch; anything else takes hk_post_alloc() per object.
  * Return: @nr, so that the fast path tail-calls it.
  */
 static noinline int hk_post_alloc_bulk(struct hakmem_cache *s, gfp_t gfp,
 				       size_t nr, void **p)
 {
-	size_t i;
+	unsigned int work = hk_alloc_work_of(s, gfp);
+	size_t size = s->object_size;
+	void **end = p + nr;
 
+	if (likely(!(work & ~(HK_WORK_ZERO | ___GFP_ZERO)))) {
+		for (; p < end; p++)
+			memset(*p, 0, size);
+		return nr;
+	}
 	/* Not a debug cache's: their stack stays empty. */
-	for (i = 0; i < nr; i++)
-		hk_post_alloc(s, p[i], gfp, 0);
+	for (; p < end; p++)
+		hk_post_alloc(s, *p, gfp, 0);
 	return nr;
 }
 
@@ -3068,37 +3078,62 @@ static noinline bool hk_free_bulk_one(struct hakmem_cache *s,
 }
 
 /*
- * As hk_free() for each object, under one guard.  While the objects lie
- * in this CPU's current segment or the one it proved last (as
+ * hk_free_bulk()'s loop: push @p[0..@n) onto @top while each object lies
+ * in [@base, @base + @size) or [@lbase, @lbase + @lsize), has the header
+ * @live and is not the object below it on the stack (@last first: a
+ * double free); with @write (full mode), its header becomes @dead.  The
+ * caller bounds @n by the room below fast_max, so that the loop tests one
+ * bound, and passes @write as a constant, so that no object tests it.
+ * Return: how many were pushed.
+ */
+static __always_inline size_t hk_free_bulk_run(void **p, size_t n, void **top,
+					       void *last, unsigned long base,
+					       unsigned long size,
+					       unsigned long lbase,
+					       unsigned long lsize, u64 live,
+					       u64 dead, bool write)
+{
+	size_t i;
+	void *obj;
+
+	for (i = 0; i < n; i++) {
+		obj = p[i];
+		if (unlikely(!hk_in_range(obj, base, size) &&
+			     !hk_in_range(obj, lbase, lsize)))
+			break;
+		if (unlikely(get_unaligned((u64 *)hk_hdr(obj)) != live ||
+			     obj == last))
+			break;
+		if (write)
+			*(u64 *)hk_hdr(obj) = dead;
+		top[i] = obj;
+		last = obj;
+	}
+	return i;
+}
+
+/*
+ * hk_free_bulk() from @p to @end, under @c's guard, which this releases;
+ * @done objects before @p were pushed already.  While the objects lie in
+ * this CPU's current segment or the one it proved last (as
  * hk_seg_known()), have a valid header, are not the top of the stack (a
  * double free) and fit below fast_max, they are pushed here (fast_max is
  * stack_max, or 0 if a free must do more than write the header: then
  * every object takes hk_free_bulk_one()).  An object that does not goes
  * through hk_free_bulk_one(), and the loop goes on after it.  The cache's
  * and the CPU's fields are kept in locals: the stores to the stack and to
- * the headers could alias them.  A nested free (this CPU's state busy)
- * frees each object alone.
+ * the headers could alias them.
  */
-static noinline void hk_free_bulk(struct hakmem_cache *s, size_t nr,
-				  void **p, unsigned long caller)
+static noinline void hk_free_bulk_rest(struct hakmem_cache *s,
+				       struct hk_cpu *c, void **p, void **end,
+				       size_t done, unsigned long caller)
 {
-	void **end = p + nr, **top, **lim;
 	unsigned long base, size, lbase, lsize;
-	size_t skipped = 0;
-	struct hk_cpu *c;
-	void *obj, *last;
+	size_t total = done + (end - p), skipped = 0, n;
+	unsigned int room;
+	void **top;
+	void *last;
 
-	preempt_disable();
-	c = this_cpu_ptr(s->cpu);
-	if (unlikely(c->busy)) {
-		for (; p < end; p++)
-			if (!ZERO_OR_NULL_PTR(*p))
-				__hk_free(s, *p, caller);
-		preempt_enable();
-		return;
-	}
-	hk_cpu_enter(c);
-	lim = c->stack + s->fast_max;
 	for (;;) {
 		top = c->stack + c->count;
 		base = c->cur_base;
@@ -3107,28 +3142,80 @@ static noinline void hk_free_bulk(struct hakmem_cache *s, size_t nr,
 		/* As hk_seg_known(): proved last, and none freed since. */
 		lsize = c->last_gen == atomic_long_read(&s->seg_gen) ?
 			c->last_size : 0;
-		last = top > c->stack ? top[-1] : NULL;
-		for (; p < end && top < lim; p++) {
-			obj = *p;
-			if (unlikely(!hk_in_range(obj, base, size) &&
-				     !hk_in_range(obj, lbase, lsize)))
-				break;
-			if (unlikely(!hk_hdr_valid(s, obj) || obj == last))
-				break;
-			/* fast_max is 0 if free_work has more than this. */
-			if (unlikely(s->free_work))
-				*(u64 *)hk_hdr(obj) = s->hdr_free;
-			*top++ = obj;
-			last = obj;
-		}
-		c->count = top - c->stack;
+		last = c->count ? top[-1] : NULL;
+		room = s->fast_max > c->count ? s->fast_max - c->count : 0;
+		n = min_t(size_t, end - p, room);
+		/* fast_max is 0 if free_work has more than the header. */
+		if (unlikely(s->free_work))
+			n = hk_free_bulk_run(p, n, top, last, base, size, lbase,
+					     lsize, s->hdr_live, s->hdr_free,
+					     true);
+		else
+			n = hk_free_bulk_run(p, n, top, last, base, size, lbase,
+					     lsize, s->hdr_live, 0, false);
+		c->count += n;
+		p += n;
 		if (p == end)
 			break;
 		skipped += !hk_free_bulk_one(s, c, *p++, caller);
 	}
-	hk_stat_add(c, HAKMEM_FREE_FAST, nr - skipped);
+	hk_stat_add(c, HAKMEM_FREE_FAST, total - skipped);
 	hk_cpu_exit(c);
 	preempt_enable();
+}
+
+/* A nested bulk free (this CPU's state busy): each object alone. */
+static noinline void hk_free_bulk_nested(struct hakmem_cache *s, size_t nr,
+					 void **p, unsigned long caller)
+{
+	void **end = p + nr;
+
+	for (; p < end; p++)
+		if (!ZERO_OR_NULL_PTR(*p))
+			__hk_free(s, *p, caller);
+	preempt_enable();
+}
+
+/*
+ * As hk_free() for each object, under one guard.  The fast path: the
+ * whole batch fits below fast_max, a free writes nothing (not full mode),
+ * and each object lies in this CPU's current segment or the one it proved
+ * last, has a valid header and is not the object below it on the stack;
+ * then one pass with one bound, one counter, and no call.  Anything else,
+ * from the first object that does not, is hk_free_bulk_rest()'s.
+ */
+static noinline void hk_free_bulk(struct hakmem_cache *s, size_t nr,
+				  void **p, unsigned long caller)
+{
+	unsigned int n, max;
+	struct hk_cpu *c;
+	size_t i = 0;
+	void **top;
+
+	preempt_disable();
+	c = this_cpu_ptr(s->cpu);
+	if (unlikely(c->busy)) {
+		hk_free_bulk_nested(s, nr, p, caller);
+		return;
+	}
+	hk_cpu_enter(c);
+	n = c->count;
+	max = s->fast_max;
+	if (likely(nr <= max && n <= max - nr && !s->free_work)) {
+		top = c->stack + n;
+		i = hk_free_bulk_run(p, nr, top, n ? top[-1] : NULL,
+				     c->cur_base, c->cur_size, c->last_base,
+				     c->last_gen == atomic_long_read(&s->seg_gen) ?
+				     c->last_size : 0, s->hdr_live, 0, false);
+		c->count = n + i;
+		if (likely(i == nr)) {
+			hk_stat_add(c, HAKMEM_FREE_FAST, nr);
+			hk_cpu_exit(c);
+			preempt_enable();
+			return;
+		}
+	}
+	hk_free_bulk_rest(s, c, p + i, p + nr, i, caller);
 }
 
 /* As hakmem_cache_alloc_bulk(): one object takes hakmem_cache_free()'s. */

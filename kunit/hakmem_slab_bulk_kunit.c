@@ -83,6 +83,32 @@ static void hakmem_cache_alloc_bulk_zeroes_with_gfp_zero(struct kunit *test)
 	hakmem_test_free_bulk_all(test, s, nr, p);
 }
 
+/*
+ * Small batches, which the per-CPU stack serves: each object is zeroed
+ * whole, dirtied before by the caller and freed to the stack.
+ */
+static void hakmem_cache_alloc_bulk_zeroes_small_batches(struct kunit *test)
+{
+	static const size_t nrs[] = { 2, 8, 32 };
+	struct hakmem_cache *s;
+	size_t i, k, nr;
+	void **p;
+
+	s = hakmem_test_create_param(test, "hakmem_test_bulk_zero_small", 200);
+	p = hakmem_test_ptrs(test, 32);
+	for (k = 0; k < ARRAY_SIZE(nrs); k++) {
+		nr = nrs[k];
+		hakmem_test_alloc_bulk(test, s, GFP_KERNEL, nr, p);
+		for (i = 0; i < nr; i++)
+			memset(p[i], HAKMEM_TEST_DIRTY_BYTE, 200);
+		hakmem_cache_free_bulk(s, nr, p);
+		hakmem_test_alloc_bulk(test, s, GFP_KERNEL | __GFP_ZERO, nr, p);
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_test_count_unlike(p, nr, 200, 0),
+				    0, "%zu objects", nr);
+		hakmem_test_free_bulk_all(test, s, nr, p);
+	}
+}
+
 static void hakmem_cache_alloc_bulk_returns_constructed_objects(struct kunit *test)
 {
 	struct hakmem_cache *s;
@@ -151,6 +177,33 @@ static void hakmem_cache_free_bulk_reports_repeated_pointer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
 }
 
+/*
+ * Bulk frees of 8 whose objects alternate between the first segments and
+ * the last: a batch's fast loop stops at an object it cannot take, the
+ * objects after it are freed as well, and each object once.
+ */
+static void hakmem_cache_free_bulk_alternates_segments(struct kunit *test)
+{
+	struct hakmem_cache *s;
+	size_t j, lo, hi, nr;
+	void *q[8];
+	void **p;
+
+	s = hakmem_test_create_param(test, "hakmem_test_bulk_alt", 1024);
+	nr = 2 * hakmem_test_objs_per_segment(s) + 17;
+	p = hakmem_test_bulk_objs(test, s, nr);
+	KUNIT_EXPECT_GE(test, hakmem_test_info(s).segments, 3);
+	lo = 0;
+	hi = nr;
+	while (lo < hi) {
+		for (j = 0; j < ARRAY_SIZE(q) && lo < hi; j++)
+			q[j] = j & 1 ? p[--hi] : p[lo++];
+		hakmem_cache_free_bulk(s, j, q);
+		KUNIT_EXPECT_EQ(test, hakmem_test_inuse(s), hi - lo);
+	}
+	KUNIT_EXPECT_EQ(test, hakmem_cache_validate(s), 0);
+}
+
 /* A bulk larger than two segments gets its objects from new segments. */
 static void hakmem_cache_alloc_bulk_spans_segments(struct kunit *test)
 {
@@ -187,6 +240,10 @@ static struct kunit_case hakmem_bulk_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_cache_free_bulk_reports_repeated_pointer,
 			 hakmem_test_mode_gen_params),
 	KUNIT_CASE(hakmem_cache_alloc_bulk_spans_segments),
+	KUNIT_CASE_PARAM(hakmem_cache_alloc_bulk_zeroes_small_batches,
+			 hakmem_test_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_cache_free_bulk_alternates_segments,
+			 hakmem_test_mode_gen_params),
 	{}
 };
 

@@ -21,6 +21,9 @@
  *                   many allocated again, then all freed, as the module's
  *                   mem-scatter (op: one alloc or free); also prints the
  *                   cache's pages at the peak and after the refill
+ *
+ * A name ending in "-init" (pair-init, bulk8-init, ...) runs its benchmark
+ * with init_on_alloc=1 (Debian's default): every allocation zeroes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,9 +167,18 @@ int main(int argc, char **argv)
 	struct ws_step *steps = NULL;
 	unsigned long pages[2] = { 0, 0 };
 	void *slots[WS], **q;
+	char base[32];
+	size_t len;
 	long i;
 
 	shim_quiet = 1;
+	/* Before the cache is created: it reads init_on_alloc then. */
+	snprintf(base, sizeof(base), "%s", mode);
+	len = strlen(base);
+	if (len > 5 && !strcmp(base + len - 5, "-init")) {
+		base[len - 5] = 0;
+		shim_init_on_alloc = 1;
+	}
 	/*
 	 * No idle-reclaim work: the shim would look for due works at every
 	 * might_alloc(), which the kernel does not, and count it.
@@ -177,7 +189,7 @@ int main(int argc, char **argv)
 	if (!s)
 		harness_fail("bench", "cannot create the cache");
 
-	if (!strcmp(mode, "pair")) {
+	if (!strcmp(base, "pair")) {
 		run_pair(s, 10000);			/* warm up */
 		ops = n;
 		CALLGRIND_ZERO_STATS;
@@ -186,7 +198,7 @@ int main(int argc, char **argv)
 		run_pair(s, n);
 		t1 = now_ns();
 		CALLGRIND_TOGGLE_COLLECT;
-	} else if (!strcmp(mode, "batch")) {
+	} else if (!strcmp(base, "batch")) {
 		run_batch(s, 1000);
 		ops = n * 32;
 		CALLGRIND_ZERO_STATS;
@@ -195,7 +207,7 @@ int main(int argc, char **argv)
 		run_batch(s, n);
 		t1 = now_ns();
 		CALLGRIND_TOGGLE_COLLECT;
-	} else if (!strcmp(mode, "ws400")) {
+	} else if (!strcmp(base, "ws400")) {
 		steps = malloc((n + 20000) * sizeof(*steps));
 		for (i = 0; i < n + 20000; i++) {
 			steps[i].slot = rnd() % WS;
@@ -213,9 +225,9 @@ int main(int argc, char **argv)
 		CALLGRIND_TOGGLE_COLLECT;
 		for (i = 0; i < WS; i++)
 			hakmem_kfree(slots[i]);
-	} else if (!strncmp(mode, "bulk", 4) && atol(mode + 4) > 0 &&
-		   atol(mode + 4) <= BULK_MAX) {
-		size_t k = atol(mode + 4);
+	} else if (!strncmp(base, "bulk", 4) && atol(base + 4) > 0 &&
+		   atol(base + 4) <= BULK_MAX) {
+		size_t k = atol(base + 4);
 
 		run_bulk(s, 1000, k);			/* warm up */
 		ops = n * k;
@@ -252,7 +264,7 @@ int main(int argc, char **argv)
 		       pages[0], pages[1]);
 		free(q);
 	} else {
-		fprintf(stderr, "usage: %s pair|batch|ws400|bulkK|fifo|scatter [N]\n",
+		fprintf(stderr, "usage: %s pair|batch|ws400|bulkK[-init]|fifo|scatter [N]\n",
 			argv[0]);
 		return 2;
 	}

@@ -1678,14 +1678,14 @@ hk_prove_guarded(struct hakmem_cache *s, struct hk_cpu *c, void *obj,
 	return seg;
 }
 
-static __always_inline unsigned int hk_kfree_slot(const void *obj)
+static unsigned int hk_kfree_slot(const void *obj)
 {
 	return ((unsigned long)obj >> (PAGE_SHIFT + hk_seg_order)) %
 	       HK_KFREE_HINTS;
 }
 
 /* The segment of @obj if this CPU's kfree hints prove it.  Preempt off. */
-static __always_inline struct hk_segment *hk_kfree_hint(const void *obj)
+static struct hk_segment *hk_kfree_hint(const void *obj)
 {
 	struct hk_kfree_cpu *k = this_cpu_ptr(&hk_kfree_cpu);
 	unsigned int i = hk_kfree_slot(obj);
@@ -1852,16 +1852,20 @@ static noinline void __hk_free(struct hakmem_cache *s, void *obj,
 }
 
 /*
- * The push of the fast free paths, hk_free() and hk_kfree(): if @obj is in
- * the current segment of @c (this CPU's state of @s), the guard is free,
- * the header checks out, the stack has room and its top is not @obj.
- * Preemption disabled.  Return: true if pushed.
+ * hk_free - the fast path: push on the per-CPU stack.  A preempt-count bump,
+ * the segment compare, the guard, the header check and the push; no call
+ * but the tail call to the slow path, so no stack frame.
  */
-static __always_inline bool hk_free_fast(struct hakmem_cache *s,
-					 struct hk_cpu *c, void *obj)
+static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
+				    unsigned long caller)
 {
+	struct hk_cpu *c;
 	unsigned int n;
 
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return;
+	preempt_disable();
+	c = this_cpu_ptr(s->cpu);
 	if (likely(hk_in_range(obj, c->cur_base, c->cur_size) && !c->busy)) {
 		hk_cpu_enter(c);
 		/* Read after entering: an interrupt may have pushed. */
@@ -1875,27 +1879,10 @@ static __always_inline bool hk_free_fast(struct hakmem_cache *s,
 			c->stack[n] = obj;
 			hk_stat(c, HAKMEM_FREE_FAST);
 			hk_cpu_exit(c);
-			return true;
+			preempt_enable();
+			return;
 		}
 		hk_cpu_exit(c);
-	}
-	return false;
-}
-
-/*
- * hk_free - the fast path: push on the per-CPU stack.  A preempt-count bump,
- * the segment compare, the guard, the header check and the push; no call
- * but the tail call to the slow path, so no stack frame.
- */
-static __always_inline void hk_free(struct hakmem_cache *s, void *obj,
-				    unsigned long caller)
-{
-	if (unlikely(ZERO_OR_NULL_PTR(obj)))
-		return;
-	preempt_disable();
-	if (likely(hk_free_fast(s, this_cpu_ptr(s->cpu), obj))) {
-		preempt_enable();
-		return;
 	}
 	preempt_enable();
 	__hk_free(s, obj, caller);
@@ -3347,16 +3334,8 @@ HK_FAST_ENTRY void *hakmem_kmalloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(hakmem_kmalloc);
 
-/*
- * hakmem_kfree()'s fast path: this CPU's kfree hints name the segment, and
- * so the cache, and the object is in that cache's current segment on this
- * CPU: hk_free()'s push.  Anything else takes __hk_free(), which proves
- * the pointer.
- */
 static __always_inline void hk_kfree(const void *obj, unsigned long caller)
 {
-	struct hk_segment *seg;
-	struct hakmem_cache *s;
 	struct page *page;
 
 	if (unlikely(ZERO_OR_NULL_PTR(obj)))
@@ -3370,25 +3349,6 @@ static __always_inline void hk_kfree(const void *obj, unsigned long caller)
 			return;
 		}
 	}
-	preempt_disable();
-	/*
-	 * A hint, or the lookup: young segments of several caches can share
-	 * one hint slot (one block of the largest segment size), and a
-	 * kmalloc() size sweep then misses at every change of size class.
-	 * A miss is not remembered here: the push is the proof, and the
-	 * slow path sets the hints for the segments it proves.
-	 */
-	seg = hk_kfree_hint(obj);
-	if (!seg)
-		seg = hk_seg_lookup(obj);
-	if (likely(seg)) {
-		s = seg->cache;
-		if (likely(hk_free_fast(s, this_cpu_ptr(s->cpu), (void *)obj))) {
-			preempt_enable();
-			return;
-		}
-	}
-	preempt_enable();
 	__hk_free(NULL, (void *)obj, caller);
 }
 

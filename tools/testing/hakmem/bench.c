@@ -22,6 +22,17 @@
  *                   mem-scatter (op: one alloc or free); also prints the
  *                   cache's pages at the peak and after the refill
  *
+ * More rows of tools/hakmem_bench.c that leave the fast paths:
+ *
+ *   bench sweepM N  hakmem_kmalloc + hakmem_kfree, the size stepping by 8
+ *                   through kmalloc-sweep's range that ends at M (64, 256,
+ *                   1024 or 4096), N times (op: one kmalloc+kfree)
+ *   bench fill N    N 256 B objects allocated from a new cache, then all
+ *                   freed (op: one allocation or one free, 2N in all)
+ *   bench shuffle N 512 256 B objects allocated, then freed in the order
+ *                   (i * k + c) mod 512, k odd, new each round; N / 512
+ *                   rounds (op: one object's alloc+free)
+ *
  * A name ending in "-init" (pair-init, bulk8-init, ...) runs its benchmark
  * with init_on_alloc=1 (Debian's default): every allocation zeroes.
  */
@@ -144,6 +155,64 @@ static noinline long run_scatter(struct hakmem_cache *s, void **p, long n,
 	return ops;
 }
 
+/* kmalloc-sweep's ranges, as bench_sweep_max[] in tools/hakmem_bench.c. */
+static const unsigned int sweep_max[] = { 64, 256, 1024, 4096 };
+
+static noinline void run_sweep(unsigned int lo, unsigned int hi, long n)
+{
+	unsigned int size = lo;
+	long i;
+
+	for (i = 0; i < n; i++) {
+		void *p = hakmem_kmalloc(size, GFP_KERNEL);
+
+		WRITE_ONCE(*(char *)p, 1);
+		hakmem_kfree(p);
+		size += 8;
+		if (size > hi)
+			size = lo;
+	}
+}
+
+static noinline void run_fill_alloc(struct hakmem_cache *s, void **p, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
+		if (!p[i])
+			harness_fail("bench", "fill: allocation failed");
+		WRITE_ONCE(*(char *)p[i], 1);
+	}
+}
+
+static noinline void run_fill_free(struct hakmem_cache *s, void **p, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		hakmem_cache_free(s, p[i]);
+}
+
+#define SHUFFLE_NR	512
+
+static noinline void run_shuffle(struct hakmem_cache *s, void **p, long rounds)
+{
+	unsigned int i, step, off;
+	long r;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < SHUFFLE_NR; i++) {
+			p[i] = hakmem_cache_alloc(s, GFP_KERNEL);
+			WRITE_ONCE(*(char *)p[i], 1);
+		}
+		step = rnd() | 1;
+		off = rnd();
+		for (i = 0; i < SHUFFLE_NR; i++)
+			hakmem_cache_free(s, p[(i * step + off) & (SHUFFLE_NR - 1)]);
+	}
+}
+
 struct ws_step {
 	unsigned short slot, size;
 };
@@ -237,7 +306,7 @@ int main(int argc, char **argv)
 		run_bulk(s, n, k);
 		t1 = now_ns();
 		CALLGRIND_TOGGLE_COLLECT;
-	} else if (!strcmp(mode, "fifo")) {
+	} else if (!strcmp(base, "fifo")) {
 		q = malloc(FIFO * sizeof(*q));
 		for (i = 0; i < FIFO; i++)
 			q[i] = hakmem_cache_alloc(s, GFP_KERNEL);
@@ -252,7 +321,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < FIFO; i++)
 			hakmem_cache_free(s, q[i]);
 		free(q);
-	} else if (!strcmp(mode, "scatter")) {
+	} else if (!strcmp(base, "scatter")) {
 		q = malloc(n * sizeof(*q));
 		CALLGRIND_ZERO_STATS;
 		CALLGRIND_TOGGLE_COLLECT;
@@ -263,8 +332,64 @@ int main(int argc, char **argv)
 		printf("scatter pages_peak=%lu pages_refilled=%lu\n",
 		       pages[0], pages[1]);
 		free(q);
+	} else if (!strncmp(base, "sweep", 5)) {
+		unsigned int hi = atol(base + 5), lo = 8;
+
+		for (i = 0; i < (long)ARRAY_SIZE(sweep_max); i++) {
+			if (sweep_max[i] == hi)
+				break;
+			lo = sweep_max[i] + 8;
+		}
+		if (i == (long)ARRAY_SIZE(sweep_max))
+			goto usage;
+		run_sweep(lo, hi, 20000);		/* warm up */
+		ops = n;
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		run_sweep(lo, hi, n);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
+	} else if (!strcmp(base, "fill")) {
+		struct hakmem_cache *f = hakmem_cache_create("bench-fill", 256,
+							     0, 0, NULL);
+		unsigned long t2, t3;
+
+		q = malloc(n * sizeof(*q));
+		if (!f || !q)
+			harness_fail("bench", "fill: no cache or array");
+		ops = 2 * n;
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		run_fill_alloc(f, q, n);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
+		CALLGRIND_TOGGLE_COLLECT;
+		t2 = now_ns();
+		run_fill_free(f, q, n);
+		t3 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
+		printf("fill alloc_ns=%.2f free_ns=%.2f\n",
+		       (double)(t1 - t0) / n, (double)(t3 - t2) / n);
+		t1 += t3 - t2;
+		/* Not destroyed: nothing runs the works it would wait for. */
+		free(q);
+	} else if (!strcmp(base, "shuffle")) {
+		void *p[SHUFFLE_NR];
+		long rounds = n / SHUFFLE_NR > 0 ? n / SHUFFLE_NR : 1;
+
+		run_shuffle(s, p, 40);			/* warm up */
+		ops = rounds * SHUFFLE_NR;
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		run_shuffle(s, p, rounds);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
 	} else {
-		fprintf(stderr, "usage: %s pair|batch|ws400|bulkK[-init]|fifo|scatter [N]\n",
+usage:
+		fprintf(stderr, "usage: %s pair|batch|ws400|bulkK|fifo|scatter|sweepM|fill|shuffle[-init] [N]\n",
 			argv[0]);
 		return 2;
 	}

@@ -820,36 +820,6 @@ static bool hk_slab_put(struct hakmem_cache *s, struct hk_heap *h,
 	return true;
 }
 
-/*
- * hk_slab_put() for the free paths (a flush, a free to an older segment):
- * inline when the slab keeps objects in use and is the current slab or a
- * partial one of a segment that is not full, which changes no list and at
- * most the dense bit; the rest, and every report, in hk_slab_put().
- */
-static __always_inline bool hk_slab_put_fast(struct hakmem_cache *s,
-					     struct hk_heap *h,
-					     struct hk_cpu *c,
-					     struct hk_segment *seg, void *obj)
-{
-	struct hk_slab *slab = hk_slab_of(s, seg, obj);
-
-	if (likely(slab->inuse > 1 &&
-		   (slab->state == HK_SLAB_ACTIVE ||
-		    (slab->state == HK_SLAB_PARTIAL && !seg->full)))) {
-		hk_mark_listed(s, obj);
-		hk_set_link(s, obj, slab->freelist);
-		slab->freelist = obj;
-		slab->inuse--;
-		h->inuse--;
-		/* As hk_slab_put(): left to drain until nothing else is. */
-		if (slab->state == HK_SLAB_PARTIAL &&
-		    hk_slab_turned_sparse(seg, slab))
-			__clear_bit(slab - seg->slabs, &seg->dense_map);
-		return true;
-	}
-	return hk_slab_put(s, h, c, seg, obj);
-}
-
 /* Take whole the objects other CPUs (or nested frees) gave back. */
 void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
 		     struct hk_cpu *c)
@@ -1153,7 +1123,7 @@ static void hk_return_obj(struct hakmem_cache *s, struct hk_heap *h,
 		seg = hk_seg_of_trusted(obj);
 	owner = READ_ONCE(seg->heap);
 	if (owner == h) {
-		hk_slab_put_fast(s, h, c, seg, obj);
+		hk_slab_put(s, h, c, seg, obj);
 	} else if (unlikely(!owner)) {
 		/* Only a double free can reach an empty, pooled segment. */
 		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
@@ -1247,9 +1217,10 @@ static noinline void hk_cpu_burst_check(struct hakmem_cache *s,
 	 * A burst that fitted in one full-size segment (the objects in use
 	 * at the last refill) is left as it is: what the stack pins is at
 	 * most that much, and a drain would only have the next refill carve
-	 * it again (a shuffle of 512 objects of 256 B: 224.7 instructions per
-	 * object with that drain, 182.0 without; tools/testing/hakmem bench
-	 * shuffle).  Idle reclaim still gives it back.
+	 * it again (a shuffle of 512 objects of 256 B, at db17f67: 224.7
+	 * instructions per object with that drain, 182.0 without;
+	 * tools/testing/hakmem bench shuffle).  Idle reclaim still gives it
+	 * back.
 	 */
 	if ((u64)c->drain_mark * s->size <= (PAGE_SIZE << hk_seg_order))
 		return;
@@ -1825,7 +1796,7 @@ static __always_inline void hk_free_push(struct hakmem_cache *s,
 	if (((seg != c->heap.seg && c->count >= s->stack_max / 2) ||
 	     unlikely(c->draining)) && READ_ONCE(seg->heap) == &c->heap) {
 		/* A late double free is reported there and not counted. */
-		if (hk_slab_put_fast(s, &c->heap, c, seg, obj))
+		if (hk_slab_put(s, &c->heap, c, seg, obj))
 			hk_stat(c, HAKMEM_FREE_SLOW);
 		hk_cpu_burst_check(s, c);
 	} else {

@@ -389,8 +389,8 @@ int main(int argc, char **argv)
 		CALLGRIND_TOGGLE_COLLECT;
 	} else {
 usage:
-		fprintf(stderr, "usage: %s pair|batch|ws400|bulkK|fifo|scatter|sweepM|fill|shuffle[-init] [N]\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s MODE[-init] [N]; MODE: pair|batch|ws400|bulkK|fifo|\n"
+			"       scatter|sweepM|fill|shuffle\n", argv[0]);
 		return 2;
 	}
 	printf("%s ops=%ld ns_per_op=%.2f\n", mode, ops, (double)(t1 - t0) / ops);

@@ -17,6 +17,7 @@ import argparse
 import bisect
 import collections
 import re
+import signal
 import subprocess
 import sys
 
@@ -115,6 +116,8 @@ def annotate(args):
 
 
 def main():
+    # Quietly, into a pipe that closes (| head).
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest='cmd', required=True)

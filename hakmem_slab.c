@@ -3665,26 +3665,6 @@ bool hakmem_obj_find(const void *ptr, struct hakmem_obj *obj)
 }
 EXPORT_SYMBOL_GPL(hakmem_obj_find);
 
-#if IS_ENABLED(CONFIG_HAKMEM_SLAB_BACKEND)
-/*
- * kfree() of an address in a hakmem page (PageHakmem()): the free of the
- * object's own cache, whose fast path takes an object of this CPU's
- * current segment, rather than hakmem_kfree(), which always takes the
- * slow path.  hk_seg_lookup() proves the segment first, as the slow path
- * would; an address it does not prove goes to hakmem_kfree(), which
- * reports it.
- */
-void hakmem_backend_kfree(const void *obj)
-{
-	struct hk_segment *seg = hk_seg_lookup(obj);
-
-	if (likely(seg))
-		hk_free(seg->cache, (void *)obj, _RET_IP_);
-	else
-		hk_kfree(obj, _RET_IP_);
-}
-#endif
-
 /* === Module init and exit ================================================= */
 
 static void hk_kmalloc_destroy(void)

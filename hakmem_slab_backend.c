@@ -39,7 +39,6 @@
 #include "slab.h"
 
 #include "hakmem_slab.h"
-#include "hakmem_slab_backend.h"
 
 DEFINE_STATIC_KEY_FALSE(hakmem_backend_key);
 
@@ -212,19 +211,12 @@ int hakmem_backend_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size,
 /*
  * A free of an address in a hakmem segment.  With the cache the caller
  * named, hakmem checks that the object is that cache's; kfree() (@s NULL)
- * takes the cache of the object's segment and its fast path
- * (hakmem_backend_kfree()); a cache hakmem does not serve (any more) finds
- * the cache by address too, on hakmem_kfree()'s slow path.
+ * and a cache hakmem does not serve (any more) find the cache by address.
  */
 void hakmem_backend_free(struct kmem_cache *s, void *obj)
 {
-	struct hakmem_cache *hc;
+	struct hakmem_cache *hc = s ? READ_ONCE(s->hakmem) : NULL;
 
-	if (!s) {
-		hakmem_backend_kfree(obj);
-		return;
-	}
-	hc = READ_ONCE(s->hakmem);
 	if (hc)
 		hakmem_cache_free(hc, obj);
 	else

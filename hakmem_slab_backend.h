@@ -18,9 +18,6 @@
 #define hk_meta_kmalloc_node(size, gfp, node)	\
 	kmalloc_node_slub(size, gfp, node)
 
-/* kfree() of an object in a hakmem page, from hakmem_slab_backend.c. */
-void hakmem_backend_kfree(const void *obj);
-
 /* Every base page of a segment has the page type PGTY_hakmem. */
 static inline void hk_backend_mark_page(struct page *page, bool mark)
 {

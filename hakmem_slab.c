@@ -2613,11 +2613,17 @@ unsigned long hakmem_test_shrinker_count(void)
 }
 EXPORT_SYMBOL_GPL(hakmem_test_shrinker_count);
 
+/*
+ * A scan as drop_caches makes one, and then the wait for the drain it
+ * queued (hk_shrink_work), so that no drain runs into the next test.
+ */
 unsigned long hakmem_test_shrinker_scan(unsigned long nr)
 {
 	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = nr };
+	unsigned long freed = hk_shrink_scan(hk_shrinker, &sc);
 
-	return hk_shrink_scan(hk_shrinker, &sc);
+	flush_work(&hk_shrink_work);
+	return freed;
 }
 EXPORT_SYMBOL_GPL(hakmem_test_shrinker_scan);
 

@@ -16,15 +16,27 @@
 # hakmem's caches already (SLUB's slabs are not shrunk).
 # TCG is an emulator: ratios only, never absolute speed.
 #
-#   tools/bench-kernel.sh [-n BOOTS] [-o DIR] [LIST]
+#   tools/bench-kernel.sh [-i] [-n BOOTS] [-o DIR] [LIST]
+#
+# -i (or ICOUNT=1): QEMU with -icount shift=0,sleep=off.  TCG then runs
+# the vCPUs (still SMP of them) round-robin on one host thread and the
+# guest's clock counts the instructions they execute (1 ns = 1
+# instruction, summed over the vCPUs' turns; when every vCPU idles, the
+# clock jumps to the next timer, so a wait counts at the guest's timer
+# resolution and costs no host time), so the ops/s that sysload measures
+# with CLOCK_MONOTONIC are operations per 10^9 guest instructions (and
+# waits): the same under any host load.  What they do not
+# show: what an instruction costs (cache misses, TCG's helpers and rep
+# iterations), and real parallelism (the vCPUs take turns, so lock
+# contention and cache-line bouncing between CPUs are mostly absent).
 #
 # -n: boots per allocator (default 3, at least 3 for a spread worth
 # reading).  -o: output directory (default results/kernel-<timestamp>,
 # with results/kernel-latest pointing to it).  Writes summary.txt there
-# (what this prints), ops.txt (every boot's ops/s), memory.txt and each
-# boot's tools/vm.sh files under boots/.  Any boot that fails (a kernel
-# report, a workload error, a timeout) fails the run; its numbers are left
-# out.
+# (what this prints), ops.txt (every boot's ops/s), memory.txt, the
+# bzImage booted and each boot's tools/vm.sh files under boots/.  Any
+# boot that fails (a kernel report, a workload error, a timeout) fails the
+# run; its numbers are left out.
 #
 # Environment: SMP (4), MEM (2048), VM_TIMEOUT (900), SYSLOAD_FORK,
 # SYSLOAD_FILES, SYSLOAD_PIPE, SYSLOAD_WALK, SYSLOAD_TCP, SYSLOAD_EPOLL
@@ -36,18 +48,21 @@ prog=bench-kernel
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 boots=3
 outdir=
-while getopts "n:o:h" opt; do
+icount=${ICOUNT:-0}
+while getopts "in:o:h" opt; do
 	case $opt in
+	i) icount=1 ;;
 	n) boots=$OPTARG ;;
 	o) outdir=$OPTARG ;;
 	h) sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-	*) die "usage: bench-kernel.sh [-n BOOTS] [-o DIR] [LIST]" ;;
+	*) die "usage: bench-kernel.sh [-i] [-n BOOTS] [-o DIR] [LIST]" ;;
 	esac
 done
 shift $((OPTIND - 1))
 list=${1:-on}
 [[ $boots =~ ^[1-9][0-9]*$ ]] || die "-n $boots is not a number of boots"
 [[ $list != off ]] || die "LIST must name what hakmem serves, not off"
+case $icount in 0 | 1) ;; *) die "ICOUNT='$icount' is neither 0 nor 1" ;; esac
 if [[ -z $outdir ]]; then
 	stamp=kernel-$(date -u +%Y%m%d-%H%M%S)
 	outdir=$repo/results/$stamp
@@ -57,7 +72,16 @@ fi
 mkdir -p "$outdir/boots"
 outdir=$(cd "$outdir" && pwd -P)
 
-bzimage=$("$repo/tools/backend-kernel.sh")
+# A copy: another run may rebuild the cached kernel while these boot.
+cp "$("$repo/tools/backend-kernel.sh")" "$outdir/bzImage"
+bzimage=$outdir/bzImage
+# -i: tools/vm.sh runs QEMU through a wrapper that adds -icount.
+if [[ $icount == 1 ]]; then
+	printf '#!/bin/sh\nexec %s -icount shift=0,sleep=off "$@"\n' \
+		"${QEMU:-qemu-system-x86_64}" >"$outdir/qemu-icount"
+	chmod +x "$outdir/qemu-icount"
+	export QEMU=$outdir/qemu-icount
+fi
 sysload_build "$outdir/sysload"
 counts=$(sysload_counts)
 
@@ -102,6 +126,9 @@ done
 	echo "# tools/bench-kernel.sh: commit $(git -C "$repo" describe --always --dirty 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "# host: $(nproc) CPUs, load average at the end:$(uptime | sed 's/.*load average://')"
 	echo "# QEMU TCG (emulated), ${SMP:-4} vCPUs, ${MEM:-2048} MiB; hakmem.backend=$list; $boots boots each, alternating"
+	if [[ $icount == 1 ]]; then
+		echo "# -icount shift=0,sleep=off (-i): guest time is instructions, ops/s = ops per 10^9 guest instructions"
+	fi
 	if [[ -f $outdir/served.txt ]]; then
 		echo "# hakmem served $(grep -c ': served' "$outdir/served.txt" || true) caches, declined $(grep -c ': declined' "$outdir/served.txt" || true)"
 	fi

@@ -195,7 +195,13 @@ struct hk_cpu {
 	struct hk_segment *last_seg;
 	unsigned long last_gen;
 	u64 idle_ops;			/* allocations + frees at the last reclaim */
-	long drain_mark;		/* heap.inuse at the last refill */
+	/*
+	 * heap.inuse at or below which a burst of frees may be ending: a
+	 * stack below heap.inuse at the last refill and below one and a half
+	 * stacks, LONG_MIN if what was in use then fitted in one full-size
+	 * segment (hk_cpu_set_drain_at()).
+	 */
+	long drain_at;
 	bool draining;			/* the end of a burst of frees */
 	struct hk_heap heap;
 	/* hakmem_cache.stack_max slots (one if 0), allocated with the rest. */

@@ -437,6 +437,7 @@ static void hk_seg_geometry(struct hakmem_cache *s, struct hk_segment *seg,
 		seg->nr_slabs = 1;
 		seg->objs_per_slab = seg->size / s->size;
 	}
+	seg->sparse_inuse = (seg->objs_per_slab - 1) / 2;
 }
 
 /* Fault injection for segment allocations; never fails __GFP_NOFAIL. */

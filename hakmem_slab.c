@@ -437,6 +437,7 @@ static void hk_seg_geometry(struct hakmem_cache *s, struct hk_segment *seg,
 		seg->nr_slabs = 1;
 		seg->objs_per_slab = seg->size / s->size;
 	}
+	seg->sparse_inuse = (seg->objs_per_slab - 1) / 2;
 }
 
 /* Fault injection for segment allocations; never fails __GFP_NOFAIL. */
@@ -1158,6 +1159,31 @@ void hk_cpu_flush(struct hakmem_cache *s, struct hk_cpu *c, unsigned int keep)
 }
 
 /*
+ * After a refill or a drain: a burst of frees may be ending once a stack's
+ * worth of objects went back to the heap's slabs since now, and fewer than
+ * half a stack's worth are out besides the stack's own (see
+ * hk_cpu_burst_check()); as a stack holds stack_max objects at most, not
+ * before heap.inuse is below one and a half stacks.  The slow frees test
+ * heap.inuse against the lower of the two bounds, drain_at, and no more.
+ *
+ * A burst whose objects in use now fit in one full-size segment is left
+ * as it is: what the stack pins is at most that much, and a drain would
+ * only have the next refill carve it again (a shuffle of 512 objects of
+ * 256 B, at db17f67: 224.7 instructions per object with that drain, 182.0
+ * without; tools/testing/hakmem bench shuffle).  Idle reclaim still gives
+ * it back.
+ */
+static void hk_cpu_set_drain_at(struct hakmem_cache *s, struct hk_cpu *c)
+{
+	long inuse = c->heap.inuse, max = s->stack_max;
+
+	if ((u64)inuse * s->size <= (PAGE_SIZE << hk_seg_order))
+		c->drain_at = LONG_MIN;
+	else
+		c->drain_at = min(inuse - max, max + max / 2 - 1);
+}
+
+/*
  * Refill the stack from the heap, ordered so that pops come out in address
  * order.  Return: how many objects it now has.
  */
@@ -1182,7 +1208,7 @@ static unsigned int hk_cpu_refill(struct hakmem_cache *s, struct hk_cpu *c)
 		if (c->heap.seg)
 			hk_cpu_set_cur(c, c->heap.seg);
 	}
-	c->drain_mark = c->heap.inuse;
+	hk_cpu_set_drain_at(s, c);
 	return got;
 }
 
@@ -1192,37 +1218,36 @@ static void hk_cpu_drain(struct hakmem_cache *s, struct hk_cpu *c)
 	hk_cpu_flush(s, c, 0);
 	hk_heap_drain(s, &c->heap, c);
 	c->draining = false;
-	c->drain_mark = c->heap.inuse;
+	hk_cpu_set_drain_at(s, c);
+}
+
+/*
+ * A burst of frees may be ending (hk_cpu_set_drain_at()): one load and
+ * compare inline, in the slow frees and the flush of a full stack, most of
+ * which are in the middle of a burst or in none.
+ */
+static __always_inline bool hk_cpu_burst_ending(struct hk_cpu *c)
+{
+	return c->heap.inuse <= c->drain_at;
 }
 
 /*
  * The end of a burst of frees: since the last refill at least a stack's
- * worth of objects went back to the heap's slabs, and fewer than half a
- * stack of them are out (with users, or on other CPUs), so the rest of
- * the burst is likely on its way.  Then frees take the slow path and go
- * straight home (hk_free_push()), and once nothing is out but what the
- * stack holds, the stack is emptied and the heap drained: the objects the
- * stack held do not pin the current segment until the next idle reclaim.
- * The next refill ends it.  Called after a flush or a free sent home.
+ * worth of objects went back to the heap's slabs (hk_cpu_burst_ending()),
+ * and fewer than half a stack of them are out (with users, or on other
+ * CPUs), so the rest of the burst is likely on its way.  Then frees take
+ * the slow path and go straight home (hk_free_push()), and once nothing is
+ * out but what the stack holds, the stack is emptied and the heap drained:
+ * the objects the stack held do not pin the current segment until the
+ * next idle reclaim.  The next refill ends it.  Called after a flush or a
+ * free sent home.
  */
 static noinline void hk_cpu_burst_check(struct hakmem_cache *s,
 					struct hk_cpu *c)
 {
 	long out = c->heap.inuse - c->count;
 
-	if (c->drain_mark - c->heap.inuse < (long)s->stack_max ||
-	    out >= (long)(s->stack_max / 2))
-		return;
-	/*
-	 * A burst that fitted in one full-size segment (the objects in use
-	 * at the last refill) is left as it is: what the stack pins is at
-	 * most that much, and a drain would only have the next refill carve
-	 * it again (a shuffle of 512 objects of 256 B, at db17f67: 224.7
-	 * instructions per object with that drain, 182.0 without;
-	 * tools/testing/hakmem bench shuffle).  Idle reclaim still gives it
-	 * back.
-	 */
-	if ((u64)c->drain_mark * s->size <= (PAGE_SIZE << hk_seg_order))
+	if (out >= (long)(s->stack_max / 2))
 		return;
 	if (out <= 0) {
 		hk_cpu_drain(s, c);
@@ -1578,7 +1603,8 @@ static noinline void hk_cpu_flush_full(struct hakmem_cache *s,
 				       struct hk_cpu *c)
 {
 	hk_cpu_flush(s, c, s->stack_max / 2);
-	hk_cpu_burst_check(s, c);
+	if (hk_cpu_burst_ending(c))
+		hk_cpu_burst_check(s, c);
 }
 
 /* Push a checked object on this CPU's stack, flushing it if full. */
@@ -1798,12 +1824,13 @@ static __always_inline void hk_free_push(struct hakmem_cache *s,
 		/* A late double free is reported there and not counted. */
 		if (hk_slab_put(s, &c->heap, c, seg, obj))
 			hk_stat(c, HAKMEM_FREE_SLOW);
-		hk_cpu_burst_check(s, c);
+		if (hk_cpu_burst_ending(c))
+			hk_cpu_burst_check(s, c);
 	} else {
 		hk_cpu_push(s, c, obj);
 		hk_stat(c, HAKMEM_FREE_SLOW);
 		/* The last objects of a burst may fit in the stack. */
-		if (unlikely(c->drain_mark - c->heap.inuse >= (long)s->stack_max))
+		if (unlikely(hk_cpu_burst_ending(c)))
 			hk_cpu_burst_check(s, c);
 	}
 	hk_cpu_exit(c);
@@ -2297,9 +2324,13 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 		why = "out of memory";
 		goto fail_free;
 	}
-	for_each_possible_cpu(cpu)
-		hk_heap_init(s, &per_cpu_ptr(s->cpu, cpu)->heap,
-			     cpu_to_mem(cpu));
+	for_each_possible_cpu(cpu) {
+		struct hk_cpu *c = per_cpu_ptr(s->cpu, cpu);
+
+		hk_heap_init(s, &c->heap, cpu_to_mem(cpu));
+		/* No burst before the first refill. */
+		c->drain_at = LONG_MIN;
+	}
 
 	mutex_lock(&hk_caches_mutex);
 	list_add_tail(&s->list, &hk_caches);

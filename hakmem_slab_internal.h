@@ -142,6 +142,8 @@ struct hk_segment {
 	unsigned long dense_map;	/* owner: of those, at least half used */
 	unsigned int used;		/* owner: slabs not free */
 	bool full;			/* owner: on heap->full (no dense or free slab) */
+	/* (objs_per_slab - 1) / 2: the inuse of a slab that just turned sparse */
+	unsigned short sparse_inuse;
 	struct list_head list;		/* owner: heap->avail or heap->full */
 	struct llist_head remote;	/* any CPU: remotely freed objects */
 	struct llist_node remote_node;	/* on heap->remote_segs */
@@ -195,7 +197,13 @@ struct hk_cpu {
 	struct hk_segment *last_seg;
 	unsigned long last_gen;
 	u64 idle_ops;			/* allocations + frees at the last reclaim */
-	long drain_mark;		/* heap.inuse at the last refill */
+	/*
+	 * heap.inuse at or below which a burst of frees may be ending: a
+	 * stack below heap.inuse at the last refill and below one and a half
+	 * stacks, LONG_MIN if what was in use then fitted in one full-size
+	 * segment (hk_cpu_set_drain_at()).
+	 */
+	long drain_at;
 	bool draining;			/* the end of a burst of frees */
 	struct hk_heap heap;
 	/* hakmem_cache.stack_max slots (one if 0), allocated with the rest. */
@@ -400,13 +408,13 @@ static __always_inline bool hk_slab_dense(struct hk_segment *seg,
 
 /*
  * The put that took one object off a partial slab made it sparse: inuse
- * fell below half from half or more (objs - 2 * inuse is 1 or 2; one
+ * fell below half from half or more, to (objs_per_slab - 1) / 2 (one
  * compare, and none of the puts before or after it clears the bit).
  */
 static __always_inline bool hk_slab_turned_sparse(struct hk_segment *seg,
 						  struct hk_slab *slab)
 {
-	return seg->objs_per_slab - 2U * slab->inuse - 1U < 2U;
+	return slab->inuse == seg->sparse_inuse;
 }
 
 /* The segment of an object that is known to be hakmem's. */

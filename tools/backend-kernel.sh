@@ -7,10 +7,11 @@
 #
 #   tools/backend-kernel.sh [debug|debug-rt]   prints the bzImage's path
 #
-# debug: the same kernel with tools/backend-kernel-debug.config added
-# (KASAN, lockdep, DEBUG_ATOMIC_SLEEP, DEBUG_VM), in
-# backend-6.12/build-debug; debug-rt: that and tools/backend-kernel-rt.config
-# (PREEMPT_RT), in backend-6.12/build-debug-rt.
+# debug: the same kernel with tools/backend-kernel-debug.config (lockdep,
+# DEBUG_ATOMIC_SLEEP, DEBUG_VM, ...) and tools/backend-kernel-kasan.config
+# added, in backend-6.12/build-debug; debug-rt: the debug fragment and
+# tools/backend-kernel-rt.config (PREEMPT_RT, no KASAN), in
+# backend-6.12/build-debug-rt.
 #
 # The tree is a copy of its own, $HAKMEM_CACHE/linux-source-6.12-backend,
 # extracted from the tarball (about 10 s): the shared linux-source-6.12
@@ -44,10 +45,12 @@ case $flavour in
 '' | debug | debug-rt) ;;
 *) die "usage: backend-kernel.sh [debug|debug-rt]" ;;
 esac
-# The fragments after tools/backend-kernel.config: one per word of the
-# flavour (debug-rt: backend-kernel-debug.config, backend-kernel-rt.config).
-frags=()
-[[ -z $flavour ]] || IFS=- read -r -a frags <<<"$flavour"
+# The fragments after tools/backend-kernel.config, tools/backend-kernel-*.
+case $flavour in
+'') frags=() ;;
+debug) frags=(debug kasan) ;;
+debug-rt) frags=(debug rt) ;;
+esac
 name=linux-source-6.12
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)

@@ -18,7 +18,8 @@
 #                 the renamed lib/test_meminit.c) and tools/vm-stress.sh
 #                 (4-CPU SMP stress with CPU hotplug)
 #                 on each of $(KERNELS); tools/vm-churn.sh (destroy vs
-#                 debugfs vs hotplug, 2 minutes); make utest
+#                 debugfs vs hotplug, 2 minutes); make utest; make
+#                 backend-test
 #   make kunit-x86_64 / kunit-x86_64-kasan / kunit-x86_64-numa
 #                 one x86_64 KUnit run (numa: two nodes, kmemleak)
 #   make bench    tools/bench.sh (QEMU columns of 6.1, 6.12 and 6.12-rt;
@@ -35,6 +36,12 @@
 #   make backend-boot    boot it with SLUB and with hakmem.backend=$(BACKEND)
 #                 (default on), tools/sysload in each: a first check, not
 #                 the benchmark (tools/backend-boot.sh)
+#   make backend-test    the short form of the debug boots (part of make
+#                 test): the backend-mode kernel with KASAN, lockdep and
+#                 DEBUG_ATOMIC_SLEEP, and with lockdep and DEBUG_ATOMIC_SLEEP
+#                 on PREEMPT_RT, each booted with hakmem.backend=on and its
+#                 self-test, every workload at a tenth of its operations,
+#                 no report in the log (tools/backend-boot.sh -s -d, -s -r)
 #   make bench-kernel    the backend-mode benchmark: BOOTS (3) TCG boots
 #                 each of SLUB and hakmem.backend=$(BACKEND), every
 #                 tools/sysload workload, hakmem/SLUB ratios and memory
@@ -67,7 +74,7 @@ RUN := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 
 .PHONY: all modules clean setup check checkpatch kerneldoc rstcheck sparse sparse-all shellcheck kunit kunit-uml \
 	kunit-x86_64 kunit-x86_64-kasan kunit-x86_64-numa test bench bench-quick ktree help check-kdir utest \
-	backend-kernel backend-boot bench-kernel
+	backend-kernel backend-boot backend-test bench-kernel
 
 all: modules
 
@@ -201,6 +208,8 @@ test:
 	done; \
 	$(RUN) KERNEL=6.1 tools/vm-churn.sh || failed+=" vm-churn"; \
 	$(MAKE) --no-print-directory utest || failed+=" utest"; \
+	$(RUN) tools/backend-boot.sh -s -d || failed+=" backend-boot-debug"; \
+	$(RUN) tools/backend-boot.sh -s -r || failed+=" backend-boot-debug-rt"; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "make test: all suites passed"
 
@@ -225,6 +234,13 @@ backend-kernel:
 
 backend-boot:
 	$(RUN) tools/backend-boot.sh "$(BACKEND)"
+
+# Both debug kernels even when the first fails (make test runs them too).
+backend-test:
+	@failed=; \
+	$(RUN) tools/backend-boot.sh -s -d || failed+=" backend-boot-debug"; \
+	$(RUN) tools/backend-boot.sh -s -r || failed+=" backend-boot-debug-rt"; \
+	if [ -n "$$failed" ]; then echo "make backend-test: FAILED:$$failed" >&2; exit 1; fi
 
 BOOTS ?= 3
 bench-kernel:

@@ -5,10 +5,13 @@
 # mode"): Linux 6.12 with tools/kernel-patches/6.12/*.patch applied and this
 # repository built in as drivers/hakmem_slab with CONFIG_HAKMEM_SLAB_BACKEND.
 #
-#   tools/backend-kernel.sh [debug]    prints the bzImage's path on stdout
+#   tools/backend-kernel.sh [debug|debug-rt]   prints the bzImage's path
 #
-# debug: the same kernel with tools/backend-kernel-debug.config added
-# (lockdep, DEBUG_ATOMIC_SLEEP, DEBUG_VM), in backend-6.12/build-debug.
+# debug: the same kernel with tools/backend-kernel-debug.config (lockdep,
+# DEBUG_ATOMIC_SLEEP, DEBUG_VM, ...) and tools/backend-kernel-kasan.config
+# added, in backend-6.12/build-debug; debug-rt: the debug fragment and
+# tools/backend-kernel-rt.config (PREEMPT_RT, no KASAN), in
+# backend-6.12/build-debug-rt.
 #
 # The tree is a copy of its own, $HAKMEM_CACHE/linux-source-6.12-backend,
 # extracted from the tarball (about 10 s): the shared linux-source-6.12
@@ -39,8 +42,14 @@ tarball=${HAKMEM_KSRC:-/usr/src/linux-source-6.12.tar.xz}
 jobs=${HAKMEM_JOBS:-$(nproc)}
 flavour=${1:-}
 case $flavour in
-'' | debug) ;;
-*) die "usage: backend-kernel.sh [debug]" ;;
+'' | debug | debug-rt) ;;
+*) die "usage: backend-kernel.sh [debug|debug-rt]" ;;
+esac
+# The fragments after tools/backend-kernel.config, tools/backend-kernel-*.
+case $flavour in
+'') frags=() ;;
+debug) frags=(debug kasan) ;;
+debug-rt) frags=(debug rt) ;;
 esac
 name=linux-source-6.12
 mkdir -p "$cache"
@@ -105,19 +114,32 @@ tree_hook "$tree"
 mkdir -p "$build"
 frag=$build/.hakmem-config
 cat "$repo/tools/backend-kernel.config" >"$frag.new"
-[[ -z $flavour ]] ||
-	cat "$repo/tools/backend-kernel-$flavour.config" >>"$frag.new"
+for f in "${frags[@]}"; do
+	cat "$repo/tools/backend-kernel-$f.config" >>"$frag.new"
+done
 kmake() { nice -n 10 make -C "$tree" O="$build" ARCH=x86_64 "$@"; }
 if [[ ! -f $build/.config || ! -f $frag ]] || ! cmp -s "$frag" "$frag.new"; then
 	mv "$frag.new" "$frag"
 	log "configuring $build (tinyconfig + backend-kernel${flavour:+ + $flavour} fragments)"
 	kmake -s KCONFIG_ALLCONFIG="$frag" tinyconfig >&2
+	# tinyconfig merges kernel/configs/tiny.config after our fragments:
+	# ours once more on top (its SLUB_TINY stays out only without EXPERT).
+	"$tree/scripts/kconfig/merge_config.sh" -m -O "$build" \
+		"$build/.config" "$frag" >/dev/null
+	kmake -s olddefconfig >&2
+	# Each option as the last fragment that names it sets it (a later
+	# "# CONFIG_X is not set" or CONFIG_X=... overrides an earlier one).
 	missing=0
 	while read -r line; do
 		[[ $line =~ ^CONFIG_ ]] || continue
 		grep -qxF "$line" "$build/.config" ||
 			{ log "not set in .config: $line"; missing=1; }
-	done <"$frag"
+	done < <(awk 'match($0, /^(# )?CONFIG_[A-Za-z0-9_]+/) {
+			sym = substr($0, RSTART, RLENGTH); sub(/^# /, "", sym)
+			if (!(sym in last)) order[n++] = sym
+			last[sym] = $0
+		}
+		END { for (i = 0; i < n; i++) print last[order[i]] }' "$frag")
 	if [[ $missing != 0 ]]; then
 		rm -f "$frag"
 		die "the fragments ask for options the tree does not give"

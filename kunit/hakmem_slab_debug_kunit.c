@@ -158,6 +158,8 @@ static void hakmem_cache_alloc_keeps_debug_poison_with_init_on_free(struct kunit
 	hakmem_test_debug_param(test, SLAB_POISON);
 	s = hk_dbg_create(test, "hakmem_test_dbg_param_poison", 0);
 
+	/* The freed object comes back first on the same CPU only. */
+	hakmem_test_pin_cpu(test);
 	a = hakmem_test_alloc(test, s);
 	memset(a, 0x5a, HK_DBG_SIZE);
 	hakmem_cache_free(s, a);

@@ -1242,10 +1242,17 @@ bool flush_work(struct work_struct *work)
 	might_sleep();
 	while (__atomic_load_n(&work->state, __ATOMIC_ACQUIRE)) {
 		waited = true;
-		shim_block(&spins);
-		if (shim_self.servicing && work->cpu == shim_self.cpu &&
+		/*
+		 * From inside a work item, a queued one that only this thread
+		 * runs (its CPU's, or any in single mode) runs here, nested, as
+		 * a kernel worker pool runs it on another worker while this one
+		 * waits (hk_shrink_work flushes per-CPU works).
+		 */
+		if (shim_self.servicing &&
+		    (shim_single || work->cpu == shim_self.cpu) &&
 		    __atomic_load_n(&work->state, __ATOMIC_ACQUIRE) == 1)
-			shim_fatal("flush_work from inside a work item of the same CPU");
+			shim_run_queue(work->cpu);
+		shim_block(&spins);
 	}
 	return waited;
 }

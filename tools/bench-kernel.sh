@@ -77,9 +77,7 @@ cp "$("$repo/tools/backend-kernel.sh")" "$outdir/bzImage"
 bzimage=$outdir/bzImage
 # -i: tools/vm.sh runs QEMU through a wrapper that adds -icount.
 if [[ $icount == 1 ]]; then
-	printf '#!/bin/sh\nexec %s -icount shift=0,sleep=off "$@"\n' \
-		"${QEMU:-qemu-system-x86_64}" >"$outdir/qemu-icount"
-	chmod +x "$outdir/qemu-icount"
+	qemu_wrapper "$outdir/qemu-icount" -icount shift=0,sleep=off
 	export QEMU=$outdir/qemu-icount
 fi
 sysload_build "$outdir/sysload"

@@ -233,9 +233,7 @@ fi
 # --- 2. QEMU TCG ----------------------------------------------------------------
 # ICOUNT=1: vm.sh runs QEMU through a wrapper that adds -icount.
 if [ "$icount" = 1 ]; then
-	printf '#!/bin/sh\nexec %s -icount shift=0,sleep=off "$@"\n' \
-		"${QEMU:-qemu-system-x86_64}" > "$outdir/qemu-icount"
-	chmod +x "$outdir/qemu-icount"
+	qemu_wrapper "$outdir/qemu-icount" -icount shift=0,sleep=off
 	export QEMU=$outdir/qemu-icount
 fi
 # run_qemu NAME INIT SMP [WORKLOADS]: one boot of the guest; files

@@ -91,3 +91,17 @@ sysload_counts() {
 	done
 	printf '%s' "$counts"
 }
+
+# qemu_wrapper FILE ARG...: write FILE, a QEMU that adds ARGs to every
+# command line (tools/vm.sh runs "$QEMU"), from $QEMU or the default; prints
+# nothing.  The caller sets QEMU=FILE for the runs that want it.
+qemu_wrapper() {
+	local file=$1 arg args=
+	shift
+	for arg in "$@"; do
+		args+=" $(printf '%q' "$arg")"
+	done
+	printf '#!/bin/sh\nexec %s%s "$@"\n' "${QEMU:-qemu-system-x86_64}" \
+		"$args" >"$file"
+	chmod +x "$file"
+}

@@ -77,9 +77,7 @@ cat > "$outdir/guest.sh" <<-EOF
 	emit results.csv /sys/kernel/debug/hakmem_bench/results.csv
 	grep -E ' [tTwW] ' /proc/kallsyms | emit kallsyms
 	EOF
-printf '#!/bin/sh\nexec %s -plugin %s,arg=out=%s "$@"\n' \
-	"${QEMU:-qemu-system-x86_64}" "$outdir/pcprof.so" "$outdir/pc.txt" > "$outdir/qemu"
-chmod +x "$outdir/qemu"
+qemu_wrapper "$outdir/qemu" -plugin "$outdir/pcprof.so,arg=out=$outdir/pc.txt"
 rc=0
 QEMU=$outdir/qemu EXTRA_APPEND="nokaslr init_on_alloc=$init" SMP=1 CPU=qemu64 \
 	"$here/vm.sh" -q -k "$kv" -t "${PCPROF_TIMEOUT:-900}" -o "$outdir/vm" \

@@ -9,15 +9,25 @@
 # (an inline counter per instruction), pcprof.py the reports.
 #
 #   tools/pcprof.sh [-o DIR] [-k KERNEL] [-i 0|1] [-w WORKLOADS] [-s SIZES]
+#                   [-c CPUS]
 #
 #   -o DIR        output (default: a new directory under /tmp, printed)
 #   -k KERNEL     tools/kver.sh name (default 6.1)
 #   -i 0|1        init_on_alloc= for the guest (default 0)
 #   -w WORKLOADS  hakmem_bench workloads= (default pair,floor,kmalloc-sweep)
 #   -s SIZES      hakmem_bench sizes= (default 256)
+#   -c CPUS       vCPUs (default 1); with more, QEMU runs them round-robin
+#                 on one host thread (-accel tcg,thread=single), so that
+#                 the plugin's counters, plain adds, miss no run, and
+#                 the multi-CPU workloads (remote-free, mem-prodcons)
+#                 can be counted.  One vCPU runs at a time, so how many
+#                 objects each remote batch holds, and the spins, are the
+#                 round-robin's, not those of two real CPUs (remote-free
+#                 at 855726e: a drain per 252 objects, about the ring's
+#                 256: the producer fills it while the consumer waits)
 #
-# One vCPU, -cpu qemu64 (as tools/bench.sh), nokaslr (so that the
-# vmlinux's addresses are the running kernel's).  Files: pc.txt
+# -cpu qemu64 (as tools/bench.sh), nokaslr (so that the vmlinux's
+# addresses are the running kernel's).  Files: pc.txt
 # ("ADDRESS COUNT" of every kernel instruction run, the whole boot),
 # kallsyms (the guest's, modules loaded), results.csv (the module's, its
 # ns are TCG's and slowed by the counting: not for comparisons), funcs.txt
@@ -39,18 +49,21 @@ kname=6.1
 init=0
 workloads=pair,floor,kmalloc-sweep
 sizes=256
-while getopts "o:k:i:w:s:h" opt; do
+cpus=1
+while getopts "o:k:i:w:s:c:h" opt; do
 	case $opt in
 	o) outdir=$OPTARG ;;
 	k) kname=$OPTARG ;;
 	i) init=$OPTARG ;;
 	w) workloads=$OPTARG ;;
 	s) sizes=$OPTARG ;;
+	c) cpus=$OPTARG ;;
 	h) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	*) die "usage: $prog [-o DIR] [-k KERNEL] [-i 0|1] [-w WORKLOADS] [-s SIZES]" ;;
+	*) die "usage: $prog [-o DIR] [-k KERNEL] [-i 0|1] [-w WORKLOADS] [-s SIZES] [-c CPUS]" ;;
 	esac
 done
 case $init in 0|1) ;; *) die "-i takes 0 or 1, not '$init'" ;; esac
+[[ $cpus =~ ^[1-9][0-9]*$ ]] || die "-c takes a number of vCPUs, not '$cpus'"
 command -v gcc >/dev/null || die "gcc not found"
 kv=$(kver "$kname")
 [ -n "$outdir" ] || outdir=$(mktemp -d /tmp/pcprof.XXXXXX)
@@ -77,9 +90,12 @@ cat > "$outdir/guest.sh" <<-EOF
 	emit results.csv /sys/kernel/debug/hakmem_bench/results.csv
 	grep -E ' [tTwW] ' /proc/kallsyms | emit kallsyms
 	EOF
-qemu_wrapper "$outdir/qemu" -plugin "$outdir/pcprof.so,arg=out=$outdir/pc.txt"
+qargs=(-plugin "$outdir/pcprof.so,arg=out=$outdir/pc.txt")
+# The first -accel wins: vm.sh's own "-accel tcg" comes after it.
+[ "$cpus" = 1 ] || qargs+=(-accel "tcg,thread=single")
+qemu_wrapper "$outdir/qemu" "${qargs[@]}"
 rc=0
-QEMU=$outdir/qemu EXTRA_APPEND="nokaslr init_on_alloc=$init" SMP=1 CPU=qemu64 \
+QEMU=$outdir/qemu EXTRA_APPEND="nokaslr init_on_alloc=$init" SMP=$cpus CPU=qemu64 \
 	"$here/vm.sh" -q -k "$kv" -t "${PCPROF_TIMEOUT:-900}" -o "$outdir/vm" \
 	"$outdir/guest.sh" "$outdir/modules/hakmem_slab.ko" \
 	"$outdir/modules/hakmem_bench.ko" || rc=$?

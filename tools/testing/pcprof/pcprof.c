@@ -4,7 +4,8 @@
  * instruction runs (every address at or above 0xffff800000000000: the
  * kernel and its modules), written out at exit as "ADDRESS COUNT" lines,
  * for tools/pcprof.sh.  Each instruction gets an inline 64-bit add, so
- * the counts are exact (one vCPU).
+ * the counts are exact with one host thread running the vCPUs: one vCPU,
+ * or several round-robin (-accel tcg,thread=single: tools/pcprof.sh -c).
  *
  * Built against QEMU 7.2's plugin API, version 1 (Debian 12's QEMU ships
  * no qemu-plugin.h: the few declarations used are copied below, with the

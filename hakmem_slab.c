@@ -2962,22 +2962,20 @@ static_assert(offsetof(struct hk_cpu, stat) ==
  * The slow paths of the inline fast paths.  _RET_IP_ is the inline
  * caller's call site, as hakmem_cache_alloc()'s is.
  */
-void *__hakmem_alloc_slow(struct hakmem_cache *s, gfp_t gfp)
+void *__hakmem_alloc_slow(struct hakmem_cache *s, void *obj, gfp_t gfp)
 {
+	if (obj)
+		return hk_alloc_work(s, obj, gfp);
 	if (hk_fail_on())
 		return hk_alloc_failslab(s, gfp, _RET_IP_);
 	return __hk_alloc(s, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(__hakmem_alloc_slow);
 
-void *__hakmem_alloc_work(struct hakmem_cache *s, void *obj, gfp_t gfp)
-{
-	return hk_alloc_work(s, obj, gfp);
-}
-EXPORT_SYMBOL_GPL(__hakmem_alloc_work);
-
 void __hakmem_free_slow(struct hakmem_cache *s, void *obj)
 {
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return;
 	__hk_free(s, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(__hakmem_free_slow);

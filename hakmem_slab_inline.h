@@ -112,11 +112,14 @@ struct hakmem_cpu_fast {
 /* The slow paths, versioned (see HAKMEM_INLINE_ABI). */
 #define __hakmem_abi_sym(name)	__PASTE(name, __PASTE(_abi, HAKMEM_INLINE_ABI))
 #define __hakmem_alloc_slow	__hakmem_abi_sym(__hakmem_cache_alloc_slow)
-#define __hakmem_alloc_work	__hakmem_abi_sym(__hakmem_cache_alloc_work)
 #define __hakmem_free_slow	__hakmem_abi_sym(__hakmem_cache_free_slow)
 
-void *__hakmem_alloc_slow(struct hakmem_cache *s, gfp_t gfp);
-void *__hakmem_alloc_work(struct hakmem_cache *s, void *obj, gfp_t gfp);
+/*
+ * The rest of an inline allocation: the slow path if @obj is NULL, else
+ * what hakmem_cache_alloc() does after its pop.
+ */
+void *__hakmem_alloc_slow(struct hakmem_cache *s, void *obj, gfp_t gfp);
+/* The slow path of an inline free: NULL, other segments, checks, flush. */
 void __hakmem_free_slow(struct hakmem_cache *s, void *obj);
 
 /* fail_hakmem (fault injection) is on: a static key, a no-op while off. */
@@ -161,9 +164,9 @@ static __always_inline bool __hakmem_might_alloc_due(gfp_t gfp)
  * Pops this CPU's stack of @s in the caller, with preemption disabled and
  * the CPU's guard set, as hakmem_cache_alloc() does; an empty stack, a
  * nested call, fault injection, a debug cache and any work beyond the pop
- * (zeroing, the full-mode header, a due preemption point) go to the
- * module.  The same object, counters and errors as hakmem_cache_alloc();
- * objects may be freed by either free call.
+ * and zeroing (the full-mode header, a due preemption point) are one call
+ * to the module.  The same object, counters and errors as
+ * hakmem_cache_alloc(); objects may be freed by either free call.
  *
  * Context: as for hakmem_cache_alloc().
  * Return: the object, or NULL.
@@ -174,10 +177,10 @@ static __always_inline void *hakmem_cache_alloc_inline(struct hakmem_cache *s,
 	struct hakmem_cache_fast *f = __hakmem_fast(s);
 	struct hakmem_cpu_fast *c;
 	unsigned int n, work;
-	void *obj;
+	void *obj = NULL;
 
 	if (HK_FAULT_INJECTION && static_branch_unlikely(&hk_fail_key))
-		return __hakmem_alloc_slow(s, gfp);
+		return __hakmem_alloc_slow(s, NULL, gfp);
 	preempt_disable();
 	c = this_cpu_ptr((struct hakmem_cpu_fast __percpu *)f->cpu);
 	if (likely(!c->busy)) {
@@ -189,30 +192,27 @@ static __always_inline void *hakmem_cache_alloc_inline(struct hakmem_cache *s,
 			c->count = --n;
 			obj = __hakmem_stack(f, c)[n];
 			c->stat[HAKMEM_ALLOC_FAST]++;
-			barrier();
-			c->busy = 0;
-			preempt_enable();
-			/*
-			 * As hakmem_cache_alloc(): zeroing only is a memset()
-			 * here, anything more the module's.  A constant @gfp
-			 * without __GFP_ZERO leaves one byte to test.
-			 */
-			work = f->alloc_work;
-			if (gfp & __GFP_ZERO)
-				work |= f->gfp_zero;
-			if (unlikely(work & ~(__HAKMEM_WORK_ZERO |
-					      (__force unsigned int)__GFP_ZERO)) ||
-			    unlikely(__hakmem_might_alloc_due(gfp)))
-				return __hakmem_alloc_work(s, obj, gfp);
-			if (unlikely(work))
-				return memset(obj, 0, f->object_size);
-			return obj;
 		}
 		barrier();
 		c->busy = 0;
 	}
 	preempt_enable();
-	return __hakmem_alloc_slow(s, gfp);
+	/*
+	 * No object (the stack holds none that is NULL), or more to do than
+	 * zeroing: one call.  A constant @gfp without __GFP_ZERO leaves one
+	 * byte to test.
+	 */
+	work = f->alloc_work;
+	if (gfp & __GFP_ZERO)
+		work |= f->gfp_zero;
+	if (unlikely(!obj) ||
+	    unlikely(work & ~(__HAKMEM_WORK_ZERO |
+			      (__force unsigned int)__GFP_ZERO)) ||
+	    unlikely(__hakmem_might_alloc_due(gfp)))
+		return __hakmem_alloc_slow(s, obj, gfp);
+	if (unlikely(work))
+		return memset(obj, 0, f->object_size);
+	return obj;
 }
 
 /**
@@ -223,7 +223,8 @@ static __always_inline void *hakmem_cache_alloc_inline(struct hakmem_cache *s,
  * Pushes @obj on this CPU's stack of @s in the caller when it is in the
  * CPU's current segment, its header is @s's live header and it is not the
  * top of the stack (a double free), as hakmem_cache_free() does; anything
- * else goes to the module, which proves, reports or hands it off.
+ * else (NULL and %ZERO_SIZE_PTR too, which are in no segment) is one call
+ * to the module, which proves, reports or hands the object off.
  *
  * Context: any context; never sleeps.
  */
@@ -232,11 +233,10 @@ static __always_inline void hakmem_cache_free_inline(struct hakmem_cache *s,
 {
 	struct hakmem_cache_fast *f = __hakmem_fast(s);
 	struct hakmem_cpu_fast *c;
+	bool pushed = false;
 	void **stack;
 	unsigned int n;
 
-	if (unlikely(ZERO_OR_NULL_PTR(obj)))
-		return;
 	preempt_disable();
 	c = this_cpu_ptr((struct hakmem_cpu_fast __percpu *)f->cpu);
 	if (likely((unsigned long)obj - c->cur_base < c->cur_size &&
@@ -255,16 +255,14 @@ static __always_inline void hakmem_cache_free_inline(struct hakmem_cache *s,
 			c->count = n + 1;
 			stack[n] = obj;
 			c->stat[HAKMEM_FREE_FAST]++;
-			barrier();
-			c->busy = 0;
-			preempt_enable();
-			return;
+			pushed = true;
 		}
 		barrier();
 		c->busy = 0;
 	}
 	preempt_enable();
-	__hakmem_free_slow(s, obj);
+	if (unlikely(!pushed))
+		__hakmem_free_slow(s, obj);
 }
 
 #endif /* _HAKMEM_SLAB_INLINE_H */

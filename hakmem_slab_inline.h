@@ -177,7 +177,7 @@ static __always_inline void *hakmem_cache_alloc_inline(struct hakmem_cache *s,
 	struct hakmem_cache_fast *f = __hakmem_fast(s);
 	struct hakmem_cpu_fast *c;
 	unsigned int n, work;
-	void *obj = NULL;
+	void *obj;
 
 	if (HK_FAULT_INJECTION && static_branch_unlikely(&hk_fail_key))
 		return __hakmem_alloc_slow(s, NULL, gfp);
@@ -192,27 +192,29 @@ static __always_inline void *hakmem_cache_alloc_inline(struct hakmem_cache *s,
 			c->count = --n;
 			obj = __hakmem_stack(f, c)[n];
 			c->stat[HAKMEM_ALLOC_FAST]++;
+			barrier();
+			c->busy = 0;
+			preempt_enable();
+			/*
+			 * More to do than zeroing: one call.  A constant
+			 * @gfp without __GFP_ZERO leaves one byte to test.
+			 */
+			work = f->alloc_work;
+			if (gfp & __GFP_ZERO)
+				work |= f->gfp_zero;
+			if (unlikely(work & ~(__HAKMEM_WORK_ZERO |
+					      (__force unsigned int)__GFP_ZERO)) ||
+			    unlikely(__hakmem_might_alloc_due(gfp)))
+				return __hakmem_alloc_slow(s, obj, gfp);
+			if (unlikely(work))
+				return memset(obj, 0, f->object_size);
+			return obj;
 		}
 		barrier();
 		c->busy = 0;
 	}
 	preempt_enable();
-	/*
-	 * No object (the stack holds none that is NULL), or more to do than
-	 * zeroing: one call.  A constant @gfp without __GFP_ZERO leaves one
-	 * byte to test.
-	 */
-	work = f->alloc_work;
-	if (gfp & __GFP_ZERO)
-		work |= f->gfp_zero;
-	if (unlikely(!obj) ||
-	    unlikely(work & ~(__HAKMEM_WORK_ZERO |
-			      (__force unsigned int)__GFP_ZERO)) ||
-	    unlikely(__hakmem_might_alloc_due(gfp)))
-		return __hakmem_alloc_slow(s, obj, gfp);
-	if (unlikely(work))
-		return memset(obj, 0, f->object_size);
-	return obj;
+	return __hakmem_alloc_slow(s, NULL, gfp);
 }
 
 /**
@@ -233,7 +235,6 @@ static __always_inline void hakmem_cache_free_inline(struct hakmem_cache *s,
 {
 	struct hakmem_cache_fast *f = __hakmem_fast(s);
 	struct hakmem_cpu_fast *c;
-	bool pushed = false;
 	void **stack;
 	unsigned int n;
 
@@ -255,14 +256,16 @@ static __always_inline void hakmem_cache_free_inline(struct hakmem_cache *s,
 			c->count = n + 1;
 			stack[n] = obj;
 			c->stat[HAKMEM_FREE_FAST]++;
-			pushed = true;
+			barrier();
+			c->busy = 0;
+			preempt_enable();
+			return;
 		}
 		barrier();
 		c->busy = 0;
 	}
 	preempt_enable();
-	if (unlikely(!pushed))
-		__hakmem_free_slow(s, obj);
+	__hakmem_free_slow(s, obj);
 }
 
 #endif /* _HAKMEM_SLAB_INLINE_H */

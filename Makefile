@@ -138,7 +138,7 @@ shellcheck:
 # warning fails.
 kerneldoc:
 	@set -eu; tree=$$($(RUN) tools/ktree.sh); \
-	out=$$(perl "$$tree/scripts/kernel-doc" -none -v hakmem_slab.h 2>&1 | \
+	out=$$(perl "$$tree/scripts/kernel-doc" -none -v hakmem_slab.h hakmem_slab_inline.h 2>&1 | \
 		grep -i 'warning' || true); \
 	if [ -n "$$out" ]; then \
 		echo "$$out"; echo "kernel-doc: FAILED" >&2; exit 1; \

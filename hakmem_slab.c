@@ -156,6 +156,7 @@
 
 #include "hakmem_slab_internal.h"
 #include "hakmem_slab_backend.h"
+#include "hakmem_slab_inline.h"
 
 /* === Data ================================================================= */
 
@@ -232,6 +233,8 @@ struct hakmem_fail hakmem_fail_alloc = {
 };
 
 DEFINE_STATIC_KEY_FALSE(hk_fail_key);
+/* hakmem_cache_alloc_inline() tests it in its callers. */
+EXPORT_SYMBOL_GPL(hk_fail_key);
 static DEFINE_MUTEX(hk_fail_mutex);
 static bool hk_fail_param;
 
@@ -2271,6 +2274,7 @@ static void hk_cache_derive(struct hakmem_cache *s)
 		       (s->kasan || s->kmemleak ? HK_WORK_TOOLS : 0);
 	/* Frees with more to do than the header take the slow path. */
 	s->fast_max = s->free_work & ~HK_WORK_HEADER ? 0 : s->stack_max;
+	s->stack_off = offsetof(struct hk_cpu, stack);
 }
 
 static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
@@ -2893,6 +2897,88 @@ HK_FAST_ENTRY void hakmem_cache_free(struct hakmem_cache *s, void *obj)
 	hk_free(s, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_free);
+
+/*
+ * The inline fast paths (hakmem_slab_inline.h) read the first fields of
+ * struct hakmem_cache and struct hk_cpu through mirrors of them: the ABI of
+ * HAKMEM_INLINE_ABI.  A change here that breaks one of these bumps it.
+ */
+static_assert(offsetof(struct hakmem_cache, cpu) ==
+	      offsetof(struct hakmem_cache_fast, cpu));
+static_assert(offsetof(struct hakmem_cache, stack_max) ==
+	      offsetof(struct hakmem_cache_fast, stack_max));
+static_assert(offsetof(struct hakmem_cache, fast_max) ==
+	      offsetof(struct hakmem_cache_fast, fast_max));
+static_assert(offsetof(struct hakmem_cache, obj_off) ==
+	      offsetof(struct hakmem_cache_fast, obj_off));
+static_assert(offsetof(struct hakmem_cache, link_off) ==
+	      offsetof(struct hakmem_cache_fast, link_off));
+static_assert(offsetof(struct hakmem_cache, hdr_live) ==
+	      offsetof(struct hakmem_cache_fast, hdr_live));
+static_assert(offsetof(struct hakmem_cache, alloc_work) ==
+	      offsetof(struct hakmem_cache_fast, alloc_work));
+static_assert(offsetof(struct hakmem_cache, free_work) ==
+	      offsetof(struct hakmem_cache_fast, free_work));
+static_assert(offsetof(struct hakmem_cache, stack_off) ==
+	      offsetof(struct hakmem_cache_fast, stack_off));
+static_assert(offsetof(struct hakmem_cache, gfp_zero) ==
+	      offsetof(struct hakmem_cache_fast, gfp_zero));
+static_assert(offsetof(struct hakmem_cache, hdr_light) ==
+	      offsetof(struct hakmem_cache_fast, hdr_light));
+static_assert(offsetof(struct hakmem_cache, hdr_alloc) ==
+	      offsetof(struct hakmem_cache_fast, hdr_alloc));
+static_assert(offsetof(struct hakmem_cache, hdr_free) ==
+	      offsetof(struct hakmem_cache_fast, hdr_free));
+static_assert(offsetof(struct hakmem_cache, tag) ==
+	      offsetof(struct hakmem_cache_fast, tag));
+static_assert(offsetof(struct hakmem_cache, red_off) ==
+	      offsetof(struct hakmem_cache_fast, red_off));
+static_assert(offsetof(struct hakmem_cache, red_size) ==
+	      offsetof(struct hakmem_cache_fast, red_size));
+static_assert(offsetof(struct hakmem_cache, track_off) ==
+	      offsetof(struct hakmem_cache_fast, track_off));
+static_assert(offsetof(struct hakmem_cache, object_size) ==
+	      offsetof(struct hakmem_cache_fast, object_size));
+static_assert(offsetofend(struct hakmem_cache, object_size) ==
+	      offsetofend(struct hakmem_cache_fast, object_size));
+static_assert(offsetofend(struct hk_cpu, stat) ==
+	      offsetofend(struct hakmem_cpu_fast, stat));
+/* stack_off is a u16; the header is the u64 before the object. */
+static_assert(offsetof(struct hk_cpu, stack) <= U16_MAX);
+static_assert(sizeof(struct hk_hdr) == sizeof(u64));
+static_assert(HK_WORK_ZERO == __HAKMEM_WORK_ZERO);
+static_assert(offsetof(struct hk_cpu, busy) ==
+	      offsetof(struct hakmem_cpu_fast, busy));
+static_assert(offsetof(struct hk_cpu, count) ==
+	      offsetof(struct hakmem_cpu_fast, count));
+static_assert(offsetof(struct hk_cpu, cur_base) ==
+	      offsetof(struct hakmem_cpu_fast, cur_base));
+static_assert(offsetof(struct hk_cpu, cur_size) ==
+	      offsetof(struct hakmem_cpu_fast, cur_size));
+static_assert(offsetof(struct hk_cpu, stat) ==
+	      offsetof(struct hakmem_cpu_fast, stat));
+
+/*
+ * The slow paths of the inline fast paths.  _RET_IP_ is the inline
+ * caller's call site, as hakmem_cache_alloc()'s is.
+ */
+void *__hakmem_alloc_slow(struct hakmem_cache *s, void *obj, gfp_t gfp)
+{
+	if (obj)
+		return hk_alloc_work(s, obj, gfp);
+	if (hk_fail_on())
+		return hk_alloc_failslab(s, gfp, _RET_IP_);
+	return __hk_alloc(s, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(__hakmem_alloc_slow);
+
+void __hakmem_free_slow(struct hakmem_cache *s, void *obj)
+{
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return;
+	__hk_free(s, obj, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(__hakmem_free_slow);
 
 /*
  * A node hakmem_cache_alloc_node() can ask for: one with normal memory, as

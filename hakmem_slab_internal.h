@@ -223,6 +223,7 @@ struct hakmem_cache {
 	u64 hdr_live;			/* an allocated object's header */
 	u8 alloc_work;			/* HK_WORK_*: beyond the pop, or 0 */
 	u8 free_work;			/* HK_WORK_*: beyond the push, or 0 */
+	u16 stack_off;			/* offsetof(struct hk_cpu, stack) */
 	unsigned int gfp_zero;		/* __GFP_ZERO, or 0 for ctor caches */
 	u64 hdr_light;			/* light-mode header value */
 	u64 hdr_alloc;			/* full mode: allocated */

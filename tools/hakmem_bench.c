@@ -65,7 +65,7 @@
 #include <asm/processor.h>
 #endif
 
-#include "hakmem_slab.h"
+#include "hakmem_slab_inline.h"
 
 /* === Configuration ======================================================== */
 
@@ -73,7 +73,7 @@
 #define BENCH_MAX_REPS		100
 #define BENCH_MAX_SCALE		10000
 #define BENCH_MAX_SIZES		8
-#define BENCH_MAX_ARMS		4
+#define BENCH_MAX_ARMS		5
 #define BENCH_MAX_ROWS		128
 #define BENCH_MAX_NOTES		16
 #define BENCH_NOTE_LEN		128
@@ -122,6 +122,7 @@ enum bench_alloc {
 	BENCH_HAKMEM_LIGHT,
 	BENCH_FLOOR_INLINE,	/* the per-CPU array, inlined in the loop */
 	BENCH_FLOOR_CALL,	/* the same behind a call per operation */
+	BENCH_HAKMEM_INLINE,	/* hakmem_cache_{alloc,free}_inline() */
 };
 
 /*
@@ -144,6 +145,7 @@ static const struct bench_alloc_desc bench_allocs[] = {
 	[BENCH_HAKMEM_LIGHT]	= { "hakmem-light",	"test", true },
 	[BENCH_FLOOR_INLINE]	= { "floor",		"yardstick" },
 	[BENCH_FLOOR_CALL]	= { "floor-call",	"yardstick" },
+	[BENCH_HAKMEM_INLINE]	= { "hakmem-inline",	"test", true },
 };
 
 /* How a working-set loop allocates. */
@@ -573,6 +575,7 @@ static int bench_arm_create_cache(struct bench_variant *v, struct bench_arm *a,
 		 bench_allocs[a->alloc].name, size, set);
 	switch (a->alloc) {
 	case BENCH_HAKMEM:
+	case BENCH_HAKMEM_INLINE:
 		c.hak = hakmem_cache_create(name, size, 0, 0, NULL);
 		break;
 	case BENCH_HAKMEM_FULL:
@@ -709,7 +712,12 @@ static const enum bench_alloc bench_modes_vs_slub[] = {
 static const enum bench_alloc bench_no_alloc[] = { BENCH_NONE };
 
 static const enum bench_alloc bench_floor_vs_slub[] = {
-	BENCH_HAKMEM, BENCH_FLOOR_CALL, BENCH_FLOOR_INLINE, BENCH_SLUB
+	BENCH_HAKMEM, BENCH_HAKMEM_INLINE, BENCH_FLOOR_CALL, BENCH_FLOOR_INLINE,
+	BENCH_SLUB
+};
+
+static const enum bench_alloc bench_inline_vs_slub[] = {
+	BENCH_HAKMEM_INLINE, BENCH_HAKMEM, BENCH_SLUB
 };
 
 /* A variant of @w, with the arms of @w (hakmem and SLUB by default). */
@@ -1089,8 +1097,29 @@ static __always_inline int bench_pair_loop(struct bench_cache c,
 	return 0;
 }
 
+/*
+ * pair through the inline fast paths (hakmem_slab_inline.h): the pop and
+ * the push in this loop, the slow paths in hakmem_slab.ko.
+ */
+static int bench_pair_inline_loop(struct hakmem_cache *s, unsigned long n)
+{
+	unsigned long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = hakmem_cache_alloc_inline(s, GFP_KERNEL);
+		if (unlikely(!p))
+			return -ENOMEM;
+		bench_touch(p, i);
+		hakmem_cache_free_inline(s, p);
+	}
+	return 0;
+}
+
 static int bench_pair_run(struct bench_arm *a, unsigned long n)
 {
+	if (a->alloc == BENCH_HAKMEM_INLINE)
+		return bench_pair_inline_loop(a->cache.hak, n);
 	if (bench_is_hakmem(a->alloc))
 		return bench_pair_loop(a->cache, n, true);
 	return bench_pair_loop(a->cache, n, false);
@@ -2763,11 +2792,23 @@ static const struct bench_workload bench_workloads[] = {
 		.name = "floor",
 		.legend = "pair at 256 B through a bare per-CPU pointer array\n"
 			  "(no header, guard or counter; zeroes if init_on_alloc):\n"
-			  "floor inlined in the loop, floor-call behind calls",
+			  "floor inlined in the loop, floor-call behind calls;\n"
+			  "hakmem-inline: hakmem's inline fast paths",
 		.measure = bench_measure_floor,
 		.arms = bench_floor_vs_slub,
 		.nr_arms = ARRAY_SIZE(bench_floor_vs_slub),
 		.iters = 2000000, .size = BENCH_OBJECT_SIZE,
+		.flags = BENCH_NO_GEOMEAN,
+	}, {
+		.name = "pair-inline",
+		.legend = "pair at 256 B through hakmem_cache_alloc_inline() and\n"
+			  "hakmem_cache_free_inline() (the pop and push inlined in\n"
+			  "the loop), with the exported calls and SLUB; a variant\n"
+			  "of pair, not in the geomean",
+		.measure = bench_measure_pair,
+		.arms = bench_inline_vs_slub,
+		.nr_arms = ARRAY_SIZE(bench_inline_vs_slub),
+		.iters = 2000000, .size = BENCH_OBJECT_SIZE, .param = "256",
 		.flags = BENCH_NO_GEOMEAN,
 	}, {
 		.name = "batch",

@@ -33,6 +33,12 @@
  *                   (i * k + c) mod 512, k odd, new each round; N / 512
  *                   rounds (op: one object's alloc+free)
  *
+ *   bench pair-inline N   pair through hakmem_cache_alloc_inline() and
+ *                   hakmem_cache_free_inline() (hakmem_slab_inline.h)
+ *   bench floor N   pair through a bare per-CPU array of 64 pointers
+ *                   popped and pushed inline with preemption disabled, as
+ *                   the module's floor yardstick (zeroes with -init)
+ *
  * A name ending in "-init" (pair-init, bulk8-init, ...) runs its benchmark
  * with init_on_alloc=1 (Debian's default): every allocation zeroes.
  */
@@ -42,7 +48,7 @@
 #include <time.h>
 #include <valgrind/callgrind.h>
 
-#include "../../../hakmem_slab.h"
+#include "../../../hakmem_slab_inline.h"
 #include "harness.h"
 #include "shim.h"
 
@@ -74,6 +80,53 @@ static noinline void run_pair(struct hakmem_cache *s, long n)
 
 		WRITE_ONCE(*(char *)p, 1);	/* touch it, as a user would */
 		hakmem_cache_free(s, p);
+	}
+}
+
+static noinline void run_pair_inline(struct hakmem_cache *s, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		void *p = hakmem_cache_alloc_inline(s, GFP_KERNEL);
+
+		WRITE_ONCE(*(char *)p, 1);
+		hakmem_cache_free_inline(s, p);
+	}
+}
+
+/* The module's floor (tools/hakmem_bench.c): no header, guard or counter. */
+struct floor {
+	unsigned int count;
+	void *slot[64];
+};
+
+static DEFINE_PER_CPU(struct floor, floor_cpu);
+static unsigned int floor_size;		/* bytes zeroed on allocation */
+
+static noinline void run_floor(long n)
+{
+	struct floor *f;
+	long i;
+	void *p;
+
+	for (i = 0; i < n; i++) {
+		p = NULL;
+		preempt_disable();
+		f = this_cpu_ptr(&floor_cpu);
+		if (likely(f->count))
+			p = f->slot[--f->count];
+		preempt_enable();
+		if (unlikely(!p))
+			abort();
+		if (floor_size)
+			memset(p, 0, floor_size);
+		WRITE_ONCE(*(char *)p, 1);
+		preempt_disable();
+		f = this_cpu_ptr(&floor_cpu);
+		if (likely(f->count < 64))
+			f->slot[f->count++] = p;
+		preempt_enable();
 	}
 }
 
@@ -267,6 +320,33 @@ int main(int argc, char **argv)
 		run_pair(s, n);
 		t1 = now_ns();
 		CALLGRIND_TOGGLE_COLLECT;
+	} else if (!strcmp(base, "pair-inline")) {
+		run_pair_inline(s, 10000);		/* warm up */
+		ops = n;
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		run_pair_inline(s, n);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
+	} else if (!strcmp(base, "floor")) {
+		q = malloc(sizeof(*q));
+		q[0] = hakmem_cache_alloc(s, GFP_KERNEL);
+		floor_size = shim_init_on_alloc ? 256 : 0;
+		preempt_disable();
+		this_cpu_ptr(&floor_cpu)->slot[0] = q[0];
+		this_cpu_ptr(&floor_cpu)->count = 1;
+		preempt_enable();
+		run_floor(10000);			/* warm up */
+		ops = n;
+		CALLGRIND_ZERO_STATS;
+		CALLGRIND_TOGGLE_COLLECT;
+		t0 = now_ns();
+		run_floor(n);
+		t1 = now_ns();
+		CALLGRIND_TOGGLE_COLLECT;
+		hakmem_cache_free(s, q[0]);
+		free(q);
 	} else if (!strcmp(base, "batch")) {
 		run_batch(s, 1000);
 		ops = n * 32;
@@ -390,7 +470,7 @@ int main(int argc, char **argv)
 	} else {
 usage:
 		fprintf(stderr, "usage: %s MODE[-init] [N]; MODE: pair|batch|ws400|bulkK|fifo|\n"
-			"       scatter|sweepM|fill|shuffle\n", argv[0]);
+			"       scatter|sweepM|fill|shuffle|pair-inline|floor\n", argv[0]);
 		return 2;
 	}
 	printf("%s ops=%ld ns_per_op=%.2f\n", mode, ops, (double)(t1 - t0) / ops);

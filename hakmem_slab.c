@@ -36,7 +36,8 @@
  *   struct hk_segment: base, order, the slab geometry, free_map (1 bit a
  *   free slab), partial_map (1 bit a slab with free objects that is not
  *   being allocated from), dense_map (of those, the ones at least half in
- *   use: refilled first, see hk_heap_next_slab()), remote list, owner
+ *   use, or that were when they went partial: refilled first, see
+ *   hk_heap_next_slab()), remote list, owner
  *   heap, and slabs[N] (struct hk_slab: freelist, inuse, carved).
  *
  * hk_slab_of(obj) is O(1): virt_to_page(obj)->private is the segment, and
@@ -437,7 +438,6 @@ static void hk_seg_geometry(struct hakmem_cache *s, struct hk_segment *seg,
 		seg->nr_slabs = 1;
 		seg->objs_per_slab = seg->size / s->size;
 	}
-	seg->sparse_inuse = (seg->objs_per_slab - 1) / 2;
 }
 
 /* Fault injection for segment allocations; never fails __GFP_NOFAIL. */
@@ -809,11 +809,12 @@ static bool hk_slab_put(struct hakmem_cache *s, struct hk_heap *h,
 		__set_bit(slab - seg->slabs, &seg->partial_map);
 		if (hk_slab_dense(seg, slab))
 			__set_bit(slab - seg->slabs, &seg->dense_map);
-	} else if (hk_slab_turned_sparse(seg, slab)) {
-		/* Left to drain until nothing else is left. */
-		__clear_bit(slab - seg->slabs, &seg->dense_map);
 	}
-	/* A segment left with sparse slabs only stays where it is. */
+	/*
+	 * A segment left with sparse slabs only stays where it is.  On
+	 * heap->full its dense bits are exact: it went there with none, and
+	 * a bit set since is a slab that went partial just then (above).
+	 */
 	if (seg->full && (seg->free_map | seg->dense_map)) {
 		seg->full = false;
 		list_move(&seg->list, &h->avail);
@@ -839,6 +840,29 @@ void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
 			obj = next;
 		}
 	}
+}
+
+/*
+ * A dense partial slab of @seg, taken off its maps; NULL if none.  The dense
+ * bits are set when a slab goes partial and not cleared by the puts that
+ * make it sparse (a compare and a branch, mispredicted once a slab, on every
+ * free): a bit whose slab turned sparse since is dropped here.
+ */
+static struct hk_slab *hk_seg_take_dense(struct hk_segment *seg)
+{
+	struct hk_slab *slab;
+	unsigned int idx;
+
+	while (seg->dense_map) {
+		idx = __ffs(seg->dense_map);
+		__clear_bit(idx, &seg->dense_map);
+		slab = &seg->slabs[idx];
+		if (hk_slab_dense(seg, slab)) {
+			__clear_bit(idx, &seg->partial_map);
+			return slab;
+		}
+	}
+	return NULL;
 }
 
 /*
@@ -891,13 +915,9 @@ static struct hk_slab *hk_heap_next_slab(struct hakmem_cache *s,
 			WRITE_ONCE(seg->heap, h);
 			hk_heap_set_seg(h, c, seg);
 		}
-		if (seg->dense_map) {
-			idx = __ffs(seg->dense_map);
-			__clear_bit(idx, &seg->dense_map);
-			__clear_bit(idx, &seg->partial_map);
-			slab = &seg->slabs[idx];
+		slab = hk_seg_take_dense(seg);
+		if (slab)
 			break;
-		}
 		if (seg->free_map) {
 			idx = __ffs(seg->free_map);
 			__clear_bit(idx, &seg->free_map);

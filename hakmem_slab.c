@@ -36,7 +36,8 @@
  *   struct hk_segment: base, order, the slab geometry, free_map (1 bit a
  *   free slab), partial_map (1 bit a slab with free objects that is not
  *   being allocated from), dense_map (of those, the ones at least half in
- *   use: refilled first, see hk_heap_next_slab()), remote list, owner
+ *   use, or that were when they went partial: refilled first, see
+ *   hk_heap_next_slab()), remote list, owner
  *   heap, and slabs[N] (struct hk_slab: freelist, inuse, carved).
  *
  * hk_slab_of(obj) is O(1): virt_to_page(obj)->private is the segment, and
@@ -440,7 +441,6 @@ static void hk_seg_geometry(struct hakmem_cache *s, struct hk_segment *seg,
 		seg->nr_slabs = 1;
 		seg->objs_per_slab = seg->size / s->size;
 	}
-	seg->sparse_inuse = (seg->objs_per_slab - 1) / 2;
 }
 
 /* Fault injection for segment allocations; never fails __GFP_NOFAIL. */
@@ -778,50 +778,77 @@ static void hk_slab_release(struct hakmem_cache *s, struct hk_heap *h,
 	h->nr_objs -= seg->objs_per_slab;
 }
 
-/*
- * Put one object back on its slab; the caller owns the slab's heap.  Keeps
- * the bitmaps, the segment lists and the empty-segment pool in step.
- * Return: false if the slab had no object in use (reported double free).
- */
-static bool hk_slab_put(struct hakmem_cache *s, struct hk_heap *h,
-			struct hk_cpu *c, struct hk_segment *seg, void *obj)
+/* hk_slab_put() of an object whose slab has none in use: report it. */
+static noinline bool hk_slab_put_bad(struct hakmem_cache *s, void *obj,
+				     unsigned long caller)
 {
-	struct hk_slab *slab = hk_slab_of(s, seg, obj);
+	hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, caller,
+		  "object freed to a slab with no object in use (late double free)");
+	return false;
+}
 
-	if (unlikely(!slab->inuse || slab->state == HK_SLAB_FREE)) {
-		hk_report(s, HAKMEM_ERR_DOUBLE_FREE, obj, _RET_IP_,
-			  "object freed to a slab with no object in use (late double free)");
-		return false;
-	}
-	hk_mark_listed(s, obj);
-	hk_set_link(s, obj, slab->freelist);
-	slab->freelist = obj;
-	slab->inuse--;
-	h->inuse--;
-
-	if (slab->state == HK_SLAB_ACTIVE)
-		return true;
+/*
+ * hk_slab_put() of an object that changed its slab's state: a full slab
+ * went partial, or a partial one free.  Keeps the bitmaps, the segment
+ * lists and the empty-segment pool in step.
+ */
+static noinline bool hk_slab_put_moved(struct hakmem_cache *s,
+				       struct hk_heap *h, struct hk_cpu *c,
+				       struct hk_segment *seg,
+				       struct hk_slab *slab)
+{
 	if (!slab->inuse) {
 		hk_slab_release(s, h, c, seg, slab);
 		if (!seg->used) {
 			hk_heap_release_seg(s, h, c, seg);
 			return true;
 		}
-	} else if (slab->state == HK_SLAB_FULL) {
+	} else {
 		slab->state = HK_SLAB_PARTIAL;
 		__set_bit(slab - seg->slabs, &seg->partial_map);
 		if (hk_slab_dense(seg, slab))
 			__set_bit(slab - seg->slabs, &seg->dense_map);
-	} else if (hk_slab_turned_sparse(seg, slab)) {
-		/* Left to drain until nothing else is left. */
-		__clear_bit(slab - seg->slabs, &seg->dense_map);
 	}
-	/* A segment left with sparse slabs only stays where it is. */
+	/*
+	 * A segment left with sparse slabs only stays where it is.  On
+	 * heap->full its dense bits are exact: it went there with none, and
+	 * a bit set since is a slab that went partial just then (above).
+	 */
 	if (seg->full && (seg->free_map | seg->dense_map)) {
 		seg->full = false;
 		list_move(&seg->list, &h->avail);
 	}
 	return true;
+}
+
+/*
+ * Put one object back on its slab; the caller owns the slab's heap.
+ * Return: false if the slab had no object in use (reported double free).
+ *
+ * Most puts leave the slab as it was: the current slab, or a partial one
+ * that still has objects in use (a segment on heap->full then stays there:
+ * the put gave it no free or dense slab).  Those return here, without a
+ * stack frame; the rest go on in hk_slab_put_moved().  Not inlined: inlined
+ * into its callers, the put made the slow-path rows 30-70% slower under
+ * QEMU TCG (98764ed).
+ */
+static noinline bool hk_slab_put(struct hakmem_cache *s, struct hk_heap *h,
+				 struct hk_cpu *c, struct hk_segment *seg,
+				 void *obj)
+{
+	struct hk_slab *slab = hk_slab_of(s, seg, obj);
+
+	if (unlikely(!slab->inuse || slab->state == HK_SLAB_FREE))
+		return hk_slab_put_bad(s, obj, _RET_IP_);
+	hk_mark_listed(s, obj);
+	hk_set_link(s, obj, slab->freelist);
+	slab->freelist = obj;
+	slab->inuse--;
+	h->inuse--;
+	if (likely(slab->state == HK_SLAB_ACTIVE ||
+		   (slab->state == HK_SLAB_PARTIAL && slab->inuse)))
+		return true;
+	return hk_slab_put_moved(s, h, c, seg, slab);
 }
 
 /* Take whole the objects other CPUs (or nested frees) gave back. */
@@ -842,6 +869,29 @@ void hk_heap_collect(struct hakmem_cache *s, struct hk_heap *h,
 			obj = next;
 		}
 	}
+}
+
+/*
+ * A dense partial slab of @seg, taken off its maps; NULL if none.  The dense
+ * bits are set when a slab goes partial and not cleared by the puts that
+ * make it sparse (a compare and a branch, mispredicted once a slab, on every
+ * free): a bit whose slab turned sparse since is dropped here.
+ */
+static struct hk_slab *hk_seg_take_dense(struct hk_segment *seg)
+{
+	struct hk_slab *slab;
+	unsigned int idx;
+
+	while (seg->dense_map) {
+		idx = __ffs(seg->dense_map);
+		__clear_bit(idx, &seg->dense_map);
+		slab = &seg->slabs[idx];
+		if (hk_slab_dense(seg, slab)) {
+			__clear_bit(idx, &seg->partial_map);
+			return slab;
+		}
+	}
+	return NULL;
 }
 
 /*
@@ -894,13 +944,9 @@ static struct hk_slab *hk_heap_next_slab(struct hakmem_cache *s,
 			WRITE_ONCE(seg->heap, h);
 			hk_heap_set_seg(h, c, seg);
 		}
-		if (seg->dense_map) {
-			idx = __ffs(seg->dense_map);
-			__clear_bit(idx, &seg->dense_map);
-			__clear_bit(idx, &seg->partial_map);
-			slab = &seg->slabs[idx];
+		slab = hk_seg_take_dense(seg);
+		if (slab)
 			break;
-		}
 		if (seg->free_map) {
 			idx = __ffs(seg->free_map);
 			__clear_bit(idx, &seg->free_map);

@@ -139,11 +139,10 @@ struct hk_segment {
 	struct hk_heap *heap;		/* owner; NULL while in the pool */
 	unsigned long free_map;		/* owner: free slabs */
 	unsigned long partial_map;	/* owner: slabs with free objects */
-	unsigned long dense_map;	/* owner: of those, at least half used */
+	/* owner: of those, at least half used when they went partial */
+	unsigned long dense_map;
 	unsigned int used;		/* owner: slabs not free */
 	bool full;			/* owner: on heap->full (no dense or free slab) */
-	/* (objs_per_slab - 1) / 2: the inuse of a slab that just turned sparse */
-	unsigned short sparse_inuse;
 	struct list_head list;		/* owner: heap->avail or heap->full */
 	struct llist_head remote;	/* any CPU: remotely freed objects */
 	struct llist_node remote_node;	/* on heap->remote_segs */
@@ -397,25 +396,16 @@ static __always_inline unsigned long hk_slab_addr(struct hakmem_cache *s,
 }
 
 /*
- * A partial slab is dense (in its segment's dense_map too) while at least
- * half its objects are in use: refills take dense slabs before free ones,
- * and sparse ones last, so that those drain and can be given back.
+ * A partial slab is dense while at least half its objects are in use:
+ * refills take dense slabs before free ones, and sparse ones last, so that
+ * those drain and can be given back.  A dense partial slab is in its
+ * segment's dense_map; a slab in dense_map may have turned sparse since
+ * (the puts do not clear the bit; hk_seg_take_dense() drops it).
  */
 static __always_inline bool hk_slab_dense(struct hk_segment *seg,
 					  struct hk_slab *slab)
 {
 	return 2U * slab->inuse >= seg->objs_per_slab;
-}
-
-/*
- * The put that took one object off a partial slab made it sparse: inuse
- * fell below half from half or more, to (objs_per_slab - 1) / 2 (one
- * compare, and none of the puts before or after it clears the bit).
- */
-static __always_inline bool hk_slab_turned_sparse(struct hk_segment *seg,
-						  struct hk_slab *slab)
-{
-	return slab->inuse == seg->sparse_inuse;
 }
 
 /* The segment of an object that is known to be hakmem's. */

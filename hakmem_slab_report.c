@@ -408,7 +408,8 @@ static void hk_validate_seg(struct hakmem_cache *s, struct hk_validate *v,
 
 		if (is_free != hk_slab_is(slab, HK_SLAB_FREE) ||
 		    partial != hk_slab_is(slab, HK_SLAB_PARTIAL) ||
-		    dense != (partial && hk_slab_dense(seg, slab))) {
+		    (dense && !partial) ||
+		    (partial && hk_slab_dense(seg, slab) && !dense)) {
 			hk_bad(s, v, seg, slab, "bitmaps disagree with the slab");
 			continue;
 		}

@@ -82,10 +82,10 @@
  *      callbacks run under its write side.  Process context.
  *   2. hk_cpu_work_mutex: hk_cpu_works, the per-CPU works of one
  *      hk_on_each_cpu() call.  Process context.
- *   2. hk_shrink_mutex: hk_shrink_cpu_works, the shrinker's per-CPU works,
- *      which take hk_caches_mutex (its holder waits for them, as the
- *      offline callback waits for the reclaim works).  Process context,
- *      never from reclaim.
+ *   2. hk_shrink_mutex: hk_shrink_cpu_works, the shrinker's per-CPU works
+ *      (on hk_drain_wq), which take hk_caches_mutex (its holder waits for
+ *      them, as the offline callback waits for the reclaim works).  Process
+ *      context, never from reclaim.
  *   2. hk_caches_mutex: hk_caches, hk_defunct_caches, each cache's debugfs
  *      directory.  Process context; the shrinker only tries it (reclaim
  *      may run with it held, under debugfs_create_dir()).
@@ -2471,6 +2471,20 @@ static void hk_shrink_cpu_fn(struct work_struct *work)
 static DEFINE_PER_CPU(struct work_struct, hk_shrink_cpu_works);
 static DEFINE_MUTEX(hk_shrink_mutex);
 
+/*
+ * The shrinker's works run while memory is short, so on WQ_MEM_RECLAIM
+ * queues, whose rescuer runs them when no worker can be created (the
+ * system queues have none: a flush from reclaim could wait for a worker
+ * that waits for memory).  Two queues, as lru_add_drain_all() uses
+ * mm_percpu_wq: hk_shrink_work, on the first, flushes the per-CPU drains
+ * on the second; on one queue, its single rescuer could be running the
+ * flusher while the drains wait for it.  Allocated before the shrinker is
+ * registered (module init; in backend mode a device_initcall, after
+ * workqueue_init()), destroyed after it is gone.
+ */
+static struct workqueue_struct *hk_shrink_wq;
+static struct workqueue_struct *hk_drain_wq;
+
 /* A forced reclaim pass on every online CPU, waited for. */
 static void hk_shrink_cpus(void)
 {
@@ -2482,7 +2496,7 @@ static void hk_shrink_cpus(void)
 	for_each_online_cpu(cpu) {
 		w = per_cpu_ptr(&hk_shrink_cpu_works, cpu);
 		INIT_WORK(w, hk_shrink_cpu_fn);
-		queue_work_on(cpu, system_wq, w);
+		queue_work_on(cpu, hk_drain_wq, w);
 	}
 	for_each_online_cpu(cpu)
 		flush_work(per_cpu_ptr(&hk_shrink_cpu_works, cpu));
@@ -2549,14 +2563,14 @@ static unsigned long hk_shrink_scan(struct shrinker *shrink,
 	    !gfpflags_allow_blocking(sc->gfp_mask)) {
 		if (time_after(jiffies, READ_ONCE(hk_shrink_queued) + HZ / 10)) {
 			WRITE_ONCE(hk_shrink_queued, jiffies);
-			queue_work(system_unbound_wq, &hk_shrink_work);
+			queue_work(hk_shrink_wq, &hk_shrink_work);
 		}
 		return freed ?: SHRINK_STOP;
 	}
 	held = hk_held_pages();
 	hk_shrink_all();
 	held -= hk_held_pages();
-	queue_work(system_unbound_wq, &hk_shrink_work);
+	queue_work(hk_shrink_wq, &hk_shrink_work);
 	if (held > 0)
 		freed += held;
 	return freed ?: SHRINK_STOP;
@@ -3913,12 +3927,18 @@ static int __init hakmem_slab_init(void)
 	if (ret < 0)
 		goto fail_debugfs;
 	hk_cpuhp_state = ret;
+	ret = -ENOMEM;
+	hk_shrink_wq = alloc_workqueue("hakmem_shrink",
+				       WQ_MEM_RECLAIM | WQ_UNBOUND, 1);
+	if (!hk_shrink_wq)
+		goto fail_cpuhp;
+	hk_drain_wq = alloc_workqueue("hakmem_drain", WQ_MEM_RECLAIM, 0);
+	if (!hk_drain_wq)
+		goto fail_wq;
 	hk_shrinker = hk_shrinker_create("hakmem_slab", hk_shrink_count,
 					 hk_shrink_scan);
-	if (!hk_shrinker) {
-		ret = -ENOMEM;
-		goto fail_cpuhp;
-	}
+	if (!hk_shrinker)
+		goto fail_wq;
 	ret = hk_kmalloc_init();
 	if (ret)
 		goto fail_shrinker;
@@ -3941,6 +3961,11 @@ fail_kmalloc:
 fail_shrinker:
 	hk_shrinker_destroy(hk_shrinker);
 	cancel_work_sync(&hk_shrink_work);
+fail_wq:
+	/* NULL-safe: destroy_workqueue() is not. */
+	if (hk_drain_wq)
+		destroy_workqueue(hk_drain_wq);
+	destroy_workqueue(hk_shrink_wq);
 fail_cpuhp:
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
 fail_debugfs:
@@ -3966,6 +3991,8 @@ static void __exit hakmem_slab_exit(void)
 	hk_shrinker_destroy(hk_shrinker);
 	/* Queued by the shrinker, which is gone now. */
 	cancel_work_sync(&hk_shrink_work);
+	destroy_workqueue(hk_drain_wq);
+	destroy_workqueue(hk_shrink_wq);
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
 	hk_debugfs_exit();
 	rcu_barrier();

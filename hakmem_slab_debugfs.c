@@ -9,6 +9,17 @@
 
 static struct dentry *hk_debugfs_root;
 
+/*
+ * hakmem_slab.debugfs_caches: give every cache its directory (stats,
+ * validate, shrink, failslab).  Each file pins a dentry and an inode for
+ * the cache's life, about 3 KiB of slab per cache: in backend mode, where
+ * hakmem serves a hundred-odd caches, 396 dentries and inodes (300 KiB)
+ * that SLUB's sysfs files, built on kernfs, do not hold until looked up.
+ * Off there by default, on for the module.  slabinfo is always there.
+ */
+static bool hk_debugfs_caches = !IS_ENABLED(CONFIG_HAKMEM_SLAB_BACKEND);
+module_param_named(debugfs_caches, hk_debugfs_caches, bool, 0444);
+
 static int hk_slabinfo_show(struct seq_file *m, void *v)
 {
 	struct hakmem_cache_info info;
@@ -167,7 +178,7 @@ static void hk_fail_debugfs_init(void)
 void hk_debugfs_add(struct hakmem_cache *s)
 {
 	lockdep_assert_held(&hk_caches_mutex);
-	if (IS_ERR_OR_NULL(hk_debugfs_root))
+	if (IS_ERR_OR_NULL(hk_debugfs_root) || !hk_debugfs_caches)
 		return;
 	s->debugfs = debugfs_create_dir(s->name, hk_debugfs_root);
 	debugfs_create_file("stats", 0600, s->debugfs, s, &hk_stats_fops);

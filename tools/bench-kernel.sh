@@ -8,12 +8,15 @@
 # tools/sysload workload in each boot (tools/backend-guest.sh), and print
 # per workload the hakmem/SLUB ops/s ratio of the medians and of the best
 # boots with each side's boot-to-boot spread, then the memory held after
-# the workloads and after "echo 3 > drop_caches": MemFree and Slab: of
+# the workloads and after "echo 3 > drop_caches" twice (1 s after each:
+# the steady state; tools/backend-guest.sh): MemFree and Slab: of
 # /proc/meminfo for both, and for hakmem its own pages (the sum of its
 # debugfs slabinfo's pages column; the caches it declines stay on SLUB and
-# are in Slab:), and hakmem's pages after a debugfs shrink of each of its
-# caches, a check on drop_caches, whose pass over the shrinkers drains
-# hakmem's caches already (SLUB's slabs are not shrunk).
+# are in Slab:), and hakmem's pages after a shrink of every cache, a check
+# on drop_caches, whose pass over the shrinkers drains hakmem's caches
+# already (SLUB's slabs are not shrunk).  Then tools/backend-mem.py: per
+# boot, the bytes held and the bytes live (objects in use), the dentries
+# and inodes left, and the caches whose memory differs most.
 # TCG is an emulator: ratios only, never absolute speed.
 #
 #   tools/bench-kernel.sh [-i] [-n BOOTS] [-o DIR] [LIST]
@@ -102,7 +105,7 @@ for ((i = 1; i <= boots; i++)); do
 		fi
 		awk -v s="$side" -v b="$i" '/^sysload:/ { print s, b, $2, $8 }' \
 			"$dir/sysload" >>"$outdir/ops.txt"
-		for when in after dropped shrunk; do
+		for when in after dropped dropped2 shrunk; do
 			sfx=
 			[[ $when == after ]] || sfx=-$when
 			[[ ! -f $dir/meminfo$sfx ]] ||
@@ -166,7 +169,7 @@ print()
 print("ratio med: hakmem/SLUB of the median boots' ops/s; ratio best: of the")
 print("best boots; +-: (max - min) / median over one allocator's boots.")
 print()
-print("memory, kB (median over boots): after the workloads / after drop_caches")
+print("memory, kB (median over boots): after the workloads / after drop_caches twice")
 print("%-22s %14s %14s" % ("", "SLUB", "hakmem"))
 for what, label in [("Slab", "Slab: (SLUB's caches)"),
                     ("hakmem", "hakmem pages"),
@@ -174,7 +177,7 @@ for what, label in [("Slab", "Slab: (SLUB's caches)"),
     row = []
     for side in ["SLUB", "hakmem"]:
         a = mem.get(("after", what), {}).get(side)
-        b = mem.get(("dropped", what), {}).get(side)
+        b = mem.get(("dropped2", what), {}).get(side)
         if what == "hakmem" and side == "SLUB":
             row.append("-")
         elif a and b:
@@ -184,21 +187,23 @@ for what, label in [("Slab", "Slab: (SLUB's caches)"),
     print("%-22s %14s %14s" % (label, row[0], row[1]))
 tot = {}
 for side in ["SLUB", "hakmem"]:
-    for when in ["after", "dropped"]:
+    for when in ["after", "dropped2"]:
         v = st.median(mem.get((when, "Slab"), {}).get(side, [0]))
         if side == "hakmem":
             v += st.median(mem.get((when, "hakmem"), {}).get(side, [0]))
         tot[side, when] = v
-print("%-22s %14s %14s" % ("slab total", "%d / %d" % (tot["SLUB", "after"], tot["SLUB", "dropped"]),
-      "%d / %d" % (tot["hakmem", "after"], tot["hakmem", "dropped"])))
+print("%-22s %14s %14s" % ("slab total", "%d / %d" % (tot["SLUB", "after"], tot["SLUB", "dropped2"]),
+      "%d / %d" % (tot["hakmem", "after"], tot["hakmem", "dropped2"])))
 sh = mem.get(("shrunk", "hakmem"), {}).get("hakmem")
 if sh:
-    print("hakmem pages after a debugfs shrink of each of its caches: %d kB" %
+    print("hakmem pages after a shrink of every cache: %d kB" %
           st.median(sh))
-if tot["SLUB", "dropped"]:
-    print("hakmem/SLUB slab total after drop_caches: %.2fx" % (
-        tot["hakmem", "dropped"] / tot["SLUB", "dropped"]))
+if tot["SLUB", "dropped2"]:
+    print("hakmem/SLUB slab total after drop_caches twice: %.2fx" % (
+        tot["hakmem", "dropped2"] / tot["SLUB", "dropped2"]))
 PY
+	echo
+	python3 "$repo/tools/backend-mem.py" "$outdir"
 } >"$outdir/summary.txt"
 cat "$outdir/summary.txt"
 note "results in $outdir"

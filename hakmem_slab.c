@@ -1507,20 +1507,12 @@ out:
  * (hk_alloc_work()), so that no frame is needed around the test.
  * The KUnit kernels build the second variant (lockdep); hakmem_stress.ko
  * tests the first on Debian's kernel (kunit/hakmem_slab_resched.h).
+ * The test is hakmem_slab_inline.h's, which the inline paths make too.
  */
-#if IS_ENABLED(CONFIG_PREEMPT_RCU) && !IS_ENABLED(CONFIG_LOCKDEP) && \
-	!IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP)
 static __always_inline bool hk_might_alloc_due(gfp_t gfp)
 {
-	return gfpflags_allow_blocking(gfp) && should_resched(0);
+	return __hakmem_might_alloc_due(gfp);
 }
-#else
-static __always_inline bool hk_might_alloc_due(gfp_t gfp)
-{
-	might_alloc(gfp);
-	return false;
-}
-#endif
 
 /*
  * What a fast allocation does besides the pop, out of line: a preemption

@@ -138,9 +138,10 @@ static __always_inline void **__hakmem_stack(struct hakmem_cache_fast *f,
 }
 
 /*
- * As the module's hk_might_alloc_due(): where might_alloc() is only a
- * voluntary preemption point, test it inline; elsewhere make the whole
- * might_alloc() (true: the slow-path work must make it).
+ * might_alloc() after a pop (the module's hk_might_alloc_due() too):
+ * where might_alloc() is only a voluntary preemption point, test it
+ * inline; elsewhere make the whole might_alloc() (true: the slow-path
+ * work must make it).
  */
 #if IS_ENABLED(CONFIG_PREEMPT_RCU) && !IS_ENABLED(CONFIG_LOCKDEP) && \
 	!IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP)

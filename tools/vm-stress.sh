@@ -178,11 +178,12 @@ SMP=$smp "$here/vm.sh" -o "$outdir" -t "$timeout_s" $verbose "$work/guest.sh" \
 
 # --- verdict ------------------------------------------------------------------
 fail=()
+why=$(cat "$outdir/vm-verdict.txt" 2>/dev/null || echo "no verdict")
 case $vm_rc in
 0) ;;
-1) fail+=("the kernel log has WARN/BUG/Oops/hakmem reports (see $outdir/console.log)") ;;
-3) fail+=("the guest script failed") ;;
-4) fail+=("the guest did not finish (timeout, panic or crash)") ;;
+1) fail+=("the kernel log has WARN/BUG/Oops/hakmem reports: $why") ;;
+3) fail+=("the guest script failed: $why") ;;
+4) fail+=("the guest did not finish: $why") ;;
 *) fail+=("vm.sh failed with status $vm_rc") ;;
 esac
 

@@ -239,15 +239,22 @@ struct shim_pcpu_chunk {
 static struct shim_pcpu_chunk *shim_pcpu_chunks;
 static unsigned int shim_pcpu_nr, shim_pcpu_cap;
 
+/*
+ * The address per-CPU pointers are relative to: the static section's start
+ * rounded down to a page, so that a dynamic chunk's pointer is as aligned as
+ * its offset (UBSan checks the alignment of s->cpu->field even where only
+ * its address is taken, as this_cpu_add() does).
+ */
 static unsigned long shim_pcpu_template(void)
 {
-	return __start_shim_percpu ? (unsigned long)__start_shim_percpu :
-				     (unsigned long)shim_pcpu_base;
+	return __start_shim_percpu ?
+		ALIGN_DOWN((unsigned long)__start_shim_percpu, 4096UL) :
+		(unsigned long)shim_pcpu_base;
 }
 
 static void shim_pcpu_init(void)
 {
-	unsigned long tmpl;
+	unsigned long tmpl, lead = 0;
 	int cpu;
 
 	shim_pcpu_base = mmap(NULL, NR_CPUS * SHIM_PCPU_UNIT,
@@ -256,14 +263,16 @@ static void shim_pcpu_init(void)
 	if (shim_pcpu_base == MAP_FAILED)
 		shim_fatal("cannot map the per-CPU areas");
 	tmpl = shim_pcpu_template();
-	if (__start_shim_percpu)
+	if (__start_shim_percpu) {
+		lead = (unsigned long)__start_shim_percpu - tmpl;
 		shim_pcpu_static = __stop_shim_percpu - __start_shim_percpu;
-	shim_pcpu_next = ALIGN(shim_pcpu_static, 4096UL);
+	}
+	shim_pcpu_next = ALIGN(lead + shim_pcpu_static, 4096UL);
 	for (cpu = 0; cpu < NR_CPUS; cpu++) {
 		char *unit = shim_pcpu_base + cpu * SHIM_PCPU_UNIT;
 
 		if (shim_pcpu_static)
-			memcpy(unit, __start_shim_percpu, shim_pcpu_static);
+			memcpy(unit + lead, __start_shim_percpu, shim_pcpu_static);
 		shim_pcpu_offset[cpu] = (unsigned long)unit - tmpl;
 	}
 }

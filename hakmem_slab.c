@@ -194,6 +194,14 @@ const char *const hakmem_stat_names[] = {
 EXPORT_SYMBOL_GPL(hakmem_stat_names);
 static_assert(ARRAY_SIZE(hakmem_stat_names) == HAKMEM_NR_STATS);
 
+/*
+ * A cache's own struct fits kmalloc-512 (it was in kmalloc-1k: one per
+ * served cache in backend mode); lock debugging makes its locks larger.
+ */
+static_assert(IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) ||
+	      IS_ENABLED(CONFIG_DEBUG_SPINLOCK) ||
+	      sizeof(struct hakmem_cache) <= 512);
+
 unsigned int hk_seg_order = HK_SEG_ORDER_DEFAULT;
 static atomic_long_t hk_seg_gen_all;	/* bumped when any segment is freed */
 static atomic_long_t hk_pooled_pages;	/* in every cache's pool */
@@ -397,7 +405,7 @@ static void hk_seg_free(struct hakmem_cache *s, struct hk_segment *seg)
 	atomic_long_inc(&hk_seg_gen_all);
 	atomic_long_dec(&s->nr_segments);
 	atomic_long_sub(1L << seg->order, &s->nr_seg_pages);
-	hk_stat_atomic(s, HAKMEM_SEGMENT_FREE);
+	hk_stat_unguarded(s, HAKMEM_SEGMENT_FREE, 1);
 	/*
 	 * After a grace period no reader that proved this segment (a racing
 	 * bad free, an SLAB_TYPESAFE_BY_RCU reader) can still be using it.
@@ -536,7 +544,7 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 			break;
 	}
 	if (!seg) {
-		hk_stat_atomic(s, HAKMEM_SEGMENT_FAIL);
+		hk_stat_unguarded(s, HAKMEM_SEGMENT_FAIL, 1);
 		return NULL;
 	}
 	seg->cache = s;
@@ -552,7 +560,7 @@ static struct hk_segment *___hk_seg_alloc(struct hakmem_cache *s, gfp_t gfp,
 	hk_seg_mark(virt_to_page((void *)seg->base), seg->order, seg);
 	atomic_long_inc(&s->nr_segments);
 	atomic_long_add(1L << seg->order, &s->nr_seg_pages);
-	hk_stat_atomic(s, HAKMEM_SEGMENT_ALLOC);
+	hk_stat_unguarded(s, HAKMEM_SEGMENT_ALLOC, 1);
 	return seg;
 }
 
@@ -1401,7 +1409,7 @@ static void *hk_alloc_depot(struct hakmem_cache *s, gfp_t gfp)
 	}
 	spin_unlock_irqrestore(&s->depot_lock, flags);
 	if (obj)
-		hk_stat_atomic(s, HAKMEM_ALLOC_LOCKED);
+		hk_stat_unguarded(s, HAKMEM_ALLOC_LOCKED, 1);
 	return obj;
 }
 
@@ -1544,7 +1552,7 @@ static noinline bool hk_should_failslab(struct hakmem_cache *s, gfp_t gfp)
 		return false;
 	if (!hk_should_fail(&f->attr, s->object_size))
 		return false;
-	hk_stat_atomic(s, HAKMEM_ALLOC_FAIL_INJECTED);
+	hk_stat_unguarded(s, HAKMEM_ALLOC_FAIL_INJECTED, 1);
 	return true;
 }
 
@@ -1834,8 +1842,8 @@ hk_free_enter(struct hk_segment *seg, void *obj, unsigned long caller)
 	}
 	hk_pre_free(s, obj, caller);
 	hk_remote_free(s, seg, obj);
-	hk_stat_atomic(s, HAKMEM_FREE_SLOW);
-	hk_stat_atomic(s, HAKMEM_FREE_REMOTE);
+	hk_stat_unguarded(s, HAKMEM_FREE_SLOW, 1);
+	hk_stat_unguarded(s, HAKMEM_FREE_REMOTE, 1);
 	return NULL;
 }
 
@@ -2333,7 +2341,9 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 		       name ?: "(null)", size, align, (__force unsigned long)flags, why);
 		goto fail;
 	}
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	/* Metadata: from SLUB in backend mode, as the segments' is. */
+	s = hk_meta_kmalloc_node(sizeof(*s), GFP_KERNEL | __GFP_ZERO,
+				 NUMA_NO_NODE);
 	if (!s) {
 		why = "out of memory";
 		goto fail_msg;
@@ -2925,6 +2935,7 @@ void hakmem_cache_destroy(struct hakmem_cache *s)
 	/* Segment frees go through RCU; they must finish before the module. */
 	rcu_barrier();
 	free_percpu(s->cpu);
+	kfree(s->stat_base);
 	kfree(s->node_heaps);
 	kfree_const(s->name);
 	kfree(s);
@@ -3080,7 +3091,7 @@ static noinline void *hk_alloc_node(struct hakmem_cache *s, gfp_t gfp,
 		if (!seg && !(gfp & __GFP_NOFAIL))
 			return NULL;
 	}
-	hk_stat_atomic(s, HAKMEM_ALLOC_LOCKED);
+	hk_stat_unguarded(s, HAKMEM_ALLOC_LOCKED, 1);
 	return hk_post_alloc(s, obj, gfp, caller);
 }
 
@@ -3424,7 +3435,7 @@ int hakmem_cache_shrink(struct hakmem_cache *s)
 {
 	hk_drain_all(s);
 	hk_pool_drain(s);
-	hk_stat_atomic(s, HAKMEM_SHRINK);
+	hk_stat_unguarded(s, HAKMEM_SHRINK, 1);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_shrink);
@@ -3437,8 +3448,8 @@ EXPORT_SYMBOL_GPL(hakmem_cache_size);
 
 u64 hk_stat_raw(struct hakmem_cache *s, enum hakmem_stat_item item)
 {
-	u64 sum = atomic_long_read(&s->atomic_stat[item]);
 	unsigned int cpu;
+	u64 sum = 0;
 
 	for_each_possible_cpu(cpu)
 		sum += READ_ONCE(per_cpu_ptr(s->cpu, cpu)->stat[item]);
@@ -3472,9 +3483,12 @@ static long hk_objs_total(struct hakmem_cache *s)
 
 u64 hakmem_cache_stat(struct hakmem_cache *s, enum hakmem_stat_item item)
 {
+	u64 *base;
+
 	if (WARN_ON_ONCE(item >= HAKMEM_NR_STATS))
 		return 0;
-	return hk_stat_raw(s, item) - READ_ONCE(s->stat_base[item]);
+	base = READ_ONCE(s->stat_base);
+	return hk_stat_raw(s, item) - (base ? READ_ONCE(base[item]) : 0);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_stat);
 

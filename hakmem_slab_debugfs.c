@@ -6,6 +6,7 @@
  */
 
 #include "hakmem_slab_internal.h"
+#include "hakmem_slab_backend.h"
 
 static struct dentry *hk_debugfs_root;
 
@@ -70,6 +71,7 @@ static ssize_t hk_stats_write(struct file *file, const char __user *buf,
 {
 	struct hakmem_cache *s = file_inode(file)->i_private;
 	unsigned int i, val;
+	u64 *base;
 	int err;
 
 	err = kstrtouint_from_user(buf, count, 0, &val);
@@ -77,8 +79,21 @@ static ssize_t hk_stats_write(struct file *file, const char __user *buf,
 		return err;
 	if (val)
 		return -EINVAL;
+	/* The first clear allocates the zero points; the cache frees them. */
+	base = READ_ONCE(s->stat_base);
+	if (!base) {
+		base = hk_meta_kmalloc_node(HAKMEM_NR_STATS * sizeof(*base),
+					    GFP_KERNEL | __GFP_ZERO,
+					    NUMA_NO_NODE);
+		if (!base)
+			return -ENOMEM;
+		if (cmpxchg(&s->stat_base, NULL, base)) {
+			kfree(base);
+			base = READ_ONCE(s->stat_base);
+		}
+	}
 	for (i = 0; i < HAKMEM_NR_STATS; i++)
-		WRITE_ONCE(s->stat_base[i], hk_stat_raw(s, i));
+		WRITE_ONCE(base[i], hk_stat_raw(s, i));
 	return count;
 }
 

@@ -274,8 +274,8 @@ struct hakmem_cache {
 	atomic_long_t nr_segments;
 	atomic_long_t nr_seg_pages;	/* PAGE_SIZE pages in segments */
 	atomic_long_t seg_gen;		/* bumped when a segment is freed */
-	atomic_long_t atomic_stat[HAKMEM_NR_STATS];	/* nested paths, errors */
-	u64 stat_base[HAKMEM_NR_STATS];			/* values at last clear */
+	/* HAKMEM_NR_STATS values at the last clear; NULL: never cleared */
+	u64 *stat_base;
 	bool defunct;			/* destroyed with objects in use */
 	struct list_head list;		/* on hk_caches */
 	struct dentry *debugfs;
@@ -449,16 +449,26 @@ static __always_inline void hk_stat_add(struct hk_cpu *c,
 	c->stat[i] += n;
 }
 
-/* Counters of paths that run without the per-CPU guard. */
-static inline void hk_stat_atomic(struct hakmem_cache *s,
-				  enum hakmem_stat_item i)
+/*
+ * Counters of paths that run without the per-CPU guard (nested calls, the
+ * depot, node heaps, a dead CPU's heap, segment and error paths in any
+ * context): this CPU's counter, with this_cpu_add(), which is safe against
+ * preemption and interrupts.  It can still race with a guarded hk_stat()
+ * of the same counter that it interrupts, where that is not one
+ * instruction (it is on x86): a lost count, which SLUB's stat() accepts
+ * for the same reason (a counter, not a state).  One array per CPU instead
+ * of a second, atomic one in the cache keeps struct hakmem_cache in 512
+ * bytes (Documentation/hakmem_slab.rst, "Backend mode", "Memory").
+ */
+static inline void hk_stat_unguarded(struct hakmem_cache *s,
+				     enum hakmem_stat_item i, unsigned long n)
 {
-	atomic_long_inc(&s->atomic_stat[i]);
+	this_cpu_add(s->cpu->stat[i], n);
 }
 
 /*
- * Count @n for a heap's owner: its CPU's counter, or the atomic one when
- * @c is NULL (the depot, a node heap, a dead CPU's heap).
+ * Count @n for a heap's owner: its CPU's counter, or this CPU's when @c is
+ * NULL (the depot, a node heap, a dead CPU's heap).
  */
 static __always_inline void hk_stat_of(struct hakmem_cache *s,
 				       struct hk_cpu *c,
@@ -468,7 +478,7 @@ static __always_inline void hk_stat_of(struct hakmem_cache *s,
 	if (c)
 		hk_stat_add(c, i, n);
 	else
-		atomic_long_add(n, &s->atomic_stat[i]);
+		hk_stat_unguarded(s, i, n);
 }
 
 /* A per-CPU re-entrancy guard: set and cleared with preemption disabled. */

@@ -60,7 +60,7 @@ void hk_report(struct hakmem_cache *s, enum hakmem_stat_item item,
 	       const void *obj, unsigned long caller, const char *what)
 {
 	if (s)
-		hk_stat_atomic(s, item);
+		hk_stat_unguarded(s, item, 1);
 	else
 		atomic_long_inc(&hk_orphan_errors);
 	hk_add_kunit_error();

@@ -10,7 +10,7 @@ struct kunit;
 struct hakmem_cache;
 
 unsigned long hakmem_test_shrinker_count(void);
-unsigned long hakmem_test_shrinker_scan(unsigned long nr);
+unsigned long hakmem_test_shrinker_scan(unsigned long nr, bool reclaim);
 void hakmem_test_cpu_dead_self(void);
 void hakmem_test_reclaim_self(void);
 slab_flags_t hakmem_test_set_debug_flags(slab_flags_t flags);

@@ -3825,13 +3825,14 @@ size_t hakmem_ksize(const void *obj)
 }
 EXPORT_SYMBOL_GPL(hakmem_ksize);
 
-bool hakmem_obj_find(const void *ptr, struct hakmem_obj *obj)
+/* hakmem_obj_find() of @ptr, a pointer into the linear map. */
+bool hk_obj_find_valid(const void *ptr, struct hakmem_obj *obj)
 {
 	struct hakmem_cache *s;
 	struct hk_segment *seg;
 	unsigned long base, off, idx;
 
-	seg = hk_seg_lookup(ptr);
+	seg = hk_seg_lookup_valid(ptr);
 	if (!seg)
 		return false;
 	s = seg->cache;
@@ -3851,6 +3852,11 @@ bool hakmem_obj_find(const void *ptr, struct hakmem_obj *obj)
 	obj->useroffset = s->useroffset;
 	obj->usersize = s->usersize;
 	return true;
+}
+
+bool hakmem_obj_find(const void *ptr, struct hakmem_obj *obj)
+{
+	return virt_addr_valid(ptr) && hk_obj_find_valid(ptr, obj);
 }
 EXPORT_SYMBOL_GPL(hakmem_obj_find);
 

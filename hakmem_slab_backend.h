@@ -11,6 +11,14 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+struct hakmem_obj;
+
+/*
+ * hakmem_obj_find() of a pointer known to be in the linear map, for the
+ * hardened usercopy hook, whose caller checked virt_addr_valid() already.
+ */
+bool hk_obj_find_valid(const void *ptr, struct hakmem_obj *obj);
+
 #if IS_ENABLED(CONFIG_HAKMEM_SLAB_BACKEND)
 #include <linux/hakmem_backend.h>
 

@@ -415,18 +415,16 @@ static __always_inline struct hk_segment *hk_seg_of_trusted(const void *obj)
 }
 
 /*
- * The segment of an arbitrary pointer, or NULL if it is not inside a live
- * hakmem segment.  Reads only its struct page until the segment is proven:
- * every page of a segment carries the segment and the same XOR the cookie.
+ * The segment of a pointer into the linear map (virt_addr_valid()), or
+ * NULL if it is not inside a live hakmem segment.  Reads only its struct
+ * page until the segment is proven: every page of a segment carries the
+ * segment and the same XOR the cookie.
  */
-static inline struct hk_segment *hk_seg_lookup(const void *obj)
+static inline struct hk_segment *hk_seg_lookup_valid(const void *obj)
 {
+	struct page *page = virt_to_page(obj);
 	struct hk_segment *seg;
-	struct page *page;
 
-	if (unlikely(!virt_addr_valid(obj)))
-		return NULL;
-	page = virt_to_page(obj);
 	seg = (struct hk_segment *)READ_ONCE(page->private);
 	/* private before index: pairs with the smp_wmb() of publishing. */
 	smp_rmb();
@@ -436,6 +434,14 @@ static inline struct hk_segment *hk_seg_lookup(const void *obj)
 	if (unlikely(!hk_in_range(obj, seg->base, seg->size)))
 		return NULL;
 	return seg;
+}
+
+/* The same for an arbitrary pointer. */
+static inline struct hk_segment *hk_seg_lookup(const void *obj)
+{
+	if (unlikely(!virt_addr_valid(obj)))
+		return NULL;
+	return hk_seg_lookup_valid(obj);
 }
 
 static __always_inline void hk_stat(struct hk_cpu *c, enum hakmem_stat_item i)

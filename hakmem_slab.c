@@ -1698,10 +1698,6 @@ hk_free_check(struct hakmem_cache *s, void *obj, unsigned long caller)
 	return seg;
 }
 
-/*
- * A segment lies inside one block of the largest segment size (it is
- * aligned to its own, smaller or equal, size): hash by that block.
- */
 /* Remember @seg, proved when the cache's seg_gen was @gen.  Guard held. */
 static void hk_cpu_set_last(struct hk_cpu *c, struct hk_segment *seg, long gen)
 {
@@ -2556,7 +2552,7 @@ static unsigned long hk_shrink_scan(struct shrinker *shrink,
 
 	if (!(current->flags & PF_MEMALLOC) &&
 	    gfpflags_allow_blocking(sc->gfp_mask)) {
-		hk_shrink_pools(sc->nr_to_scan);
+		/* It empties the pools too. */
 		hk_shrink_all();
 		queue_work(hk_shrink_wq, &hk_shrink_work);
 		return SHRINK_STOP;

@@ -237,35 +237,38 @@ tcg_fault() {
 	' "$1"
 }
 
+# One boot: the console into $log (and stdout with -v), $t0/$t1 and $qemu_rc.
+boot() {
+	t0=$EPOCHREALTIME
+	rm -f "$ready_file" "$work/qemu-rc"
+	: > "$log"
+	set +e
+	(
+		timeout -k 10 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>&1
+		echo $? > "$work/qemu-rc"
+	) | sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c()][0-9A-B]\{0,1\}//g' |
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >> "$log"
+		[ "$verbose" = 1 ] && printf '%s\n' "$line"
+		if [[ $line == *"=== VM READY"* && ! -e $ready_file ]]; then
+			echo "$EPOCHREALTIME" > "$ready_file"
+		fi
+	done
+	set -e
+	t1=$EPOCHREALTIME
+	qemu_rc=$(cat "$work/qemu-rc" 2>/dev/null || echo "?")
+}
+
 ready_file=$work/ready
 tcg_reruns=0
-while :; do
-t0=$EPOCHREALTIME
-rm -f "$ready_file" "$work/qemu-rc"
-: > "$log"
-set +e
-(
-	timeout -k 10 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>&1
-	echo $? > "$work/qemu-rc"
-) | sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c()][0-9A-B]\{0,1\}//g' |
-while IFS= read -r line; do
-	printf '%s\n' "$line" >> "$log"
-	[ "$verbose" = 1 ] && printf '%s\n' "$line"
-	if [[ $line == *"=== VM READY"* && ! -e $ready_file ]]; then
-		echo "$EPOCHREALTIME" > "$ready_file"
-	fi
-done
-set -e
-t1=$EPOCHREALTIME
-qemu_rc=$(cat "$work/qemu-rc" 2>/dev/null || echo "?")
-if ! grep -qE '^=== GUEST EXIT rc=[0-9]+ ===$' "$log" &&
-   [ "$tcg_reruns" -lt "${VM_TCG_RERUNS:-2}" ] && tcg_why=$(tcg_fault "$log"); then
+boot
+while [ "$tcg_reruns" -lt "${VM_TCG_RERUNS:-2}" ] &&
+      ! grep -qE '^=== GUEST EXIT rc=[0-9]+ ===$' "$log" &&
+      tcg_why=$(tcg_fault "$log"); do
 	tcg_reruns=$((tcg_reruns + 1))
 	mv "$log" "$log.tcg-$tcg_reruns"
 	note "rerun $tcg_reruns: the guest died of an emulator fault ($tcg_why; $(grep -m1 -o 'RIP: [^ ]*' "$log.tcg-$tcg_reruns"); see tools/vm.sh; log kept in $log.tcg-$tcg_reruns)"
-	continue
-fi
-break
+	boot
 done
 
 elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')

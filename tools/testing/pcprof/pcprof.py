@@ -12,6 +12,10 @@ kallsyms, the guest's /proc/kallsyms with the modules loaded).
       listing is the file's code, before boot-time patching (alternatives,
       static keys, ftrace and return-thunk sites), so a patched site may
       show 0 runs on its file instruction; the funcs totals are exact
+  pcprof.py diff DIR_A DIR_B [-n N]
+      the functions whose instructions differ most between two runs (B
+      minus A), with both runs' entries and instructions per entry, and
+      the totals (tools/pcprof-backend.sh: SLUB's boot against hakmem's)
 """
 import argparse
 import bisect
@@ -40,6 +44,42 @@ def load_counts(d):
         for line in f:
             va, n = line.split()
             yield int(va, 16), int(n)
+
+
+def per_func(d):
+    """{function: [instructions, entries]} of run directory d."""
+    syms = load_syms(d)
+    addrs = [a for a, _ in syms]
+    out = collections.defaultdict(lambda: [0, 0])
+    for va, n in load_counts(d):
+        i = bisect.bisect_right(addrs, va) - 1
+        if i < 0:
+            continue
+        a, name = syms[i]
+        out[name][0] += n
+        if va == a:
+            out[name][1] = n
+    return out
+
+
+def diff(args):
+    a, b = per_func(args.dir_a), per_func(args.dir_b)
+    ta = sum(v[0] for v in a.values())
+    tb = sum(v[0] for v in b.values())
+    print('total instructions: A %d, B %d, B - A %+d (B/A %.4f)' %
+          (ta, tb, tb - ta, tb / ta if ta else 0))
+    print('%12s %12s %12s %10s %10s %8s %8s  %s' %
+          ('A insns', 'B insns', 'B - A', 'A entries', 'B entries',
+           'A per', 'B per', 'function'))
+    zero = [0, 0]
+    names = sorted(set(a) | set(b),
+                   key=lambda k: -abs(b.get(k, zero)[0] - a.get(k, zero)[0]))
+    for name in names[:args.n]:
+        x, y = a.get(name, zero), b.get(name, zero)
+        print('%12d %12d %+12d %10d %10d %8.1f %8.1f  %s' %
+              (x[0], y[0], y[0] - x[0], x[1], y[1],
+               x[0] / x[1] if x[1] else 0, y[0] / y[1] if y[1] else 0,
+               name))
 
 
 def funcs(args):
@@ -133,6 +173,11 @@ def main():
     p.add_argument('-a', '--all', action='store_true',
                    help='also the instructions that never ran')
     p.set_defaults(fn=annotate)
+    p = sub.add_parser('diff')
+    p.add_argument('dir_a')
+    p.add_argument('dir_b')
+    p.add_argument('-n', type=int, default=40)
+    p.set_defaults(fn=diff)
     args = ap.parse_args()
     args.fn(args)
 

@@ -192,24 +192,32 @@ kunit-x86_64-numa:
 	$(RUN) tools/kunit.sh x86_64-numa
 
 # Every suite runs even when an earlier one fails; the exit status and the
-# last lines tell which failed.
+# last lines tell which failed.  Each suite's output is also kept in
+# results/test-SUITE.log and the failed ones are listed in
+# results/test-failed.txt, so that .ci/run can end with what went wrong.
 test:
-	@failed=; \
-	$(RUN) tools/kunit.sh uml || failed+=" kunit-uml"; \
-	$(RUN) tools/kunit.sh x86_64 || failed+=" kunit-x86_64"; \
-	$(RUN) tools/kunit.sh x86_64-voluntary hakmem_slab_irq || \
-		failed+=" kunit-x86_64-voluntary"; \
-	$(RUN) tools/kunit.sh 6.12-uml || failed+=" kunit-6.12-uml"; \
-	$(RUN) tools/kunit.sh 6.12-x86_64-rt || failed+=" kunit-6.12-x86_64-rt"; \
-	$(RUN) tools/kunit.sh x86_64-numa || failed+=" kunit-x86_64-numa"; \
+	@mkdir -p results; rm -f results/test-*.log results/test-failed.txt; \
+	failed=; \
+	suite() { \
+		local name=$$1; shift; \
+		$(RUN) "$$@" 2>&1 | tee "results/test-$$name.log"; \
+		[ "$${PIPESTATUS[0]}" = 0 ] && return; \
+		failed+=" $$name"; echo "$$name" >> results/test-failed.txt; \
+	}; \
+	suite kunit-uml tools/kunit.sh uml; \
+	suite kunit-x86_64 tools/kunit.sh x86_64; \
+	suite kunit-x86_64-voluntary tools/kunit.sh x86_64-voluntary hakmem_slab_irq; \
+	suite kunit-6.12-uml tools/kunit.sh 6.12-uml; \
+	suite kunit-6.12-x86_64-rt tools/kunit.sh 6.12-x86_64-rt; \
+	suite kunit-x86_64-numa tools/kunit.sh x86_64-numa; \
 	for k in $(KERNELS); do \
-		$(RUN) KERNEL=$$k tools/vm-smoke.sh || failed+=" vm-smoke-$$k"; \
-		$(RUN) KERNEL=$$k tools/vm-stress.sh -n || failed+=" vm-stress-$$k"; \
+		suite vm-smoke-$$k env KERNEL=$$k tools/vm-smoke.sh; \
+		suite vm-stress-$$k env KERNEL=$$k tools/vm-stress.sh -n; \
 	done; \
-	$(RUN) KERNEL=6.1 tools/vm-churn.sh || failed+=" vm-churn"; \
-	$(MAKE) --no-print-directory utest || failed+=" utest"; \
-	$(RUN) tools/backend-boot.sh -s -d || failed+=" backend-boot-debug"; \
-	$(RUN) tools/backend-boot.sh -s -r || failed+=" backend-boot-debug-rt"; \
+	suite vm-churn env KERNEL=6.1 tools/vm-churn.sh; \
+	suite utest $(MAKE) --no-print-directory utest; \
+	suite backend-boot-debug tools/backend-boot.sh -s -d; \
+	suite backend-boot-debug-rt tools/backend-boot.sh -s -r; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "make test: all suites passed"
 

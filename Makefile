@@ -212,7 +212,8 @@ test:
 	suite kunit-x86_64-numa tools/kunit.sh x86_64-numa; \
 	for k in $(KERNELS); do \
 		suite vm-smoke-$$k env KERNEL=$$k tools/vm-smoke.sh; \
-		suite vm-stress-$$k env KERNEL=$$k tools/vm-stress.sh -n; \
+		suite vm-stress-$$k env KERNEL=$$k tools/vm-stress.sh -n \
+			-o results/vm-stress-$$k; \
 	done; \
 	suite vm-churn env KERNEL=6.1 tools/vm-churn.sh; \
 	suite utest $(MAKE) --no-print-directory utest; \

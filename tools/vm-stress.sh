@@ -16,8 +16,9 @@
 # 6.12-rt): the modules are built against its headers (with -n they must
 # have been) and the guest boots its image.
 #
-#   -o DIR  output directory (console.log, the result blocks); default: a
-#           new temporary directory
+#   -o DIR  output directory (console.log, the result blocks; an earlier
+#           run's results there are removed first); default: a new
+#           temporary directory (make test: results/vm-stress-KERNEL)
 #   -n      do not run make; use the .ko files already built
 #   -v      stream the guest console
 #
@@ -94,6 +95,9 @@ if [ -z "$outdir" ]; then
 fi
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
+# What an earlier run left there must not be read as this run's results.
+rm -f "$outdir"/stress "$outdir"/stress-info "$outdir"/stress-rcu \
+	"$outdir"/stress-rcu-info "$outdir"/slabinfo "$outdir"/vm-verdict.txt
 
 # --- guest script -------------------------------------------------------------
 # Runs under "set -e" with vm.sh's emit/say/run helpers.

@@ -11,17 +11,24 @@
 # and debugfs mounted, and with these helpers defined:
 #
 #   emit NAME [FILE]   print FILE (or stdin) between "=== BEGIN NAME ===" and
-#                      "=== END NAME ===" lines; the host cuts it out of the
-#                      log into OUTDIR/NAME.  Kernel console output is
-#                      silenced while a block is printed.
+#                      "=== END NAME ===" lines on the guest's second serial
+#                      port (ttyS1, which only the guest's programs write:
+#                      the kernel's console is ttyS0), into OUTDIR/blocks.log;
+#                      the host cuts each block out into OUTDIR/NAME.  On a
+#                      console with kernel messages a message printed
+#                      meanwhile (a console thread of PREEMPT_RT 6.1 prints
+#                      late) could land inside a block or split its marker.
 #   say TEXT...        print "guest: TEXT" (progress lines)
 #   run CMD...         print "guest# CMD" and run it
 #
 # After the script the guest prints its whole dmesg as block "dmesg", then
-# "=== GUEST EXIT rc=N ===", then powers off.
+# "=== GUEST EXIT rc=N ===" on the console, then powers off.  If ttyS1
+# cannot be set up, blocks go to the console (with kernel messages
+# silenced meanwhile) and the host finds them there.
 #
 # Options:
-#   -o DIR    output directory (console.log, extracted blocks, vm-times.txt)
+#   -o DIR    output directory (console.log, blocks.log, extracted blocks,
+#             vm-times.txt)
 #             default: a new temporary directory, printed at the end
 #   -t SECS   wall-clock limit for QEMU (default $VM_TIMEOUT or 300)
 #   -k VER    kernel version (default: the vermagic of the first .ko given,
@@ -134,8 +141,22 @@ done
 cat > "$root/hakmem/vmlib.sh" <<'EOF'
 # Helpers for guest scripts (sourced by /init).
 _vm_loglevel=$(cut -f1 /proc/sys/kernel/printk)
+_vm_data=
+if [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw -echo 2>/dev/null; then
+	_vm_data=/dev/ttyS1
+fi
+# Each block is written to ttyS1 and the device closed, which waits until
+# the UART has sent it: nothing of it is lost at power-off.
 emit() {
 	_rc=0
+	if [ -n "$_vm_data" ]; then
+		{
+			echo "=== BEGIN $1 ==="
+			if [ $# -ge 2 ]; then cat "$2" || _rc=$?; else cat || _rc=$?; fi
+			echo "=== END $1 ==="
+		} > "$_vm_data"
+		return $_rc
+	fi
 	echo 1 > /proc/sys/kernel/printk
 	echo "=== BEGIN $1 ==="
 	if [ $# -ge 2 ]; then cat "$2" || _rc=$?; else cat || _rc=$?; fi
@@ -191,7 +212,8 @@ cpu=${CPU:-max}
 append="console=ttyS0 quiet panic=-1 tsc=reliable ${EXTRA_APPEND:-}"
 qemu_cmd=("$QEMU" -accel tcg -smp "$smp" -m "$mem" -cpu "$cpu"
 	  -kernel "$kernel" -initrd "$work/initramfs.gz" -append "$append"
-	  -nographic -no-reboot -nic none)
+	  -nographic -serial mon:stdio -serial "file:$work/blocks.raw"
+	  -no-reboot -nic none)
 note "booting $kernel (QEMU TCG, -smp $smp -m $mem -cpu $cpu, timeout ${timeout_s}s); log: $log"
 echo "${qemu_cmd[*]}" > "$outdir/qemu-cmdline.txt"
 
@@ -240,7 +262,7 @@ tcg_fault() {
 # One boot: the console into $log (and stdout with -v), $t0/$t1 and $qemu_rc.
 boot() {
 	t0=$EPOCHREALTIME
-	rm -f "$ready_file" "$work/qemu-rc"
+	rm -f "$ready_file" "$work/qemu-rc" "$work/blocks.raw"
 	: > "$log"
 	set +e
 	(
@@ -285,21 +307,29 @@ guest_up=$(sed -n 's/.*=== VM READY uptime=\([0-9.]*\).*/\1/p' "$log" | head -1)
 } > "$outdir/vm-times.txt"
 
 # --- extract blocks ----------------------------------------------------------
-# A block's content is every line between its BEGIN and END markers.
+# A block's content is every line between its BEGIN and END markers: in
+# blocks.log (ttyS1), or in the console log if the guest had no ttyS1.
+if [ -f "$work/blocks.raw" ]; then
+	tr -d '\r' < "$work/blocks.raw" > "$outdir/blocks.log"
+else
+	: > "$outdir/blocks.log"
+fi
 awk -v dir="$outdir" '
+	FNR == 1 { inblk = 0 }
 	/^=== BEGIN [A-Za-z0-9._-]+ ===$/ { name = $3; file = dir "/" name; printf "" > file; inblk = 1; next }
 	inblk && $0 == "=== END " name " ===" { close(file); inblk = 0; next }
 	inblk { print >> file }
-' "$log"
+' "$log" "$outdir/blocks.log"
 
 # --- scan the log -------------------------------------------------------------
-# Everything outside blocks (live console) plus the dmesg block; the other
-# blocks are data files printed by the guest.
+# The console outside blocks plus the dmesg block; the other blocks are
+# data files printed by the guest.
 scan=$(awk '
+	FNR == 1 { inblk = 0; name = "" }
 	/^=== BEGIN [A-Za-z0-9._-]+ ===$/ { name = $3; inblk = 1; next }
 	inblk && $0 == "=== END " name " ===" { inblk = 0; next }
-	!inblk || name == "dmesg" { print }
-' "$log" | "$here/logscan.sh" -a "${VM_ALLOW:-^\$}" || true)
+	(!inblk && FILENAME != ARGV[2]) || (inblk && name == "dmesg") { print }
+' "$log" "$outdir/blocks.log" | "$here/logscan.sh" -a "${VM_ALLOW:-^\$}" || true)
 
 status=0
 why=

@@ -22,6 +22,17 @@
 #endif
 
 /*
+ * SLAB_NO_MERGE (6.5) keeps a new cache from being an alias of another:
+ * without it (6.1) a cache is merged whenever its size and flags allow,
+ * which only matters in backend mode (6.12 only).
+ */
+#ifdef SLAB_NO_MERGE
+#define HK_SLAB_NO_MERGE	SLAB_NO_MERGE
+#else
+#define HK_SLAB_NO_MERGE	0
+#endif
+
+/*
  * The largest order the page allocator serves, inclusive.  6.1's MAX_ORDER
  * was exclusive; 6.8 has MAX_PAGE_ORDER, inclusive (6.4 to 6.7 had an
  * inclusive MAX_ORDER: not supported).

@@ -195,12 +195,20 @@ EXPORT_SYMBOL_GPL(hakmem_stat_names);
 static_assert(ARRAY_SIZE(hakmem_stat_names) == HAKMEM_NR_STATS);
 
 /*
- * A cache's own struct fits kmalloc-512 (it was in kmalloc-1k: one per
+ * A cache's own struct is small (it was 752 bytes, in kmalloc-1k: one per
  * served cache in backend mode); lock debugging makes its locks larger.
  */
 static_assert(IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) ||
 	      IS_ENABLED(CONFIG_DEBUG_SPINLOCK) ||
 	      sizeof(struct hakmem_cache) <= 512);
+
+/*
+ * Where each struct hakmem_cache comes from: a SLUB cache of their exact
+ * size (in kmalloc-512 a 368-byte struct took a 512-byte slot), never
+ * merged with another, which hakmem might serve, and declined in backend
+ * mode, so that a cache's metadata never comes from hakmem.
+ */
+struct kmem_cache *hk_cache_cachep;
 
 unsigned int hk_seg_order = HK_SEG_ORDER_DEFAULT;
 static atomic_long_t hk_seg_gen_all;	/* bumped when any segment is freed */
@@ -2337,9 +2345,8 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 		       name ?: "(null)", size, align, (__force unsigned long)flags, why);
 		goto fail;
 	}
-	/* Metadata: from SLUB in backend mode, as the segments' is. */
-	s = hk_meta_kmalloc_node(sizeof(*s), GFP_KERNEL | __GFP_ZERO,
-				 NUMA_NO_NODE);
+	/* Metadata: from SLUB, as the segments' is in backend mode. */
+	s = kmem_cache_zalloc(hk_cache_cachep, GFP_KERNEL);
 	if (!s) {
 		why = "out of memory";
 		goto fail_msg;
@@ -2389,7 +2396,7 @@ static struct hakmem_cache *hk_cache_create(const char *name, unsigned int size,
 fail_free:
 	kfree(s->node_heaps);
 	kfree_const(s->name);
-	kfree(s);
+	kmem_cache_free(hk_cache_cachep, s);
 fail_msg:
 	pr_err("cannot create cache %s: %s\n", name, why);
 fail:
@@ -2934,7 +2941,7 @@ void hakmem_cache_destroy(struct hakmem_cache *s)
 	kfree(s->stat_base);
 	kfree(s->node_heaps);
 	kfree_const(s->name);
-	kfree(s);
+	kmem_cache_free(hk_cache_cachep, s);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
 
@@ -3929,6 +3936,12 @@ static int __init hakmem_slab_init(void)
 		return ret;
 	hk_cookie = get_random_long();
 	hk_large_cookie = get_random_long();
+	hk_cache_cachep = kmem_cache_create("hakmem_cache",
+					    sizeof(struct hakmem_cache),
+					    __alignof__(struct hakmem_cache),
+					    HK_SLAB_NO_MERGE, NULL);
+	if (!hk_cache_cachep)
+		return -ENOMEM;
 	hk_debugfs_init();
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "hakmem_slab:dead",
 					NULL, hk_cpu_dead);
@@ -3978,12 +3991,14 @@ fail_cpuhp:
 	cpuhp_remove_state_nocalls(hk_cpuhp_state);
 fail_debugfs:
 	hk_debugfs_exit();
+	kmem_cache_destroy(hk_cache_cachep);
 	return ret;
 }
 
 static void __exit hakmem_slab_exit(void)
 {
 	struct hakmem_cache *s;
+	bool leaked;
 
 	/* The reclaim works stop before the caches they visit go. */
 	cpuhp_remove_state(hk_cpuhp_online_state);
@@ -3995,7 +4010,11 @@ static void __exit hakmem_slab_exit(void)
 	list_for_each_entry(s, &hk_defunct_caches, list)
 		pr_err("cache %s was destroyed with objects in use; its memory is leaked\n",
 		       s->name);
+	leaked = !list_empty(&hk_caches) || !list_empty(&hk_defunct_caches);
 	mutex_unlock(&hk_caches_mutex);
+	/* Leaked caches keep their structs, so their SLUB cache stays too. */
+	if (!leaked)
+		kmem_cache_destroy(hk_cache_cachep);
 	hk_shrinker_destroy(hk_shrinker);
 	/* Queued by the shrinker, which is gone now. */
 	cancel_work_sync(&hk_shrink_work);

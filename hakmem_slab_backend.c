@@ -110,6 +110,8 @@ static const char *hk_backend_decline(struct kmem_cache *s)
 {
 	if (s == kmem_cache || !strcmp(s->name, "kmem_cache_node"))
 		return "SLUB's own metadata";
+	if (s == hk_cache_cachep)
+		return "hakmem's own metadata (struct hakmem_cache)";
 	if (s->flags & SLAB_ACCOUNT)
 		return "SLAB_ACCOUNT (no memcg charging yet)";
 	if (s->flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32))

@@ -18,6 +18,8 @@ struct hakmem_obj;
  * hardened usercopy hook, whose caller checked virt_addr_valid() already.
  */
 bool hk_obj_find_valid(const void *ptr, struct hakmem_obj *obj);
+/* The SLUB cache of struct hakmem_cache: backend mode must not serve it. */
+extern struct kmem_cache *hk_cache_cachep;
 
 #if IS_ENABLED(CONFIG_HAKMEM_SLAB_BACKEND)
 #include <linux/hakmem_backend.h>

@@ -89,6 +89,14 @@ for ko in hakmem_slab.ko hakmem_stress.ko; do
 	[ -f "$repo/$ko" ] ||
 		die "$repo/$ko not built (Kbuild needs 'obj-\$(CONFIG_HAKMEM_STRESS) += hakmem_stress.o' and 'hakmem_stress-y := tools/hakmem_stress.o', the Makefile CONFIG_HAKMEM_STRESS=m)"
 done
+# With -n the modules are whatever was built last: they must be $KERNEL's,
+# or the test would boot (by vermagic) and name another kernel.
+kver=$("$here/kver.sh" "${KERNEL:-6.1}") || die "no kernel ${KERNEL:-6.1}"
+for ko in hakmem_slab.ko hakmem_stress.ko; do
+	built=$(modinfo -F vermagic "$repo/$ko" | cut -d' ' -f1)
+	[ "$built" = "$kver" ] ||
+		die "$repo/$ko is built for $built, not for KERNEL=${KERNEL:-6.1} ($kver): run make KERNEL=${KERNEL:-6.1} first, or drop -n"
+done
 
 if [ -z "$outdir" ]; then
 	outdir=$(mktemp -d /tmp/hakmem-stress.XXXXXX)
@@ -177,7 +185,7 @@ EOF
 # --- run ----------------------------------------------------------------------
 note "booting the VM (SMP=$smp, ops=$ops per run, output in $outdir)"
 vm_rc=0
-SMP=$smp "$here/vm.sh" -o "$outdir" -t "$timeout_s" $verbose "$work/guest.sh" \
+SMP=$smp "$here/vm.sh" -k "$kver" -o "$outdir" -t "$timeout_s" $verbose "$work/guest.sh" \
 	"$repo/hakmem_slab.ko" "$repo/hakmem_stress.ko" || vm_rc=$?
 
 # --- verdict ------------------------------------------------------------------

@@ -16,8 +16,8 @@
 # 6.12-rt): the modules are built against its headers (with -n they must
 # have been) and the guest boots its image.
 #
-#   -o DIR  output directory (console.log, the result blocks; an earlier
-#           run's results there are removed first); default: a new
+#   -o DIR  output directory (console.log, the result blocks; tools/vm.sh
+#           removes an earlier run's there first); default: a new
 #           temporary directory (make test: results/vm-stress-KERNEL)
 #   -n      do not run make; use the .ko files already built
 #   -v      stream the guest console
@@ -89,8 +89,8 @@ for ko in hakmem_slab.ko hakmem_stress.ko; do
 	[ -f "$repo/$ko" ] ||
 		die "$repo/$ko not built (Kbuild needs 'obj-\$(CONFIG_HAKMEM_STRESS) += hakmem_stress.o' and 'hakmem_stress-y := tools/hakmem_stress.o', the Makefile CONFIG_HAKMEM_STRESS=m)"
 done
-# With -n the modules are whatever was built last: they must be $KERNEL's,
-# or the test would boot (by vermagic) and name another kernel.
+# The modules must be $KERNEL's (with -n they are whatever was built
+# last), or the test would boot another kernel and name this one.
 kver=$("$here/kver.sh" "${KERNEL:-6.1}") || die "no kernel ${KERNEL:-6.1}"
 for ko in hakmem_slab.ko hakmem_stress.ko; do
 	built=$(modinfo -F vermagic "$repo/$ko" | cut -d' ' -f1)
@@ -103,9 +103,6 @@ if [ -z "$outdir" ]; then
 fi
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
-# What an earlier run left there must not be read as this run's results.
-rm -f "$outdir"/stress "$outdir"/stress-info "$outdir"/stress-rcu \
-	"$outdir"/stress-rcu-info "$outdir"/slabinfo "$outdir"/vm-verdict.txt
 
 # --- guest script -------------------------------------------------------------
 # Runs under "set -e" with vm.sh's emit/say/run helpers.

@@ -125,6 +125,16 @@ fi
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 log=$outdir/console.log
+# The block files of an earlier run into this directory, and its verdict,
+# must not pass for this run's (a block this run does not print).
+for f in "$log" "$outdir/blocks.log"; do
+	if [ -f "$f" ]; then
+		sed -n 's/^=== BEGIN \([A-Za-z0-9._-]*\) ===$/\1/p' "$f"
+	fi
+done | sort -u | while read -r name; do
+	rm -f "$outdir/$name"
+done
+rm -f "$outdir/vm-verdict.txt"
 : > "$log"
 
 # --- initramfs --------------------------------------------------------------

@@ -155,23 +155,22 @@ _vm_data=
 if [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw -echo 2>/dev/null; then
 	_vm_data=/dev/ttyS1
 fi
+_vm_block() {
+	echo "=== BEGIN $1 ==="
+	if [ $# -ge 2 ]; then cat "$2" || _rc=$?; else cat || _rc=$?; fi
+	echo "=== END $1 ==="
+}
 # Each block is written to ttyS1 and the device closed, which waits until
 # the UART has sent it: nothing of it is lost at power-off.
 emit() {
 	_rc=0
 	if [ -n "$_vm_data" ]; then
-		{
-			echo "=== BEGIN $1 ==="
-			if [ $# -ge 2 ]; then cat "$2" || _rc=$?; else cat || _rc=$?; fi
-			echo "=== END $1 ==="
-		} > "$_vm_data"
-		return $_rc
+		_vm_block "$@" > "$_vm_data"
+	else
+		echo 1 > /proc/sys/kernel/printk
+		_vm_block "$@"
+		echo "$_vm_loglevel" > /proc/sys/kernel/printk
 	fi
-	echo 1 > /proc/sys/kernel/printk
-	echo "=== BEGIN $1 ==="
-	if [ $# -ge 2 ]; then cat "$2" || _rc=$?; else cat || _rc=$?; fi
-	echo "=== END $1 ==="
-	echo "$_vm_loglevel" > /proc/sys/kernel/printk
 	return $_rc
 }
 say() { echo "guest: $*"; }
@@ -339,14 +338,16 @@ awk -v dir="$outdir" '
 ' "$log" "$outdir/blocks.log"
 
 # --- scan the log -------------------------------------------------------------
-# The console outside blocks plus the dmesg block; the other blocks are
-# data files printed by the guest.
-scan=$(awk '
-	FNR == 1 { inblk = 0; name = "" }
-	/^=== BEGIN [A-Za-z0-9._-]+ ===$/ { name = $3; inblk = 1; next }
-	inblk && $0 == "=== END " name " ===" { inblk = 0; next }
-	(!inblk && FILENAME != ARGV[2]) || (inblk && name == "dmesg") { print }
-' "$log" "$outdir/blocks.log" | "$here/logscan.sh" -a "${VM_ALLOW:-^\$}" || true)
+# The console outside blocks plus the dmesg block, just extracted; the
+# other blocks are data files printed by the guest.
+scan=$({
+	awk '
+		/^=== BEGIN [A-Za-z0-9._-]+ ===$/ { name = $3; inblk = 1; next }
+		inblk && $0 == "=== END " name " ===" { inblk = 0; next }
+		!inblk { print }
+	' "$log"
+	[ ! -f "$outdir/dmesg" ] || cat "$outdir/dmesg"
+} | "$here/logscan.sh" -a "${VM_ALLOW:-^\$}" || true)
 
 status=0
 why=
